@@ -1,0 +1,209 @@
+"""Engine and transactions for SQLite (embedded default) and PostgreSQL (team backend).
+
+SQLite: WAL, foreign keys, a 10 s busy timeout, and write transactions that take the
+write lock when they begin (``BEGIN IMMEDIATE``): a deferred transaction that reads and
+then writes either loses updates or fails at once with "database is locked" whatever the
+busy timeout.  PostgreSQL: the services lock the ticket row (``SELECT ... FOR UPDATE``)
+for the length of an action, and every write sends a ``NOTIFY`` for live consoles.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from console.data.errors import Unavailable
+
+#: The Alembic revision this code expects; a test checks it is the migrations' head.
+SCHEMA_REVISION = "0001"
+
+#: The channel PostgreSQL consoles listen on for other agents' changes.
+NOTIFY_CHANNEL = "agent_console"
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def normalise_url(target: str | URL) -> URL:
+    """A SQLAlchemy async URL from a URL or a plain file path.
+
+    ``tickets.db`` and ``sqlite:///tickets.db`` both become ``sqlite+aiosqlite:///…``;
+    ``postgresql://…`` becomes ``postgresql+asyncpg://…``.
+    """
+    if isinstance(target, URL):
+        url = target
+    elif "://" not in target:
+        return make_url("sqlite+aiosqlite:///" + str(Path(target).expanduser().resolve()))
+    else:
+        url = make_url(target)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        url = url.set(drivername="sqlite+aiosqlite")
+        if url.database and url.database != ":memory:":
+            url = url.set(database=str(Path(url.database).expanduser().resolve()))
+    elif backend in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+asyncpg")
+    else:
+        raise Unavailable(
+            f"Unsupported database {url.render_as_string(hide_password=True)}; "
+            "use a SQLite file path or a postgresql+asyncpg:// URL."
+        )
+    return url
+
+
+def describe_url(url: URL) -> str:
+    """What the header shows: the file name, or host/database (never the password)."""
+    if url.get_backend_name() == "sqlite":
+        return Path(url.database or ":memory:").name
+    host = url.host or "localhost"
+    port = f":{url.port}" if url.port else ""
+    return f"{host}{port}/{url.database}"
+
+
+@dataclass
+class Database:
+    """One database: its engine and how to open read and write transactions on it."""
+
+    url: URL
+    engine: AsyncEngine
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded SQLite backend."""
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def label(self) -> str:
+        """File name or host/database, for display."""
+        return describe_url(self.url)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reading (one snapshot per statement on PostgreSQL, per
+        transaction on SQLite); never commits."""
+        try:
+            async with AsyncSession(self.engine, expire_on_commit=False) as session:
+                yield session
+        except (OperationalError, DBAPIError) as exc:
+            raise translate_error(exc) from exc
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session in one write transaction: committed on success, rolled back on error.
+
+        On SQLite the transaction begins IMMEDIATE, taking the write lock at once.
+        """
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(write_transaction=True)
+                async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                    async with session.begin():
+                        yield session
+        except (OperationalError, DBAPIError) as exc:
+            raise translate_error(exc) from exc
+
+    async def notify(self, session: AsyncSession, payload: str) -> None:
+        """Tell live PostgreSQL consoles that something changed (sent at commit)."""
+        if not self.is_sqlite:
+            await session.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": NOTIFY_CHANNEL, "payload": payload},
+            )
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def translate_error(exc: Exception) -> Exception:
+    """Turn driver errors a person can act on into a plain sentence; others pass through."""
+    message = str(getattr(exc, "orig", exc) or exc).lower()
+    if "database is locked" in message or "database is busy" in message:
+        return Unavailable(
+            "The database stayed busy for 10 s (another agent is writing a lot); nothing was "
+            "changed. Try again."
+        )
+    if "readonly" in message or "read-only" in message or "attempt to write a readonly" in message:
+        return Unavailable("The database is read-only here; nothing was changed.")
+    if "disk is full" in message or "no space left" in message or "disk full" in message:
+        return Unavailable("The disk holding the database is full; nothing was changed.")
+    if "unable to open database" in message:
+        return Unavailable("The database file cannot be opened (check the path and permissions).")
+    if "connection refused" in message or "could not connect" in message:
+        return Unavailable("The database server cannot be reached; nothing was changed.")
+    return exc
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, emit BEGIN, so we choose DEFERRED or IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        # A read-only file keeps its journal mode; reads still work.
+        with contextlib.suppress(sqlite3.OperationalError):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if conn.get_execution_options().get("write_transaction"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str | URL, *, pool_size: int = 5) -> Database:
+    """Build (but do not connect) the engine for a URL or a file path."""
+    resolved = normalise_url(url)
+    if resolved.get_backend_name() == "sqlite":
+        if resolved.database and resolved.database != ":memory:":
+            Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(resolved)
+        _install_sqlite_hooks(engine)
+    else:
+        engine = create_async_engine(
+            resolved, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
+    return Database(url=resolved, engine=engine)
+
+
+async def schema_revision(db: Database) -> str | None:
+    """The database's Alembic revision, or ``None`` for a new, empty database."""
+    async with db.engine.connect() as conn:
+        try:
+            row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
+        except (OperationalError, DBAPIError):
+            return None
+    return row[0] if row else None
+
+
+async def ensure_schema(db: Database) -> bool:
+    """Create or migrate the schema when it is not at ``SCHEMA_REVISION``.
+
+    Returns True when migrations ran.  An up-to-date database never loads Alembic.
+    """
+    try:
+        current = await schema_revision(db)
+    except (OperationalError, DBAPIError, OSError) as exc:
+        raise translate_error(exc) from exc
+    if current == SCHEMA_REVISION:
+        return False
+    from console.data.migrate import upgrade  # deferred: Alembic is slow to import
+
+    await upgrade(db)
+    return True

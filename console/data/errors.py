@@ -1,0 +1,38 @@
+"""Errors the data layer raises; each carries a plain sentence for the person acting."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class ConsoleError(Exception):
+    """Base class: something the person asked for was not done; ``str()`` says why."""
+
+
+class Refused(ConsoleError):
+    """The workflow, a permission or the scope rules do not allow the action."""
+
+
+class Conflict(ConsoleError):
+    """Someone else changed the ticket first; nothing of this action was applied.
+
+    ``by``, ``at`` and ``action`` say who changed it, when and how.
+    """
+
+    def __init__(self, message: str, by: str, at: datetime, action: str) -> None:
+        super().__init__(message)
+        self.by = by
+        self.at = at
+        self.action = action
+
+
+class NotFound(ConsoleError):
+    """No such ticket, agent, approval ... (or not one the actor may see)."""
+
+
+class BadValue(ConsoleError):
+    """A value given for a field is not acceptable; the sentence shows what is."""
+
+
+class Unavailable(ConsoleError):
+    """The database cannot be reached, is read-only or is out of space."""

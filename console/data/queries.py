@@ -1,0 +1,605 @@
+"""Queue views, stage counts, keyset windows of rows, and one ticket with all its tabs.
+
+Every query is narrowed to the acting agent's scope (``console.data.scope``).  Windows
+are keyset-paginated (never OFFSET over the whole queue): a window starts after (or
+before) the sort key of a row the caller already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    literal,
+    select,
+    tuple_,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from console.data.db import Database
+from console.data.errors import BadValue, NotFound
+from console.data.models import (
+    Account,
+    Activity,
+    Agent,
+    Approval,
+    Attachment,
+    Contact,
+    Department,
+    Event,
+    Message,
+    Resolution,
+    Team,
+    Ticket,
+    TimeEntry,
+    agent_departments,
+    approval_approvers,
+    message_mentions,
+)
+from console.data.records import (
+    ActivityRecord,
+    AgentRecord,
+    ApprovalRecord,
+    AttachmentRecord,
+    EventRecord,
+    MessageRecord,
+    ResolutionRecord,
+    StageCounts,
+    TicketDetail,
+    TicketRecord,
+    TicketRow,
+    TimeEntryRecord,
+    priority_name,
+)
+from console.data.scope import Scope, load_scope
+from console.data.workflow import STAGES, Actor, AmcState, Status, TicketFacts, allowed_actions
+
+#: View key -> the name the console shows.
+VIEWS: dict[str, str] = {
+    "my": "My Tickets",
+    "unassigned": "Unassigned",
+    "all": "All Tickets",
+    "my-closed": "My Closed",
+    "assigned": "Assigned to Me",
+    "created": "Created by Me",
+    "team": "My Team",
+}
+
+Sort = Literal["updated", "due", "priority"]
+SORTS: tuple[str, ...] = ("updated", "due", "priority")
+
+#: Sort key columns and whether the queue shows them newest/highest first (descending).
+_SORT_COLUMNS: dict[str, tuple[tuple[Any, ...], bool]] = {
+    "updated": ((Ticket.updated_at, Ticket.id), True),
+    "due": ((Ticket.due_at, Ticket.id), False),
+    "priority": ((Ticket.priority, Ticket.due_at, Ticket.id), False),
+}
+
+
+def sort_key(row: TicketRow, sort: str) -> tuple[Any, ...]:
+    """The keyset key of a row for a sort: what the next window starts after."""
+    if sort == "updated":
+        return (row.updated_at, row.id)
+    if sort == "due":
+        return (row.due_at, row.id)
+    return (row.priority_rank, row.due_at, row.id)
+
+
+def check_view(view: str) -> str:
+    """The view key, or BadValue naming the views."""
+    if view not in VIEWS:
+        raise BadValue(f"Unknown view {view!r}; use one of: {', '.join(VIEWS)}.")
+    return view
+
+
+def check_stage(stage: str) -> str:
+    """A stage name from any spelling ("inprogress", "all"), or BadValue naming them."""
+    key = stage.replace(" ", "").replace("-", "").replace("_", "").lower()
+    for name in STAGES:
+        if name.lower() == key:
+            return name
+    raise BadValue(f"Unknown stage {stage!r}; use one of: {', '.join(STAGES)}.")
+
+
+_owner = aliased(Agent, name="owner")
+
+_ROW_COLUMNS = (
+    Ticket.id,
+    Ticket.number,
+    Ticket.subject,
+    Ticket.priority,
+    Ticket.status,
+    Contact.name,
+    Account.name,
+    _owner.username,
+    Ticket.due_at,
+    Ticket.updated_at,
+    Ticket.version,
+)
+
+
+def _row(values: Sequence[Any]) -> TicketRow:
+    (tid, number, subject, prio, status, contact, account, owner, due, updated, version) = values
+    return TicketRow(
+        id=tid,
+        number=number,
+        subject=subject,
+        priority=priority_name(prio),
+        status=status,
+        contact=contact,
+        account=account,
+        owner=owner,
+        due_at=due,
+        updated_at=updated,
+        version=version,
+        priority_rank=prio,
+    )
+
+
+@dataclass
+class Queries:
+    """Read-only queries for one acting agent."""
+
+    db: Database
+    actor: Actor
+    _scope: Scope | None = None
+    _names: dict[int, str] | None = None
+
+    async def scope(self, conn: AsyncSession | None = None) -> Scope:
+        """The actor's scope, read once and kept (``refresh`` reads it again)."""
+        if self._scope is None:
+            if conn is None:
+                async with self.db.read() as own:
+                    self._scope = await load_scope(own, self.actor)
+            else:
+                self._scope = await load_scope(conn, self.actor)
+        return self._scope
+
+    def refresh(self) -> None:
+        """Forget the cached scope and agent names (after team or department changes)."""
+        self._scope = None
+        self._names = None
+
+    # -- views -------------------------------------------------------------------------
+
+    def view_clause(self, scope: Scope, view: str) -> ColumnElement[bool]:
+        """The condition for one queue view: the scope narrowed further."""
+        me = self.actor.id
+        mine = Ticket.account_id.in_(select(Account.id).where(Account.coordinator_id == me))
+        base = scope.clause()
+        match check_view(view):
+            case "my":
+                return and_(base, mine)
+            case "unassigned":
+                return and_(base, Ticket.owner_id.is_(None))
+            case "all":
+                return base
+            case "my-closed":
+                return and_(base, mine, Ticket.status == Status.CLOSED.value)
+            case "assigned":
+                return Ticket.owner_id == me
+            case "created":
+                return Ticket.creator_id == me
+            case _:  # "team"
+                return and_(base, Ticket.owner_id.in_(sorted(scope.team_member_ids)))
+
+    async def counts(self, view: str) -> StageCounts:
+        """All stage counts of a view, in one query."""
+        async with self.db.read() as conn:
+            scope = await self.scope(conn)
+            stmt = (
+                select(Ticket.status, func.count())
+                .where(self.view_clause(scope, view))
+                .group_by(Ticket.status)
+            )
+            rows = (await conn.execute(stmt)).all()
+        return StageCounts({status: count for status, count in rows})
+
+    async def view_counts(self) -> dict[str, int]:
+        """Every view's ticket count (all stages), in one query."""
+        async with self.db.read() as conn:
+            scope = await self.scope(conn)
+            columns = [
+                func.count().filter(self.view_clause(scope, view)).label(view.replace("-", "_"))
+                for view in VIEWS
+            ]
+            row = (await conn.execute(select(*columns).select_from(Ticket))).one()
+        return {view: int(value) for view, value in zip(VIEWS, row, strict=True)}
+
+    def _window_stmt(
+        self,
+        scope: Scope,
+        view: str,
+        stage: str,
+        sort: str,
+        after: tuple[Any, ...] | None,
+        backwards: bool,
+        limit: int,
+    ) -> Select[Any]:
+        if sort not in _SORT_COLUMNS:
+            raise BadValue(f"Unknown sort {sort!r}; use one of: {', '.join(SORTS)}.")
+        columns, descending = _SORT_COLUMNS[sort]
+        stage = check_stage(stage)
+        stmt = (
+            select(*_ROW_COLUMNS)
+            .select_from(Ticket)
+            .outerjoin(Contact, Contact.id == Ticket.contact_id)
+            .outerjoin(Account, Account.id == Ticket.account_id)
+            .outerjoin(_owner, _owner.id == Ticket.owner_id)
+            .where(self.view_clause(scope, view))
+        )
+        if stage != "All":
+            stmt = stmt.where(Ticket.status == stage)
+        # Walking the queue forwards means descending keys for a descending sort.
+        go_down = descending != backwards
+        if after is not None:
+            key = tuple_(*columns)
+            bound = tuple_(
+                *[literal(v, type_=c.type) for c, v in zip(columns, after, strict=True)]
+            )
+            stmt = stmt.where(key < bound if go_down else key > bound)
+        order = [c.desc() if go_down else c.asc() for c in columns]
+        return stmt.order_by(*order).limit(limit)
+
+    async def window(
+        self,
+        view: str,
+        stage: str = "All",
+        sort: str = "updated",
+        *,
+        after: tuple[Any, ...] | None = None,
+        backwards: bool = False,
+        limit: int = 50,
+    ) -> list[TicketRow]:
+        """Up to ``limit`` rows of a view and stage in queue order.
+
+        ``after`` is the ``sort_key`` of a row: the window starts just past it (or, with
+        ``backwards``, ends just before it).  Rows always come back in queue order.
+        """
+        async with self.db.read() as conn:
+            scope = await self.scope(conn)
+            stmt = self._window_stmt(scope, view, stage, sort, after, backwards, limit)
+            rows = [_row(r) for r in (await conn.execute(stmt)).all()]
+        if backwards:
+            rows.reverse()
+        return rows
+
+    # -- one ticket ----------------------------------------------------------------------
+
+    async def agent_names(self, conn: AsyncSession) -> dict[int, str]:
+        """Every agent's username by id (a help desk has dozens, not millions)."""
+        if self._names is None:
+            rows = (await conn.execute(select(Agent.id, Agent.username))).all()
+            self._names = {agent_id: username for agent_id, username in rows}
+        return self._names
+
+    async def _name(self, conn: AsyncSession, agent_id: int | None) -> str | None:
+        if agent_id is None:
+            return None
+        names = await self.agent_names(conn)
+        if agent_id not in names:
+            self._names = None
+            names = await self.agent_names(conn)
+        return names.get(agent_id, f"agent {agent_id}")
+
+    async def ticket(self, number: int) -> TicketRecord:
+        """One ticket's fields (NotFound when missing or out of the actor's scope)."""
+        async with self.db.read() as conn:
+            record, _facts = await self._ticket(conn, number)
+        return record
+
+    async def _ticket(self, conn: AsyncSession, number: int) -> tuple[TicketRecord, TicketFacts]:
+        scope = await self.scope(conn)
+        merged = aliased(Ticket, name="merged")
+        stmt = (
+            select(
+                Ticket,
+                Department.name,
+                Contact.name,
+                Contact.email,
+                Contact.phone,
+                Account.name,
+                Account.amc_expires,
+                merged.number,
+            )
+            .outerjoin(Department, Department.id == Ticket.department_id)
+            .outerjoin(Contact, Contact.id == Ticket.contact_id)
+            .outerjoin(Account, Account.id == Ticket.account_id)
+            .outerjoin(merged, merged.id == Ticket.merged_into_id)
+            .where(Ticket.number == number, scope.clause())
+        )
+        row = (await conn.execute(stmt)).first()
+        if row is None:
+            raise NotFound(f"No ticket #{number} (or not one you may see).")
+        t: Ticket = row[0]
+        dept, contact, email, phone, account, amc_expires, merged_into = row[1:]
+        owner = await self._name(conn, t.owner_id)
+        record = TicketRecord(
+            id=t.id,
+            number=t.number,
+            subject=t.subject,
+            description=t.description,
+            status=t.status,
+            priority=priority_name(t.priority),
+            channel=t.channel,
+            department=dept,
+            category=t.category,
+            subcategory=t.subcategory,
+            product=t.product,
+            contact=contact,
+            contact_email=email,
+            contact_phone=phone,
+            account=account,
+            amc_expires=amc_expires,
+            amc_state=t.amc_state,
+            owner=owner,
+            creator=await self._name(conn, t.creator_id),
+            due=t.due_at,
+            scheduled_at=t.scheduled_at,
+            sticky=t.sticky,
+            created_at=t.created_at,
+            updated_at=t.updated_at,
+            closed_at=t.closed_at,
+            first_response_at=t.first_response_at,
+            merged_into=merged_into,
+            version=t.version,
+        )
+        facts = TicketFacts(
+            number=t.number,
+            status=Status(t.status),
+            owner_id=t.owner_id,
+            owner_name=owner,
+            creator_id=t.creator_id,
+            amc_state=AmcState(t.amc_state),
+            account_name=account,
+            amc_expires=amc_expires.isoformat() if amc_expires else None,
+        )
+        return record, facts
+
+    async def detail(self, number: int) -> TicketDetail:
+        """One ticket with everything its detail tabs show."""
+        async with self.db.read() as conn:
+            record, facts = await self._ticket(conn, number)
+            tid = record.id
+            names = await self.agent_names(conn)
+
+            def name(agent_id: int | None) -> str | None:
+                return None if agent_id is None else names.get(agent_id, f"agent {agent_id}")
+
+            messages = await self._messages(conn, tid, names)
+            events = (
+                await conn.execute(
+                    select(Event).where(Event.ticket_id == tid).order_by(Event.id.desc())
+                )
+            ).scalars()
+            history = tuple(_event_record(e) for e in events)
+            approvals = await self._approvals(conn, tid, names)
+            res = (
+                await conn.execute(select(Resolution).where(Resolution.ticket_id == tid))
+            ).scalar_one_or_none()
+            resolution = (
+                ResolutionRecord(
+                    res.text, res.publish_to_kb, res.notify_contact, name(res.author_id),
+                    res.updated_at,
+                )
+                if res
+                else None
+            )
+            activities = tuple(
+                ActivityRecord(
+                    a.id, a.kind, a.title, name(a.owner_id), a.due_at, a.reminder_at, a.done,
+                    a.done_at,
+                )
+                for a in (
+                    await conn.execute(
+                        select(Activity).where(Activity.ticket_id == tid).order_by(Activity.id)
+                    )
+                ).scalars()
+            )
+            time_entries = tuple(
+                TimeEntryRecord(
+                    e.id, name(e.agent_id) or "", e.started_at, e.minutes, e.billable, e.note
+                )
+                for e in (
+                    await conn.execute(
+                        select(TimeEntry)
+                        .where(TimeEntry.ticket_id == tid)
+                        .order_by(TimeEntry.started_at, TimeEntry.id)
+                    )
+                ).scalars()
+            )
+            attachments = tuple(
+                AttachmentRecord(row[0], row[1], row[2], row[3], row[4], name(row[5]), row[6])
+                for row in (
+                    await conn.execute(
+                        select(
+                            Attachment.id,
+                            Attachment.file_name,
+                            Attachment.media_type,
+                            Attachment.size,
+                            Attachment.sha256,
+                            Attachment.uploaded_by_id,
+                            Attachment.created_at,
+                        )
+                        .where(Attachment.ticket_id == tid)
+                        .order_by(Attachment.id)
+                    )
+                ).all()
+            )
+        actions = {a.value: why for a, why in allowed_actions(self.actor, facts).items()}
+        return TicketDetail(
+            ticket=record,
+            messages=messages,
+            history=history,
+            approvals=approvals,
+            resolution=resolution,
+            activities=activities,
+            time_entries=time_entries,
+            attachments=attachments,
+            actions=actions,
+        )
+
+    async def _messages(
+        self, conn: AsyncSession, tid: int, names: dict[int, str]
+    ) -> tuple[MessageRecord, ...]:
+        rows = (
+            await conn.execute(
+                select(Message, Contact.name)
+                .outerjoin(Contact, Contact.id == Message.author_contact_id)
+                .where(Message.ticket_id == tid)
+                .order_by(Message.created_at, Message.id)
+            )
+        ).all()
+        mentions: dict[int, list[str]] = {}
+        if rows:
+            for message_id, agent_id in (
+                await conn.execute(
+                    select(message_mentions.c.message_id, message_mentions.c.agent_id).where(
+                        message_mentions.c.message_id.in_([m.id for m, _ in rows])
+                    )
+                )
+            ).all():
+                mentions.setdefault(message_id, []).append(names.get(agent_id, "?"))
+        return tuple(
+            MessageRecord(
+                id=m.id,
+                kind=m.kind,
+                author=(
+                    names.get(m.author_agent_id, "?")
+                    if m.author_agent_id is not None
+                    else (contact or "customer")
+                ),
+                body=m.body,
+                at=m.created_at,
+                mentions=tuple(sorted(mentions.get(m.id, []))),
+            )
+            for m, contact in rows
+        )
+
+    async def _approvals(
+        self, conn: AsyncSession, tid: int, names: dict[int, str]
+    ) -> tuple[ApprovalRecord, ...]:
+        approvals = (
+            await conn.execute(
+                select(Approval).where(Approval.ticket_id == tid).order_by(Approval.id)
+            )
+        ).scalars().all()
+        approvers: dict[int, list[str]] = {}
+        if approvals:
+            for approval_id, agent_id in (
+                await conn.execute(
+                    select(approval_approvers.c.approval_id, approval_approvers.c.agent_id).where(
+                        approval_approvers.c.approval_id.in_([a.id for a in approvals])
+                    )
+                )
+            ).all():
+                approvers.setdefault(approval_id, []).append(names.get(agent_id, "?"))
+        return tuple(
+            ApprovalRecord(
+                id=a.id,
+                kind=a.kind,
+                requester=names.get(a.requester_id, "?"),
+                approvers=tuple(sorted(approvers.get(a.id, []))),
+                subject=a.subject,
+                details=a.details,
+                state=a.state,
+                decider=names.get(a.decider_id) if a.decider_id is not None else None,
+                comment=a.decision_comment,
+                created_at=a.created_at,
+                decided_at=a.decided_at,
+            )
+            for a in approvals
+        )
+
+    async def pending_approvals(self) -> list[tuple[int, ApprovalRecord]]:
+        """Pending approvals waiting on the actor, with their ticket numbers."""
+        async with self.db.read() as conn:
+            names = await self.agent_names(conn)
+            rows = (
+                await conn.execute(
+                    select(Approval.ticket_id, Ticket.number)
+                    .join(Ticket, Ticket.id == Approval.ticket_id)
+                    .join(approval_approvers, approval_approvers.c.approval_id == Approval.id)
+                    .where(
+                        approval_approvers.c.agent_id == self.actor.id,
+                        Approval.state == "pending",
+                    )
+                    .distinct()
+                )
+            ).all()
+            result: list[tuple[int, ApprovalRecord]] = []
+            for tid, number in rows:
+                for approval in await self._approvals(conn, tid, names):
+                    if approval.state == "pending" and self.actor.username in approval.approvers:
+                        result.append((number, approval))
+        return result
+
+    async def agents(self) -> list[AgentRecord]:
+        """Every agent with team, departments and open load (owned, not Closed)."""
+        async with self.db.read() as conn:
+            return await list_agents(conn)
+
+
+async def list_agents(conn: AsyncSession) -> list[AgentRecord]:
+    """Every agent with team, departments and open load; three queries whatever the size."""
+    load = dict(
+        (
+            await conn.execute(
+                select(Ticket.owner_id, func.count())
+                .where(Ticket.owner_id.is_not(None), Ticket.status != Status.CLOSED.value)
+                .group_by(Ticket.owner_id)
+            )
+        ).all()
+    )
+    departments: dict[int, list[str]] = {}
+    for agent_id, dept in (
+        await conn.execute(
+            select(agent_departments.c.agent_id, Department.name).join(
+                Department, Department.id == agent_departments.c.department_id
+            )
+        )
+    ).all():
+        departments.setdefault(agent_id, []).append(dept)
+    rows = (
+        await conn.execute(
+            select(Agent, Team.name).outerjoin(Team, Team.id == Agent.team_id).order_by(
+                Agent.username
+            )
+        )
+    ).all()
+    return [
+        AgentRecord(
+            id=a.id,
+            username=a.username,
+            display_name=a.display_name,
+            email=a.email,
+            role=a.role,
+            team=team,
+            departments=tuple(sorted(departments.get(a.id, []))),
+            active=a.active,
+            open_load=int(load.get(a.id, 0)),
+        )
+        for a, team in rows
+    ]
+
+
+def _event_record(e: Event) -> EventRecord:
+    return EventRecord(
+        id=e.id,
+        ticket_number=e.ticket_number,
+        actor=e.actor_name,
+        actor_kind=e.actor_kind,
+        at=e.at,
+        action=e.action,
+        field=e.field,
+        old=e.old_value,
+        new=e.new_value,
+    )
+

@@ -1,0 +1,252 @@
+"""Plain frozen dataclasses the services hand out; never live ORM objects."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from typing import Any
+
+PRIORITIES: dict[int, str] = {1: "High", 2: "Medium", 3: "Low"}
+PRIORITY_RANKS: dict[str, int] = {name.lower(): rank for rank, name in PRIORITIES.items()}
+CHANNELS: tuple[str, ...] = ("Email", "Phone", "Web", "Chat", "Forum", "Twitter", "Facebook")
+MESSAGE_KINDS: tuple[str, ...] = ("customer", "reply", "comment", "note")
+ACTIVITY_KINDS: tuple[str, ...] = ("task", "call", "event")
+
+
+def priority_name(rank: int) -> str:
+    """``High``/``Medium``/``Low`` for a stored rank."""
+    return PRIORITIES[rank]
+
+
+def priority_rank(name: str) -> int:
+    """The stored rank for a priority typed in any case; ValueError names the choices."""
+    try:
+        return PRIORITY_RANKS[name.strip().lower()]
+    except KeyError:
+        raise ValueError(
+            f"Unknown priority {name!r}; use High, Medium or Low."
+        ) from None
+
+
+def channel_name(text: str) -> str:
+    """The channel's canonical spelling; ValueError names the choices."""
+    for channel in CHANNELS:
+        if channel.lower() == text.strip().lower():
+            return channel
+    raise ValueError(f"Unknown channel {text!r}; use one of: {', '.join(CHANNELS)}.")
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentRecord:
+    """An agent as listed, with its open load (owned tickets not Closed)."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    role: str
+    team: str | None
+    departments: tuple[str, ...]
+    active: bool
+    open_load: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class TicketRow:
+    """One row of a queue: just what the table shows."""
+
+    id: int
+    number: int
+    subject: str
+    priority: str
+    status: str
+    contact: str | None
+    account: str | None
+    owner: str | None
+    due_at: datetime
+    updated_at: datetime
+    version: int
+    priority_rank: int
+
+    def escalated(self, now: datetime) -> bool:
+        """Open and past its SLA due time."""
+        return self.status != "Closed" and self.due_at < now
+
+
+@dataclasses.dataclass(frozen=True)
+class TicketRecord:
+    """A ticket's fields, with names instead of ids."""
+
+    id: int
+    number: int
+    subject: str
+    description: str
+    status: str
+    priority: str
+    channel: str
+    department: str | None
+    category: str | None
+    subcategory: str | None
+    product: str | None
+    contact: str | None
+    contact_email: str | None
+    contact_phone: str | None
+    account: str | None
+    amc_expires: date | None
+    amc_state: str
+    owner: str | None
+    creator: str | None
+    due: datetime
+    scheduled_at: datetime | None
+    sticky: bool
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    first_response_at: datetime | None
+    merged_into: int | None
+    version: int
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageRecord:
+    """An entry of the conversation."""
+
+    id: int
+    kind: str
+    author: str
+    body: str
+    at: datetime
+    mentions: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class EventRecord:
+    """One audit event."""
+
+    id: int
+    ticket_number: int | None
+    actor: str
+    actor_kind: str
+    at: datetime
+    action: str
+    field: str | None
+    old: str | None
+    new: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ApprovalRecord:
+    """An approval request and, once decided, its decision."""
+
+    id: int
+    kind: str
+    requester: str
+    approvers: tuple[str, ...]
+    subject: str
+    details: str
+    state: str
+    decider: str | None
+    comment: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ResolutionRecord:
+    """The ticket's resolution."""
+
+    text: str
+    publish_to_kb: bool
+    notify_contact: bool
+    author: str | None
+    updated_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class ActivityRecord:
+    """A task, call or event."""
+
+    id: int
+    kind: str
+    title: str
+    owner: str | None
+    due_at: datetime | None
+    reminder_at: datetime | None
+    done: bool
+    done_at: datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeEntryRecord:
+    """Logged time."""
+
+    id: int
+    agent: str
+    started_at: datetime
+    minutes: int
+    billable: bool
+    note: str
+
+
+@dataclasses.dataclass(frozen=True)
+class AttachmentRecord:
+    """An attachment's metadata (the content is fetched only to save it)."""
+
+    id: int
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str | None
+    created_at: datetime
+
+
+@dataclasses.dataclass(frozen=True)
+class TicketDetail:
+    """Everything the detail pane's tabs show, and what the actor may do now."""
+
+    ticket: TicketRecord
+    messages: tuple[MessageRecord, ...]
+    history: tuple[EventRecord, ...]
+    approvals: tuple[ApprovalRecord, ...]
+    resolution: ResolutionRecord | None
+    activities: tuple[ActivityRecord, ...]
+    time_entries: tuple[TimeEntryRecord, ...]
+    attachments: tuple[AttachmentRecord, ...]
+    #: action name -> None when allowed now, else the sentence saying why not
+    actions: dict[str, str | None]
+
+    @property
+    def total_minutes(self) -> int:
+        """All logged time."""
+        return sum(entry.minutes for entry in self.time_entries)
+
+    @property
+    def billable_minutes(self) -> int:
+        """Billable logged time."""
+        return sum(entry.minutes for entry in self.time_entries if entry.billable)
+
+
+@dataclasses.dataclass(frozen=True)
+class StageCounts:
+    """Tickets per stage in one view; ``All`` is their sum."""
+
+    counts: dict[str, int]
+
+    def __getitem__(self, stage: str) -> int:
+        if stage == "All":
+            return sum(self.counts.values())
+        return self.counts.get(stage, 0)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Records, tuples, dicts and times as JSON-ready values (times in ISO 8601)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,78 @@
+"""What an agent may see: the scope every query and every action is narrowed to.
+
+An agent sees the tickets of its departments, of the accounts it coordinates, those
+assigned to it and those it created; a lead sees, besides its own, everything its team's
+members may see; an admin sees all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from console.data.models import Account, Agent, Team, Ticket, agent_departments
+from console.data.workflow import Actor, Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The agents whose work the actor may see, and the departments it may see."""
+
+    everything: bool
+    agent_ids: frozenset[int]
+    department_ids: frozenset[int]
+    #: the actor's team (and, for a lead, the teams it leads): the "My Team" view
+    team_member_ids: frozenset[int]
+
+    def clause(self) -> ColumnElement[bool]:
+        """The SQL condition on ``tickets`` for this scope."""
+        if self.everything:
+            return true()
+        agents = sorted(self.agent_ids)
+        conditions: list[ColumnElement[bool]] = [
+            Ticket.owner_id.in_(agents),
+            Ticket.creator_id.in_(agents),
+            Ticket.account_id.in_(select(Account.id).where(Account.coordinator_id.in_(agents))),
+        ]
+        if self.department_ids:
+            conditions.insert(0, Ticket.department_id.in_(sorted(self.department_ids)))
+        return or_(*conditions)
+
+    def allows(
+        self,
+        *,
+        department_id: int | None,
+        owner_id: int | None,
+        creator_id: int | None,
+        coordinator_id: int | None,
+    ) -> bool:
+        """The same rule as ``clause`` for one ticket already loaded."""
+        if self.everything:
+            return True
+        if department_id is not None and department_id in self.department_ids:
+            return True
+        return any(
+            who is not None and who in self.agent_ids
+            for who in (owner_id, creator_id, coordinator_id)
+        )
+
+
+async def load_scope(conn: AsyncSession, actor: Actor) -> Scope:
+    """Read the actor's scope: its team(s) and the departments it (or its team) works."""
+    led = select(Team.id).where(Team.lead_id == actor.id)
+    in_team = (
+        or_(Agent.team_id.in_(led), Agent.team_id == actor.team_id)
+        if actor.team_id is not None
+        else Agent.team_id.in_(led)
+    )
+    team = frozenset((await conn.execute(select(Agent.id).where(in_team))).scalars()) | {actor.id}
+    if actor.role is Role.ADMIN:
+        return Scope(True, frozenset({actor.id}), frozenset(), team)
+    agent_ids = team if actor.role is Role.LEAD else frozenset({actor.id})
+    departments = select(agent_departments.c.department_id).where(
+        agent_departments.c.agent_id.in_(sorted(agent_ids))
+    )
+    department_ids = frozenset((await conn.execute(departments)).scalars())
+    return Scope(False, agent_ids, department_ids, team)

@@ -124,9 +124,7 @@ class Desk:
         await directory.add_account("Acme Ltd", coordinator="alice", amc_expires=date(2027, 1, 1))
         await directory.add_account("Oldco", coordinator="carl", amc_expires=date(2025, 12, 31))
         for name in ("lena", "alice", "bob", "nina", "carl"):
-            self.actors[name] = await resolve_actor(
-                self.db, name, login="root", clock=self.clock
-            )
+            self.actors[name] = await resolve_actor(self.db, name, login="root", clock=self.clock)
         return self
 
     def service(self, who: str) -> TicketService:

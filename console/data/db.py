@@ -105,9 +105,9 @@ class Database:
         try:
             async with self.engine.connect() as conn:
                 await conn.execution_options(write_transaction=True)
-                async with AsyncSession(bind=conn, expire_on_commit=False) as session:
-                    async with session.begin():
-                        yield session
+                session = AsyncSession(bind=conn, expire_on_commit=False)
+                async with session, session.begin():
+                    yield session
         except (OperationalError, DBAPIError) as exc:
             raise translate_error(exc) from exc
 
@@ -138,7 +138,7 @@ def translate_error(exc: Exception) -> Exception:
         return Unavailable("The disk holding the database is full; nothing was changed.")
     if "unable to open database" in message:
         return Unavailable("The database file cannot be opened (check the path and permissions).")
-    if "connection refused" in message or "could not connect" in message:
+    if any(t in message for t in ("connection refused", "could not connect", "connect call")):
         return Unavailable("The database server cannot be reached; nothing was changed.")
     return exc
 

@@ -34,9 +34,7 @@ def actor_of(agent: Agent) -> Actor:
 async def get_meta(db: Database, key: str) -> str | None:
     """One fact stored about this database."""
     async with db.read() as conn:
-        return (
-            await conn.execute(select(Meta.value).where(Meta.key == key))
-        ).scalar_one_or_none()
+        return (await conn.execute(select(Meta.value).where(Meta.key == key))).scalar_one_or_none()
 
 
 async def set_meta(session: AsyncSession, key: str, value: str) -> None:
@@ -118,9 +116,7 @@ def check_username(username: str) -> str:
     """A username as stored: lower case letters, digits, dot, dash and underscore."""
     name = username.strip()
     if not name or not set(name.lower()) <= USERNAME_CHARS:
-        raise BadValue(
-            f"{username!r} is not a username; use letters, digits, '.', '-' or '_'."
-        )
+        raise BadValue(f"{username!r} is not a username; use letters, digits, '.', '-' or '_'.")
     return name
 
 
@@ -134,8 +130,9 @@ class Directory:
 
     def _admin_only(self, what: str) -> None:
         if self.actor.role is not Role.ADMIN:
-            raise Refused(f"{what} is for admins; you ({self.actor.username}) are an "
-                          f"{self.actor.role.value}.")
+            raise Refused(
+                f"{what} is for admins; you ({self.actor.username}) are an {self.actor.role.value}."
+            )
 
     async def add_agent(
         self,

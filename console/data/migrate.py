@@ -37,3 +37,13 @@ async def upgrade(db: Database, revision: str = "head") -> None:
 
     async with db.engine.begin() as conn:
         await conn.run_sync(run)
+
+
+async def downgrade(db: Database, revision: str) -> None:
+    """Migrate the database back to ``revision`` ("base" empties it) in one transaction."""
+
+    def run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), revision)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(run)

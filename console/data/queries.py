@@ -109,6 +109,7 @@ def check_stage(stage: str) -> str:
 
 
 _owner = aliased(Agent, name="owner")
+_creator = aliased(Agent, name="creator")
 
 _ROW_COLUMNS = (
     Ticket.id,
@@ -119,6 +120,7 @@ _ROW_COLUMNS = (
     Contact.name,
     Account.name,
     _owner.username,
+    _creator.username,
     Ticket.due_at,
     Ticket.updated_at,
     Ticket.version,
@@ -126,7 +128,20 @@ _ROW_COLUMNS = (
 
 
 def _row(values: Sequence[Any]) -> TicketRow:
-    (tid, number, subject, prio, status, contact, account, owner, due, updated, version) = values
+    (
+        tid,
+        number,
+        subject,
+        prio,
+        status,
+        contact,
+        account,
+        owner,
+        creator,
+        due,
+        updated,
+        version,
+    ) = values
     return TicketRow(
         id=tid,
         number=number,
@@ -136,6 +151,7 @@ def _row(values: Sequence[Any]) -> TicketRow:
         contact=contact,
         account=account,
         owner=owner,
+        creator=creator,
         due_at=due,
         updated_at=updated,
         version=version,
@@ -233,6 +249,7 @@ class Queries:
             .outerjoin(Contact, Contact.id == Ticket.contact_id)
             .outerjoin(Account, Account.id == Ticket.account_id)
             .outerjoin(_owner, _owner.id == Ticket.owner_id)
+            .outerjoin(_creator, _creator.id == Ticket.creator_id)
             .where(self.view_clause(scope, view))
         )
         if stage != "All":
@@ -241,9 +258,7 @@ class Queries:
         go_down = descending != backwards
         if after is not None:
             key = tuple_(*columns)
-            bound = tuple_(
-                *[literal(v, type_=c.type) for c, v in zip(columns, after, strict=True)]
-            )
+            bound = tuple_(*[literal(v, type_=c.type) for c, v in zip(columns, after, strict=True)])
             stmt = stmt.where(key < bound if go_down else key > bound)
         order = [c.desc() if go_down else c.asc() for c in columns]
         return stmt.order_by(*order).limit(limit)
@@ -386,7 +401,10 @@ class Queries:
             ).scalar_one_or_none()
             resolution = (
                 ResolutionRecord(
-                    res.text, res.publish_to_kb, res.notify_contact, name(res.author_id),
+                    res.text,
+                    res.publish_to_kb,
+                    res.notify_contact,
+                    name(res.author_id),
                     res.updated_at,
                 )
                 if res
@@ -394,7 +412,13 @@ class Queries:
             )
             activities = tuple(
                 ActivityRecord(
-                    a.id, a.kind, a.title, name(a.owner_id), a.due_at, a.reminder_at, a.done,
+                    a.id,
+                    a.kind,
+                    a.title,
+                    name(a.owner_id),
+                    a.due_at,
+                    a.reminder_at,
+                    a.done,
                     a.done_at,
                 )
                 for a in (
@@ -487,10 +511,14 @@ class Queries:
         self, conn: AsyncSession, tid: int, names: dict[int, str]
     ) -> tuple[ApprovalRecord, ...]:
         approvals = (
-            await conn.execute(
-                select(Approval).where(Approval.ticket_id == tid).order_by(Approval.id)
+            (
+                await conn.execute(
+                    select(Approval).where(Approval.ticket_id == tid).order_by(Approval.id)
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         approvers: dict[int, list[str]] = {}
         if approvals:
             for approval_id, agent_id in (
@@ -569,9 +597,9 @@ async def list_agents(conn: AsyncSession) -> list[AgentRecord]:
         departments.setdefault(agent_id, []).append(dept)
     rows = (
         await conn.execute(
-            select(Agent, Team.name).outerjoin(Team, Team.id == Agent.team_id).order_by(
-                Agent.username
-            )
+            select(Agent, Team.name)
+            .outerjoin(Team, Team.id == Agent.team_id)
+            .order_by(Agent.username)
         )
     ).all()
     return [
@@ -602,4 +630,3 @@ def _event_record(e: Event) -> EventRecord:
         old=e.old_value,
         new=e.new_value,
     )
-

@@ -23,9 +23,7 @@ def priority_rank(name: str) -> int:
     try:
         return PRIORITY_RANKS[name.strip().lower()]
     except KeyError:
-        raise ValueError(
-            f"Unknown priority {name!r}; use High, Medium or Low."
-        ) from None
+        raise ValueError(f"Unknown priority {name!r}; use High, Medium or Low.") from None
 
 
 def channel_name(text: str) -> str:
@@ -67,6 +65,7 @@ class TicketRow:
     updated_at: datetime
     version: int
     priority_rank: int
+    creator: str | None = None
 
     def escalated(self, now: datetime) -> bool:
         """Open and past its SLA due time."""

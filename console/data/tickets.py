@@ -442,7 +442,8 @@ class TicketService:
         unknown = [n for n in names if n not in rows]
         if unknown:
             raise BadValue(
-                "Not an agent: " + ", ".join("@" + n for n in unknown)
+                "Not an agent: "
+                + ", ".join("@" + n for n in unknown)
                 + ". Mention agents by username (`agent-console agent list`)."
             )
         return [rows[n] for n in names]
@@ -578,9 +579,7 @@ class TicketService:
                 roles = dict(
                     (
                         await act.session.execute(
-                            select(Agent.id, Agent.role).where(
-                                Agent.id.in_([a.id for a in agents])
-                            )
+                            select(Agent.id, Agent.role).where(Agent.id.in_([a.id for a in agents]))
                         )
                     ).all()
                 )
@@ -588,7 +587,8 @@ class TicketService:
                 if plain:
                     raise BadValue(
                         "An AMC exception is approved by a lead or an admin; "
-                        + ", ".join(plain) + " is not one."
+                        + ", ".join(plain)
+                        + " is not one."
                     )
             approval = Approval(
                 ticket_id=act.ticket.id,
@@ -603,7 +603,10 @@ class TicketService:
             await act.session.flush()
             await act.session.execute(
                 insert(approval_approvers),
-                [{"approval_id": approval.id, "agent_id": i} for i in sorted({a.id for a in agents})],
+                [
+                    {"approval_id": approval.id, "agent_id": i}
+                    for i in sorted({a.id for a in agents})
+                ],
             )
             self._event(act, "approval", None, None, subject)
 
@@ -684,9 +687,7 @@ class TicketService:
         self._event(act, "resolution", "resolution", _preview(old), _preview(text))
         if publish_to_kb:
             article = (
-                await act.session.execute(
-                    select(Article).where(Article.ticket_id == act.ticket.id)
-                )
+                await act.session.execute(select(Article).where(Article.ticket_id == act.ticket.id))
             ).scalar_one_or_none()
             if article is None:
                 act.session.add(
@@ -854,7 +855,10 @@ class TicketService:
                 elif name == "priority":
                     rank = _checked(priority_rank, value)
                     self._set(
-                        act, "edit", "priority", rank,
+                        act,
+                        "edit",
+                        "priority",
+                        rank,
                         (priority_name(t.priority), priority_name(rank)),
                     )
                     if "due" not in changes:
@@ -903,9 +907,7 @@ class TicketService:
             moved = {}
             for model in (Message, Attachment, TimeEntry):
                 result = await session.execute(
-                    update(model)
-                    .where(model.ticket_id == source.id)
-                    .values(ticket_id=target.id)
+                    update(model).where(model.ticket_id == source.id).values(ticket_id=target.id)
                 )
                 moved[model.__tablename__] = result.rowcount  # type: ignore[attr-defined]
             act = _Action(session, source, source_facts)
@@ -1006,8 +1008,10 @@ class TicketService:
                 acct = (
                     await session.execute(select(Account).where(Account.id == contact.account_id))
                 ).scalar_one()
-            expired = acct is not None and acct.amc_expires is not None and (
-                acct.amc_expires < now.date()
+            expired = (
+                acct is not None
+                and acct.amc_expires is not None
+                and (acct.amc_expires < now.date())
             )
             number = await allocate_number(session)
             ticket = Ticket(
@@ -1038,7 +1042,10 @@ class TicketService:
             self._event(act, "create", None, None, subject)
             if expired and acct is not None:
                 self._event(
-                    act, "amc", "amc_state", None,
+                    act,
+                    "amc",
+                    "amc_state",
+                    None,
                     f"expired (contract of {acct.name} ended {acct.amc_expires})",
                 )
             await self._finish(act, touch=False)
@@ -1050,8 +1057,13 @@ def _facts_of_new(ticket: Ticket) -> TicketFacts:
 
 
 def _customer_event(
-    ticket: Ticket, who: str, at: datetime, action: str, field_name: str | None,
-    old: str | None, new: str | None,
+    ticket: Ticket,
+    who: str,
+    at: datetime,
+    action: str,
+    field_name: str | None,
+    old: str | None,
+    new: str | None,
 ) -> dict[str, Any]:
     return {
         "ticket_id": ticket.id,

@@ -303,4 +303,3 @@ def parse_status(text: str) -> Status:
     raise ValueError(
         f"Unknown stage {text!r}; use one of: " + ", ".join(s.lower() for s in STAGES) + "."
     )
-

@@ -1,0 +1,816 @@
+"""`agent-console`: the console, and a scriptable command line over the same services.
+
+Exit codes: 0 done; 1 refused (workflow, permission, conflict, not found, bad value,
+database unavailable) with the plain sentence on stderr and nothing changed; 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+from console.config import Settings, demo_db_path, load_settings
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+VIEW_CHOICES = ("my", "unassigned", "all", "my-closed", "assigned", "created", "team")
+STAGE_CHOICES = ("new", "scheduled", "inprogress", "closed", "reopen", "all")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with usage errors on exit code 2 and a hint to --help."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n(see `{self.prog} --help`)\n")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS lets --db/--as stand before or after the subcommand.
+    parser.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="database URL or SQLite file (env AGENT_CONSOLE_DB)",
+    )
+    parser.add_argument(
+        "--as",
+        dest="as_user",
+        default=argparse.SUPPRESS,
+        metavar="USER",
+        help="act as another agent (admins and demo databases only)",
+    )
+
+
+def _json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _number(text: str) -> int:
+    value = text.strip().lstrip("#")
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a ticket number (like 1042 or #1042)")
+    return int(value)
+
+
+def _positive(text: str) -> int:
+    if not text.strip().isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def build_parser() -> Parser:
+    """The whole command line."""
+    parser = Parser(
+        prog="agent-console",
+        description="A keyboard-first terminal help desk. Without a command, opens the console.",
+    )
+    _common(parser)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    demo = commands.add_parser("demo", help="open the console on generated demo data")
+    _common(demo)
+    demo.add_argument("--tickets", type=_positive, default=2000, metavar="N")
+    demo.add_argument("--seed", type=int, default=7, metavar="S")
+    demo.add_argument("--no-launch", action="store_true", help="build the data, do not open")
+    demo.add_argument("--fresh", action="store_true", help="rebuild even if it exists")
+
+    db = commands.add_parser("db", help="database upkeep")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=Parser)
+    db_commands.required = True
+    upgrade = db_commands.add_parser("upgrade", help="create or migrate the schema")
+    _common(upgrade)
+
+    agent = commands.add_parser("agent", help="agents")
+    agent_commands = agent.add_subparsers(
+        dest="agent_command", metavar="ACTION", parser_class=Parser
+    )
+    agent_commands.required = True
+    add = agent_commands.add_parser("add", help="add an agent (admins)")
+    _common(add)
+    add.add_argument("username")
+    add.add_argument("--role", choices=("agent", "lead", "admin"), default="agent")
+    add.add_argument("--team", metavar="T")
+    add.add_argument("--department", action="append", default=[], metavar="D")
+    add.add_argument("--name", dest="display_name", metavar="NAME")
+    add.add_argument("--email", metavar="E")
+    _json_flag(add)
+    listing = agent_commands.add_parser("list", help="list agents with their open load")
+    _common(listing)
+    _json_flag(listing)
+
+    account = commands.add_parser("account", help="customer accounts")
+    account_commands = account.add_subparsers(
+        dest="account_command", metavar="ACTION", parser_class=Parser
+    )
+    account_commands.required = True
+    add_account = account_commands.add_parser("add", help="add an account (admins)")
+    _common(add_account)
+    add_account.add_argument("name")
+    add_account.add_argument("--coordinator", metavar="USER")
+    add_account.add_argument("--amc-expires", metavar="YYYY-MM-DD")
+
+    department = commands.add_parser("department", help="departments (queues)")
+    department_commands = department.add_subparsers(
+        dest="department_command", metavar="ACTION", parser_class=Parser
+    )
+    department_commands.required = True
+    add_department = department_commands.add_parser("add", help="add a department (admins)")
+    _common(add_department)
+    add_department.add_argument("name")
+    add_department.add_argument("--email", metavar="E")
+
+    credentials = commands.add_parser("credentials", help="database passwords in the keyring")
+    credential_commands = credentials.add_subparsers(
+        dest="credentials_command", metavar="ACTION", parser_class=Parser
+    )
+    credential_commands.required = True
+    for name in ("set", "delete"):
+        sub = credential_commands.add_parser(name, help=f"{name} the password for a URL")
+        sub.add_argument("url")
+
+    _ticket_parsers(commands)
+    return parser
+
+
+def _ticket_parsers(commands: Any) -> None:
+    ticket = commands.add_parser("ticket", help="tickets: create, list, show and every action")
+    actions = ticket.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
+    actions.required = True
+
+    def action(name: str, help_text: str, *, number: bool = True) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = actions.add_parser(name, help=help_text)
+        _common(sub)
+        _json_flag(sub)
+        if number:
+            sub.add_argument("number", type=_number, metavar="NUMBER")
+            sub.add_argument(
+                "--expect-version",
+                type=int,
+                metavar="V",
+                help="refuse if the ticket changed since you saw version V",
+            )
+        return sub
+
+    create = action("create", "open a ticket", number=False)
+    create.add_argument("--subject", required=True)
+    create.add_argument("--contact-name", required=True)
+    create.add_argument("--contact-email")
+    create.add_argument("--contact-phone")
+    create.add_argument("--account")
+    create.add_argument("--description", default="")
+    create.add_argument("--priority", default="Medium", metavar="High|Medium|Low")
+    create.add_argument("--channel", default="Email")
+    create.add_argument("--department")
+    create.add_argument("--category")
+    create.add_argument("--subcategory")
+    create.add_argument("--product")
+    create.add_argument("--due", metavar="WHEN")
+
+    listing = action("list", "list a queue view", number=False)
+    listing.add_argument("--view", choices=VIEW_CHOICES, default="all")
+    listing.add_argument("--stage", type=str.lower, choices=STAGE_CHOICES, default="all")
+    listing.add_argument("--sort", choices=("updated", "due", "priority"), default="updated")
+    listing.add_argument("--limit", type=_positive, default=50)
+
+    action("show", "a ticket with every tab")
+    action("pickup", "take an unassigned ticket")
+    action("assign", "assign to an agent").add_argument("--to", required=True, metavar="USER")
+    action("release", "give back to Unassigned")
+    action("schedule", "schedule work (New/ReOpen)").add_argument(
+        "--at", required=True, metavar="WHEN"
+    )
+    action("start", "start work (Scheduled)")
+    close = action("close", "close, optionally with a resolution")
+    close.add_argument("--resolution", metavar="TEXT")
+    close.add_argument("--publish", action="store_true", help="publish to the knowledge base")
+    close.add_argument("--notify", action="store_true", help="send the resolution to the contact")
+    action("reopen", "reopen a Closed ticket")
+    for kind, text in (
+        ("reply", "public reply to the customer"),
+        ("comment", "internal comment (@mentions)"),
+        ("note", "private note"),
+    ):
+        action(kind, text).add_argument("--body", required=True, metavar="TEXT")
+    task = action("task", "add a task, call or event")
+    task.add_argument("--title", required=True)
+    task.add_argument("--kind", choices=("task", "call", "event"), default="task")
+    task.add_argument("--owner", metavar="USER")
+    task.add_argument("--due", metavar="WHEN")
+    task.add_argument("--reminder", metavar="WHEN")
+    done = action("done", "mark an activity done")
+    done.add_argument("activity", type=_positive, metavar="ACTIVITY_ID")
+
+    approval = actions.add_parser("approval", help="request, approve or reject approvals")
+    approval_actions = approval.add_subparsers(
+        dest="approval_action", metavar="ACTION", parser_class=Parser
+    )
+    approval_actions.required = True
+    request = approval_actions.add_parser("request", help="ask approvers on a ticket")
+    _common(request)
+    _json_flag(request)
+    request.add_argument("number", type=_number, metavar="NUMBER")
+    request.add_argument("--approver", nargs="+", required=True, metavar="USER")
+    request.add_argument("--subject", required=True)
+    request.add_argument("--details", default="")
+    request.add_argument(
+        "--amc-exception", action="store_true", help="ask to lift the AMC gate (leads/admins)"
+    )
+    request.add_argument("--expect-version", type=int, metavar="V")
+    for verb in ("approve", "reject"):
+        decide = approval_actions.add_parser(verb, help=f"{verb} a pending approval")
+        _common(decide)
+        _json_flag(decide)
+        decide.add_argument("approval_id", type=_positive, metavar="ID")
+        decide.add_argument("--comment", metavar="TEXT")
+
+    resolution = action("resolution", "write the resolution")
+    resolution.add_argument("--text", required=True)
+    resolution.add_argument("--publish", action="store_true")
+    resolution.add_argument("--notify", action="store_true")
+    time_entry = action("time", "log time")
+    time_entry.add_argument("--minutes", type=_positive, required=True)
+    time_entry.add_argument("--billable", action="store_true")
+    time_entry.add_argument("--note", default="")
+    action("attach", "attach a file (at most 20 MB)").add_argument("path")
+    save = action("save", "save an attachment to a file")
+    save.add_argument("attachment", type=_positive, metavar="ATTACHMENT_ID")
+    save.add_argument("path")
+    edit = action("edit", "change fields")
+    for name in (
+        "subject",
+        "description",
+        "priority",
+        "channel",
+        "department",
+        "category",
+        "subcategory",
+        "product",
+    ):
+        edit.add_argument(f"--{name}")
+    edit.add_argument("--due", metavar="WHEN")
+    edit.add_argument("--sticky", choices=("yes", "no"))
+    action("merge", "merge into another ticket").add_argument(
+        "--into", type=_number, required=True, metavar="NUMBER"
+    )
+    action("delete", "delete for good (admins)").add_argument(
+        "--yes", action="store_true", help="confirm the deletion"
+    )
+
+
+# -- running commands ----------------------------------------------------------------
+
+
+def _out(text: str) -> None:
+    print(text)
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _print_json(value: Any) -> None:
+    from console.data.records import to_jsonable
+
+    print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+
+
+@dataclass
+class Session:
+    """An open database and the agent acting on it."""
+
+    db: Any
+    actor: Any
+    settings: Settings
+
+    def tickets(self) -> Any:
+        """The ticket service for this agent."""
+        from console.data.tickets import TicketService
+
+        return TicketService(self.db, self.actor, sla=self.settings.sla())
+
+
+async def open_database(target: str) -> Any:
+    """Open (creating and migrating when needed) a database, finding its password."""
+    from console.credentials import prompt_password, with_password
+    from console.data.db import ensure_schema, make_engine, normalise_url
+    from console.data.errors import Unavailable
+
+    secret = with_password(normalise_url(target))
+    db = make_engine(secret.url)
+    try:
+        await ensure_schema(db)
+    except Exception as exc:
+        if not _needs_password(exc):
+            await db.dispose()
+            raise
+        await db.dispose()
+        asked = prompt_password(secret.url)
+        if asked is None:
+            raise Unavailable(
+                "The database server asks for a password: set AGENT_CONSOLE_DB_PASSWORD, or "
+                "store it with `agent-console credentials set URL`."
+            ) from None
+        secret = asked
+        db = make_engine(secret.url)
+        await ensure_schema(db)
+    if secret.source:
+        _err(f"(database password from {secret.source})")
+    return db
+
+
+def _needs_password(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "password" in text and ("authentication" in text or "no password" in text)
+
+
+async def _session(
+    args: argparse.Namespace, settings: Settings, target: str | None = None
+) -> Session:
+    from console.data.directory import resolve_actor
+
+    db = await open_database(target or settings.database(getattr(args, "db", None)))
+    try:
+        actor = await resolve_actor(db, getattr(args, "as_user", None))
+    except BaseException:
+        await db.dispose()
+        raise
+    return Session(db, actor, settings)
+
+
+def _ticket_summary(record: Any) -> str:
+    owner = record.owner or "unassigned"
+    return f"#{record.number} {record.subject!r}: {record.status}, {record.priority}, {owner}"
+
+
+async def _ticket_command(args: argparse.Namespace, session: Session) -> int:
+    from console.data.errors import BadValue
+    from console.data.queries import Queries, check_stage
+    from console.data.when import parse_when
+
+    tickets = session.tickets()
+    version = getattr(args, "expect_version", None)
+    n = getattr(args, "number", None)
+    match args.action:
+        case "create":
+            record = await tickets.create(
+                subject=args.subject,
+                contact_name=args.contact_name,
+                contact_email=args.contact_email,
+                contact_phone=args.contact_phone,
+                account=args.account,
+                description=args.description,
+                priority=args.priority,
+                channel=args.channel,
+                department=args.department,
+                category=args.category,
+                subcategory=args.subcategory,
+                product=args.product,
+                due=parse_when(args.due) if args.due else None,
+            )
+        case "list":
+            queries = Queries(session.db, session.actor)
+            rows = await queries.window(
+                args.view, check_stage(args.stage), args.sort, limit=args.limit
+            )
+            if args.json:
+                _print_json([_row_json(row) for row in rows])
+            else:
+                for row in rows:
+                    _out(
+                        f"#{row.number:<7} {row.priority:<6} {row.status:<10} "
+                        f"{(row.owner or '-'):<10} {row.subject}"
+                    )
+            return 0
+        case "show":
+            detail = await Queries(session.db, session.actor).detail(n)
+            if args.json:
+                _print_json(_detail_json(detail))
+            else:
+                _out(_detail_text(detail))
+            return 0
+        case "pickup":
+            record = await tickets.pick_up(n, expected_version=version)
+        case "assign":
+            record = await tickets.assign(n, args.to, expected_version=version)
+        case "release":
+            record = await tickets.release(n, expected_version=version)
+        case "schedule":
+            record = await tickets.schedule(n, parse_when(args.at), expected_version=version)
+        case "start":
+            record = await tickets.start(n, expected_version=version)
+        case "close":
+            record = await tickets.close(
+                n,
+                resolution=args.resolution,
+                publish_to_kb=args.publish,
+                notify_contact=args.notify,
+                expected_version=version,
+            )
+        case "reopen":
+            record = await tickets.reopen(n, expected_version=version)
+        case "reply":
+            record = await tickets.reply(n, args.body, expected_version=version)
+        case "comment":
+            record = await tickets.comment(n, args.body, expected_version=version)
+        case "note":
+            record = await tickets.note(n, args.body, expected_version=version)
+        case "task":
+            record = await tickets.add_activity(
+                n,
+                args.title,
+                kind=args.kind,
+                owner=args.owner,
+                due=parse_when(args.due) if args.due else None,
+                reminder=parse_when(args.reminder) if args.reminder else None,
+                expected_version=version,
+            )
+        case "done":
+            record = await tickets.complete_activity(n, args.activity)
+        case "approval":
+            if args.approval_action == "request":
+                record = await tickets.request_approval(
+                    args.number,
+                    args.approver,
+                    args.subject,
+                    details=args.details,
+                    amc_exception=args.amc_exception,
+                    expected_version=args.expect_version,
+                )
+            else:
+                record = await tickets.decide_approval(
+                    args.approval_id, args.approval_action == "approve", comment=args.comment
+                )
+        case "resolution":
+            record = await tickets.set_resolution(
+                n,
+                args.text,
+                publish_to_kb=args.publish,
+                notify_contact=args.notify,
+                expected_version=version,
+            )
+        case "time":
+            record = await tickets.log_time(
+                n, args.minutes, billable=args.billable, note=args.note, expected_version=version
+            )
+        case "attach":
+            record = await tickets.attach(n, args.path, expected_version=version)
+        case "save":
+            name, content = await tickets.attachment_content(n, args.attachment)
+            try:
+                target = await asyncio.to_thread(_save_file, Path(args.path), name, content)
+            except OSError as exc:
+                raise BadValue(f"Cannot write {args.path}: {exc.strerror}.") from None
+            _out(f"Saved {name} ({len(content)} bytes) to {target}.")
+            return 0
+        case "edit":
+            changes: dict[str, Any] = {}
+            for name in (
+                "subject",
+                "description",
+                "priority",
+                "channel",
+                "department",
+                "category",
+                "subcategory",
+                "product",
+            ):
+                value = getattr(args, name)
+                if value is not None:
+                    changes[name] = value
+            if args.due is not None:
+                changes["due"] = parse_when(args.due)
+            if args.sticky is not None:
+                changes["sticky"] = args.sticky == "yes"
+            record = await tickets.edit(n, changes, expected_version=version)
+        case "merge":
+            record = await tickets.merge(n, args.into, expected_version=version)
+        case "delete":
+            await tickets.delete(n, confirm=args.yes)
+            if args.json:
+                _print_json({"number": n, "deleted": True})
+            else:
+                _out(f"#{n} deleted.")
+            return 0
+        case _:  # pragma: no cover - argparse only lets known actions through
+            raise BadValue(f"Unknown action {args.action}.")
+    if args.json:
+        _print_json(_ticket_json(record))
+    else:
+        _out(_ticket_summary(record))
+    return 0
+
+
+def _save_file(target: Path, name: str, content: bytes) -> Path:
+    """Write an attachment to a file, or into a folder under its own name."""
+    if target.is_dir():
+        target = target / Path(name).name
+    target.write_bytes(content)
+    return target
+
+
+def _ticket_json(record: Any) -> dict[str, Any]:
+    from console.data.records import to_jsonable
+
+    data: dict[str, Any] = to_jsonable(record)
+    data.pop("id", None)
+    return data
+
+
+def _row_json(row: Any) -> dict[str, Any]:
+    from console.data.records import to_jsonable
+
+    return {
+        "number": row.number,
+        "subject": row.subject,
+        "status": row.status,
+        "priority": row.priority,
+        "owner": row.owner,
+        "creator": row.creator,
+        "contact": row.contact,
+        "account": row.account,
+        "due": to_jsonable(row.due_at),
+        "updated": to_jsonable(row.updated_at),
+        "version": row.version,
+    }
+
+
+def _detail_json(detail: Any) -> dict[str, Any]:
+    from console.data.records import to_jsonable
+
+    data = _ticket_json(detail.ticket)
+    data["messages"] = to_jsonable(detail.messages)
+    data["history"] = to_jsonable(detail.history)
+    data["approvals"] = to_jsonable(detail.approvals)
+    data["resolution"] = to_jsonable(detail.resolution)
+    data["activities"] = to_jsonable(detail.activities)
+    data["time_entries"] = to_jsonable(detail.time_entries)
+    data["time_total_minutes"] = detail.total_minutes
+    data["time_billable_minutes"] = detail.billable_minutes
+    data["attachments"] = to_jsonable(detail.attachments)
+    data["actions"] = detail.actions
+    return data
+
+
+def _detail_text(detail: Any) -> str:
+    from console.data.when import show_local
+
+    t = detail.ticket
+    lines = [
+        f"#{t.number} {t.subject}",
+        f"  status {t.status}   priority {t.priority}   channel {t.channel}",
+        f"  owner {t.owner or '-'}   creator {t.creator or '-'}   department {t.department or '-'}",
+        f"  contact {t.contact or '-'} <{t.contact_email or ''}>   account {t.account or '-'}"
+        f"   AMC {t.amc_state}",
+        f"  due {show_local(t.due)}   scheduled {show_local(t.scheduled_at) or '-'}"
+        f"   updated {show_local(t.updated_at)}   version {t.version}",
+    ]
+    if t.description:
+        lines += ["", t.description]
+    lines += ["", "Conversation:"]
+    lines += [f"  [{m.kind}] {m.author} {show_local(m.at)}: {m.body}" for m in detail.messages]
+    lines += ["", "History:"]
+    for e in detail.history:
+        change = f" {e.field}: {e.old or '-'} -> {e.new or '-'}" if e.field else f" {e.new or ''}"
+        lines.append(f"  {show_local(e.at)} {e.actor} {e.action}{change}")
+    if detail.approvals:
+        lines += ["", "Approvals:"]
+        for a in detail.approvals:
+            lines.append(
+                f"  {a.id}: {a.subject} [{a.state}] by {a.requester} -> {', '.join(a.approvers)}"
+            )
+    if detail.resolution:
+        lines += ["", "Resolution:", f"  {detail.resolution.text}"]
+    if detail.activities:
+        lines += ["", "Activities:"]
+        for act in detail.activities:
+            mark = "x" if act.done else " "
+            lines.append(f"  [{mark}] {act.id}: {act.kind} {act.title} ({act.owner or '-'})")
+    if detail.time_entries:
+        lines += ["", f"Time log: {detail.total_minutes} min, {detail.billable_minutes} billable"]
+    if detail.attachments:
+        lines += ["", "Attachments:"]
+        lines += [
+            f"  {a.id}: {a.file_name} ({a.media_type}, {a.size} bytes)" for a in detail.attachments
+        ]
+    return "\n".join(lines)
+
+
+async def _agent_command(args: argparse.Namespace, session: Session) -> int:
+    from console.data.directory import Directory
+
+    directory = Directory(session.db, session.actor)
+    if args.agent_command == "add":
+        record = await directory.add_agent(
+            args.username,
+            role=args.role,
+            team=args.team,
+            departments=args.department,
+            display_name=args.display_name,
+            email=args.email,
+        )
+        if args.json:
+            _print_json(record)
+        else:
+            _out(f"Added {record.username} ({record.role}, team {record.team or '-'}).")
+        return 0
+    agents = await directory.agents()
+    if args.json:
+        _print_json(agents)
+    else:
+        for a in agents:
+            _out(
+                f"{a.username:<14} {a.role:<6} {(a.team or '-'):<12} "
+                f"open {a.open_load:<5} {', '.join(a.departments)}"
+            )
+    return 0
+
+
+async def _run_with_session(
+    args: argparse.Namespace,
+    settings: Settings,
+    body: Callable[[Session], Awaitable[int]],
+) -> int:
+    session = await _session(args, settings)
+    try:
+        return await body(session)
+    finally:
+        await session.db.dispose()
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from console.data.directory import Directory
+    from console.data.when import parse_day
+
+    match args.command:
+        case "ticket":
+            return await _run_with_session(args, settings, lambda s: _ticket_command(args, s))
+        case "agent":
+            return await _run_with_session(args, settings, lambda s: _agent_command(args, s))
+        case "account":
+
+            async def add_account(session: Session) -> int:
+                expires = parse_day(args.amc_expires) if args.amc_expires else None
+                await Directory(session.db, session.actor).add_account(
+                    args.name, coordinator=args.coordinator, amc_expires=expires
+                )
+                _out(f"Added account {args.name}.")
+                return 0
+
+            return await _run_with_session(args, settings, add_account)
+        case "department":
+
+            async def add_department(session: Session) -> int:
+                await Directory(session.db, session.actor).add_department(
+                    args.name, email=args.email
+                )
+                _out(f"Added department {args.name}.")
+                return 0
+
+            return await _run_with_session(args, settings, add_department)
+        case "db":
+            db = await open_database(settings.database(getattr(args, "db", None)))
+            await db.dispose()
+            _out(f"{db.label} is at the current schema.")
+            return 0
+        case "credentials":
+            return _credentials(args)
+        case "demo":
+            return await _demo(args, settings)
+    return EXIT_USAGE  # pragma: no cover
+
+
+def _credentials(args: argparse.Namespace) -> int:
+    from console.credentials import KeyringUnavailable, delete_password, store_password
+    from console.data.db import normalise_url
+
+    url = normalise_url(args.url)
+    try:
+        if args.credentials_command == "set":
+            if sys.stdin.isatty():
+                import getpass
+
+                password = getpass.getpass("Password: ")
+            else:
+                password = sys.stdin.readline().rstrip("\n")
+            if not password:
+                _err("No password given; nothing was stored.")
+                return EXIT_REFUSED
+            store_password(url, password)
+            _out("Stored the password in the keyring (service agent-console).")
+        elif delete_password(url):
+            _out("Deleted the password from the keyring.")
+        else:
+            _out("There was no password stored for that database.")
+    except KeyringUnavailable as exc:
+        _err(
+            f"Cannot use the keyring: {exc}. This is common over SSH; set "
+            "AGENT_CONSOLE_DB_PASSWORD in the environment instead."
+        )
+        return EXIT_REFUSED
+    return 0
+
+
+async def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from console.data.demo import build_demo, demo_matches
+    from console.data.directory import is_demo
+    from console.data.errors import Refused
+
+    target = getattr(args, "db", None) or str(demo_db_path())
+    db = await open_database(target)
+    try:
+        if args.fresh or not await demo_matches(db, args.tickets, args.seed):
+            if db.is_sqlite:
+                if not await is_demo(db) and await _has_data(db):
+                    raise Refused(f"{db.label} holds data that is not a demo; choose another --db.")
+                await db.dispose()
+                _remove_sqlite(db.url.database)
+                db = await open_database(target)
+            elif not args.fresh and await _has_data(db):
+                raise Refused(
+                    f"{db.label} is not empty; the demo needs an empty database "
+                    "(or --fresh on a demo database)."
+                )
+            progress = _progress_printer(args.tickets)
+            summary = await build_demo(db, tickets=args.tickets, seed=args.seed, progress=progress)
+            _err(f"\rDemo ready: {summary.tickets} tickets, {summary.agents} agents in {db.label}.")
+    finally:
+        await db.dispose()
+    if args.no_launch:
+        return 0
+    return _launch(settings, target, getattr(args, "as_user", None))
+
+
+async def _has_data(db: Any) -> bool:
+    from sqlalchemy import func, select
+
+    from console.data.models import Agent, Ticket
+
+    async with db.read() as session:
+        tickets = (await session.execute(select(func.count()).select_from(Ticket))).scalar_one()
+        agents = (await session.execute(select(func.count()).select_from(Agent))).scalar_one()
+    return bool(tickets or agents)
+
+
+def _remove_sqlite(path: str | None) -> None:
+    if not path:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(path + suffix).unlink(missing_ok=True)
+
+
+def _progress_printer(total: int) -> Callable[[int, int], None]:
+    interactive = sys.stderr.isatty()
+    last = [-1]
+
+    def show(done: int, of: int) -> None:
+        percent = done * 100 // max(of, 1)
+        if percent == last[0]:
+            return
+        last[0] = percent
+        if interactive:
+            print(f"\rBuilding demo: {done:,}/{of:,} tickets ({percent}%)", end="", file=sys.stderr)
+        elif percent % 25 == 0:
+            print(f"Building demo: {done:,}/{of:,} tickets", file=sys.stderr)
+
+    return show
+
+
+def _launch(settings: Settings, target: str, as_user: str | None) -> int:
+    from console.app import run_console
+
+    return run_console(settings, target, as_user)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `agent-console` command."""
+    from console.data.errors import ConsoleError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    for problem in settings.problems:
+        _err(problem)
+    if args.command is None:
+        return _launch(
+            settings, settings.database(getattr(args, "db", None)), getattr(args, "as_user", None)
+        )
+    try:
+        return asyncio.run(_dispatch(args, settings))
+    except ConsoleError as exc:
+        _err(str(exc))
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        _err("Interrupted; nothing more was changed.")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

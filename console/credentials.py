@@ -1,0 +1,114 @@
+"""Database passwords: the keyring first, then AGENT_CONSOLE_DB_PASSWORD, then a prompt.
+
+Over SSH there is often no keyring backend, or one that hangs waiting for a desktop
+session; lookups give up after about 3 s and say so.  A password is never written to a
+plain file.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import getpass
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import URL
+
+SERVICE = "agent-console"
+ENV_PASSWORD = "AGENT_CONSOLE_DB_PASSWORD"
+KEYRING_TIMEOUT = 3.0
+
+
+class KeyringUnavailable(Exception):
+    """No usable keyring backend here, or it did not answer in time."""
+
+
+def keyring_account(url: URL) -> str:
+    """The keyring user name for a database: user@host:port/database."""
+    port = url.port or 5432
+    return f"{url.username or ''}@{url.host or 'localhost'}:{port}/{url.database or ''}"
+
+
+def _keyring_call(name: str, *args: Any) -> Any:
+    """Call a keyring function in a thread, giving up after KEYRING_TIMEOUT."""
+
+    def call() -> Any:
+        import keyring
+        from keyring.backends import fail
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring) or "fail" in type(backend).__module__:
+            raise KeyringUnavailable("no keyring backend is available here")
+        return getattr(keyring, name)(*args)
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(call)
+    try:
+        return future.result(timeout=KEYRING_TIMEOUT)
+    except concurrent.futures.TimeoutError:
+        raise KeyringUnavailable(
+            f"the keyring did not answer within {KEYRING_TIMEOUT:.0f} s"
+        ) from None
+    except KeyringUnavailable:
+        raise
+    except Exception as exc:
+        if type(exc).__name__ == "PasswordDeleteError":
+            raise  # keyring backends raise many kinds of errors
+        raise KeyringUnavailable(f"the keyring failed: {exc}") from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A URL with its password filled in, and where the password came from."""
+
+    url: URL
+    source: str | None  # "keyring", "AGENT_CONSOLE_DB_PASSWORD", "prompt" or None
+
+
+def with_password(url: URL) -> Secret:
+    """Fill in a PostgreSQL URL's password when it has none.
+
+    Order: the AGENT_CONSOLE_DB_PASSWORD variable, then the keyring (service
+    ``agent-console``); otherwise no password, since a server with trust or peer
+    authentication needs none (``prompt_password`` asks when the server says it does).
+    """
+    if url.get_backend_name() != "postgresql" or url.password:
+        return Secret(url, None)
+    env = os.environ.get(ENV_PASSWORD)
+    if env:
+        return Secret(url.set(password=env), ENV_PASSWORD)
+    try:
+        stored = _keyring_call("get_password", SERVICE, keyring_account(url))
+    except KeyringUnavailable:
+        stored = None
+    if stored:
+        return Secret(url.set(password=stored), "keyring")
+    return Secret(url, None)
+
+
+def prompt_password(url: URL) -> Secret | None:
+    """Ask the person at the terminal for the password; None when nobody is there."""
+    if not sys.stdin.isatty():
+        return None
+    typed = getpass.getpass(f"Password for {keyring_account(url)}: ")
+    return Secret(url.set(password=typed), "prompt")
+
+
+def store_password(url: URL, password: str) -> None:
+    """Keep a database password in the keyring; KeyringUnavailable explains a failure."""
+    _keyring_call("set_password", SERVICE, keyring_account(url), password)
+
+
+def delete_password(url: URL) -> bool:
+    """Forget a stored password; False when there was none."""
+    import keyring.errors
+
+    try:
+        _keyring_call("delete_password", SERVICE, keyring_account(url))
+    except keyring.errors.PasswordDeleteError:
+        return False
+    return True

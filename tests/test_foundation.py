@@ -1,0 +1,155 @@
+"""Foundations: migrations on both backends, the data layer's independence from Textual,
+the SQLite settings, and the wheel shipping the styles."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from console.data.db import SCHEMA_REVISION, ensure_schema, make_engine, schema_revision
+from console.data.migrate import downgrade, head_revision, upgrade
+from console.data.models import Base
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_schema_revision_is_the_migrations_head() -> None:
+    assert head_revision() == SCHEMA_REVISION
+
+
+async def test_migrations_from_empty_to_head_and_back(db_url: str) -> None:
+    db = make_engine(db_url)
+    try:
+        assert await schema_revision(db) is None
+        assert await ensure_schema(db) is True
+        assert await schema_revision(db) == SCHEMA_REVISION
+        assert await ensure_schema(db) is False  # up to date: Alembic is not run again
+
+        def tables(conn: object) -> set[str]:
+            return set(inspect(conn).get_table_names())  # type: ignore[arg-type]
+
+        async with db.engine.connect() as conn:
+            present = await conn.run_sync(tables)
+        assert set(Base.metadata.tables) <= present
+        await downgrade(db, "base")
+        async with db.engine.connect() as conn:
+            assert await conn.run_sync(tables) <= {"alembic_version"}
+        await upgrade(db)
+        assert await schema_revision(db) == SCHEMA_REVISION
+    finally:
+        await db.dispose()
+
+
+async def test_models_match_the_migrations(db_url: str) -> None:
+    """A model change without a migration fails here (Alembic's autogenerate finds it)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    db = make_engine(db_url)
+    try:
+        await ensure_schema(db)
+
+        def diff(conn: object) -> list[object]:
+            context = MigrationContext.configure(conn, opts={"compare_type": False})  # type: ignore[arg-type]
+            return list(compare_metadata(context, Base.metadata))
+
+        async with db.engine.connect() as conn:
+            assert await conn.run_sync(diff) == []
+    finally:
+        await db.dispose()
+
+
+async def test_sqlite_settings(sqlite_url: str) -> None:
+    db = make_engine(sqlite_url)
+    try:
+        await ensure_schema(db)
+        async with db.read() as session:
+            journal = (await session.execute(text("PRAGMA journal_mode"))).scalar()
+            keys = (await session.execute(text("PRAGMA foreign_keys"))).scalar()
+            busy = (await session.execute(text("PRAGMA busy_timeout"))).scalar()
+        assert journal == "wal" and keys == 1 and busy >= 5000
+    finally:
+        await db.dispose()
+
+
+async def test_write_transactions_take_the_lock_at_once(sqlite_url: str) -> None:
+    """BEGIN IMMEDIATE: a second writer waits for the first instead of failing later."""
+    db = make_engine(sqlite_url)
+    await ensure_schema(db)
+    order: list[str] = []
+    try:
+
+        async def writer(name: str, hold: float) -> None:
+            async with db.write() as session:
+                await session.execute(text("SELECT count(*) FROM tickets"))
+                order.append(f"{name} in")
+                await asyncio.sleep(hold)
+                await session.execute(
+                    text("INSERT INTO meta (key, value) VALUES (:k, 'x')"), {"k": name}
+                )
+                order.append(f"{name} out")
+
+        await asyncio.gather(writer("first", 0.3), writer("second", 0))
+        # Had both begun deferred, both would have read, and the later writer failed with
+        # "database is locked"; instead the second waited to begin until the first ended.
+        assert order in (
+            ["first in", "first out", "second in", "second out"],
+            ["second in", "second out", "first in", "first out"],
+        )
+    finally:
+        await db.dispose()
+
+
+def _imports(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_data_layer_never_imports_textual_or_the_ui() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in _imports(path)
+            if name.split(".")[0] in ("textual", "rich")
+            or name.startswith(("console.screens", "console.widgets", "console.app"))
+        )
+        for path in (ROOT / "console" / "data").rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+    # And at run time: importing every data module loads no Textual.
+    code = (
+        "import sys, pkgutil, importlib, console.data as d\n"
+        "for m in pkgutil.walk_packages(d.__path__, 'console.data.'):\n"
+        "    if '.migrations' not in m.name: importlib.import_module(m.name)\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in ('textual', 'rich')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow
+def test_wheel_ships_styles_and_migrations(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--outdir", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(tmp_path.glob("agent_console-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    styles = {p.name for p in (ROOT / "styles").glob("*.tcss")}
+    assert styles, "styles/ has no .tcss files"
+    assert {f"console/styles/{name}" for name in styles} <= names
+    assert "console/data/migrations/env.py" in names
+    assert any(n.startswith("console/data/migrations/versions/0001") for n in names)
+    assert "console/data/migrations/script.py.mako" in names

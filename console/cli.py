@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from console.config import Settings, demo_db_path, load_settings
+from console.files import save_attachment
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -298,37 +299,13 @@ class Session:
 
 
 async def open_database(target: str) -> Any:
-    """Open (creating and migrating when needed) a database, finding its password."""
-    from console.credentials import prompt_password, with_password
-    from console.data.db import ensure_schema, make_engine, normalise_url
-    from console.data.errors import Unavailable
+    """Open a database for a command, saying where its password came from."""
+    from console.session import open_database as open_db
 
-    secret = with_password(normalise_url(target))
-    db = make_engine(secret.url)
-    try:
-        await ensure_schema(db)
-    except Exception as exc:
-        if not _needs_password(exc):
-            await db.dispose()
-            raise
-        await db.dispose()
-        asked = prompt_password(secret.url)
-        if asked is None:
-            raise Unavailable(
-                "The database server asks for a password: set AGENT_CONSOLE_DB_PASSWORD, or "
-                "store it with `agent-console credentials set URL`."
-            ) from None
-        secret = asked
-        db = make_engine(secret.url)
-        await ensure_schema(db)
-    if secret.source:
-        _err(f"(database password from {secret.source})")
+    db, source = await open_db(target)
+    if source:
+        _err(f"(database password from {source})")
     return db
-
-
-def _needs_password(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "password" in text and ("authentication" in text or "no password" in text)
 
 
 async def _session(
@@ -465,7 +442,7 @@ async def _ticket_command(args: argparse.Namespace, session: Session) -> int:
         case "save":
             name, content = await tickets.attachment_content(n, args.attachment)
             try:
-                target = await asyncio.to_thread(_save_file, Path(args.path), name, content)
+                target = await asyncio.to_thread(save_attachment, Path(args.path), name, content)
             except OSError as exc:
                 raise BadValue(f"Cannot write {args.path}: {exc.strerror}.") from None
             _out(f"Saved {name} ({len(content)} bytes) to {target}.")
@@ -506,14 +483,6 @@ async def _ticket_command(args: argparse.Namespace, session: Session) -> int:
     else:
         _out(_ticket_summary(record))
     return 0
-
-
-def _save_file(target: Path, name: str, content: bytes) -> Path:
-    """Write an attachment to a file, or into a folder under its own name."""
-    if target.is_dir():
-        target = target / Path(name).name
-    target.write_bytes(content)
-    return target
 
 
 def _ticket_json(record: Any) -> dict[str, Any]:

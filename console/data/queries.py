@@ -17,6 +17,7 @@ from sqlalchemy import (
     and_,
     func,
     literal,
+    or_,
     select,
     tuple_,
 )
@@ -48,6 +49,7 @@ from console.data.records import (
     AgentRecord,
     ApprovalRecord,
     AttachmentRecord,
+    ContactRecord,
     EventRecord,
     MessageRecord,
     ResolutionRecord,
@@ -238,6 +240,7 @@ class Queries:
         after: tuple[Any, ...] | None,
         backwards: bool,
         limit: int,
+        inclusive: bool = False,
     ) -> Select[Any]:
         if sort not in _SORT_COLUMNS:
             raise BadValue(f"Unknown sort {sort!r}; use one of: {', '.join(SORTS)}.")
@@ -259,7 +262,10 @@ class Queries:
         if after is not None:
             key = tuple_(*columns)
             bound = tuple_(*[literal(v, type_=c.type) for c, v in zip(columns, after, strict=True)])
-            stmt = stmt.where(key < bound if go_down else key > bound)
+            if inclusive:
+                stmt = stmt.where(key <= bound if go_down else key >= bound)
+            else:
+                stmt = stmt.where(key < bound if go_down else key > bound)
         order = [c.desc() if go_down else c.asc() for c in columns]
         return stmt.order_by(*order).limit(limit)
 
@@ -271,16 +277,18 @@ class Queries:
         *,
         after: tuple[Any, ...] | None = None,
         backwards: bool = False,
+        inclusive: bool = False,
         limit: int = 50,
     ) -> list[TicketRow]:
         """Up to ``limit`` rows of a view and stage in queue order.
 
         ``after`` is the ``sort_key`` of a row: the window starts just past it (or, with
-        ``backwards``, ends just before it).  Rows always come back in queue order.
+        ``backwards``, ends just before it; ``inclusive`` takes that row too).  Rows always
+        come back in queue order.
         """
         async with self.db.read() as conn:
             scope = await self.scope(conn)
-            stmt = self._window_stmt(scope, view, stage, sort, after, backwards, limit)
+            stmt = self._window_stmt(scope, view, stage, sort, after, backwards, limit, inclusive)
             rows = [_row(r) for r in (await conn.execute(stmt)).all()]
         if backwards:
             rows.reverse()
@@ -568,6 +576,49 @@ class Queries:
                     if approval.state == "pending" and self.actor.username in approval.approvers:
                         result.append((number, approval))
         return result
+
+    async def allowed(self, number: int) -> dict[str, str | None]:
+        """What the actor may do to a ticket now: action -> None or the reason why not."""
+        async with self.db.read() as conn:
+            _record, facts = await self._ticket(conn, number)
+        return {a.value: why for a, why in allowed_actions(self.actor, facts).items()}
+
+    async def contacts(self, prefix: str, limit: int = 10) -> list[ContactRecord]:
+        """Contacts whose name or email starts with ``prefix`` (for completion)."""
+        text = prefix.strip().lower()
+        if not text:
+            return []
+        pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(Contact.name, Contact.email, Contact.phone, Account.name)
+                    .outerjoin(Account, Account.id == Contact.account_id)
+                    .where(
+                        or_(
+                            func.lower(Contact.name).like(pattern, escape="\\"),
+                            func.lower(Contact.email).like(pattern, escape="\\"),
+                        )
+                    )
+                    .order_by(Contact.name)
+                    .limit(limit)
+                )
+            ).all()
+        return [ContactRecord(*row) for row in rows]
+
+    async def accounts(self) -> list[str]:
+        """Every account name."""
+        async with self.db.read() as session:
+            return list(
+                (await session.execute(select(Account.name).order_by(Account.name))).scalars()
+            )
+
+    async def departments(self) -> list[str]:
+        """Every department name."""
+        async with self.db.read() as session:
+            return list(
+                (await session.execute(select(Department.name).order_by(Department.name))).scalars()
+            )
 
     async def agents(self) -> list[AgentRecord]:
         """Every agent with team, departments and open load (owned, not Closed)."""

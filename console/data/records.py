@@ -50,6 +50,16 @@ class AgentRecord:
 
 
 @dataclasses.dataclass(frozen=True)
+class ContactRecord:
+    """A customer contact, for completion in the new-ticket form."""
+
+    name: str
+    email: str | None
+    phone: str | None
+    account: str | None
+
+
+@dataclasses.dataclass(frozen=True)
 class TicketRow:
     """One row of a queue: just what the table shows."""
 

@@ -1,0 +1,216 @@
+"""The console App: builds the services from the settings, owns the acting agent, the
+theme and the keymap, and keeps screens live with other agents' changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+
+from console.commands import TicketCommands
+from console.config import Settings
+from console.data.db import Database
+from console.data.errors import ConsoleError
+from console.data.queries import Queries
+from console.data.tickets import TicketService
+from console.screens.worker_errors import ReportsWorkerErrors
+from console.widgets.header import ConsoleHeader
+
+
+def styles_dir() -> Path:
+    """The .tcss files: inside the installed package, or at the root of a checkout."""
+    packaged = Path(__file__).parent / "styles"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).parent.parent / "styles"
+
+
+class AgentConsole(ReportsWorkerErrors, App[None]):
+    """The help desk console."""
+
+    TITLE = "agent-console"
+    CSS_PATH = [styles_dir() / "console.tcss"]  # noqa: RUF012
+    COMMANDS = App.COMMANDS | {TicketCommands}
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [  # noqa: RUF012
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette"),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings,
+        target: str,
+        as_user: str | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        watch: bool = True,
+        database: Database | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.target = target
+        self.as_user = as_user
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.watch_changes = watch
+        self.db: Database | None = database
+        self.owns_db = database is None
+        self.service: TicketService = None  # type: ignore[assignment]
+        self.queries: Queries = None  # type: ignore[assignment]
+        self.actor_name = ""
+        self.role = ""
+        self.live: bool | None = None
+        self.place = ""
+        self.password_source: str | None = None
+        if settings.theme:
+            self.theme = settings.theme
+        if settings.keymap:
+            self.set_keymap(settings.keymap)
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader()
+        yield Static(Text("Opening the database…"), id="opening")
+
+    def on_mount(self) -> None:
+        for problem in self.settings.problems:
+            self.notify(problem, severity="warning", markup=False, timeout=10)
+        self.connect()
+
+    @work(exclusive=True, group="connect", exit_on_error=False)
+    async def connect(self) -> None:
+        """Open the database, find the acting agent, then show the queue."""
+        from console.data.directory import resolve_actor
+        from console.screens.main import MainScreen
+        from console.session import open_database
+
+        try:
+            if self.db is None:
+                self.db, self.password_source = await open_database(self.target, interactive=False)
+            actor = await resolve_actor(self.db, self.as_user)
+        except ConsoleError as exc:
+            self.exit(return_code=1, message=str(exc))
+            return
+        self.service = TicketService(self.db, actor, clock=self.clock, sla=self.settings.sla())
+        self.queries = self.service.queries
+        self.actor_name = actor.username
+        self.role = actor.role.value
+        await self.push_screen(MainScreen())
+        self.screen.reload()  # type: ignore[attr-defined]
+        if self.password_source:
+            self.notify(f"Database password from {self.password_source}.", markup=False)
+        if self.watch_changes:
+            self.watch_database()
+
+    @work(exclusive=True, group="live", exit_on_error=False)
+    async def watch_database(self) -> None:
+        """Reload what is shown when another agent commits a change."""
+        from console.data.live import ChangeWatcher
+
+        assert self.db is not None
+        watcher = ChangeWatcher(self.db)
+        self.set_interval(1.0, lambda: self._set_live(watcher.live))
+        async for _ in watcher.changes():
+            for screen in self.screen_stack:
+                refresh = getattr(screen, "refresh_live", None)
+                if refresh is not None:
+                    refresh()
+
+    def _set_live(self, live: bool) -> None:
+        if live != self.live:
+            self.live = live
+            self.show_header(self.screen)
+
+    async def on_unmount(self) -> None:
+        if self.db is not None and self.owns_db:
+            await self.db.dispose()
+
+    # -- shared by screens ------------------------------------------------------------
+
+    def show_header(self, screen: Any) -> None:
+        """Fill a screen's header with who, where and whether live."""
+        for header in screen.query(ConsoleHeader):
+            header.agent = self.actor_name or "connecting…"
+            header.role = self.role
+            header.database = self.db.label if self.db else ""
+            header.live = self.live
+            header.place = self.place
+
+    def header_place(self, place: str) -> None:
+        """Where the agent is (view and stage, or ticket)."""
+        self.place = place
+        self.show_header(self.screen)
+
+    def main_screen(self) -> Any:
+        """The queue screen (under any ticket screen or form)."""
+        from console.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen
+        return None
+
+    def open_ticket(self, number: int) -> None:
+        """Show one ticket full screen."""
+        from console.screens.ticket import TicketScreen
+
+        self.push_screen(TicketScreen(number))
+
+    def refresh_queue(self) -> None:
+        """Reload the queue in place (after an action elsewhere)."""
+        main = self.main_screen()
+        if main is not None:
+            main.reload(keep_position=True)
+
+    def show_view(self, view: str) -> None:
+        """Switch the queue to a view."""
+        main = self.main_screen()
+        if main is not None:
+            main.switch(view=view)
+
+    def show_stage(self, stage: str) -> None:
+        """Switch the queue to a stage."""
+        main = self.main_screen()
+        if main is not None:
+            main.switch(stage=stage)
+
+    def new_ticket(self) -> None:
+        """Open the new-ticket form."""
+        main = self.main_screen()
+        if main is not None:
+            main.action_new_ticket()
+
+    @work(group="palette-assign", exit_on_error=False)
+    async def assign_to(self, number: int, version: int, username: str) -> None:
+        """Assign from the command palette."""
+        try:
+            await self.service.assign(number, username, expected_version=version)
+        except ConsoleError as exc:
+            self.notify(str(exc), severity="warning", markup=False, timeout=6)
+        else:
+            self.notify(f"Assigned #{number} to {username}.", markup=False)
+        self.refresh_queue()
+        refresh = getattr(self.screen, "refresh_live", None)
+        if refresh is not None and self.screen is not self.main_screen():
+            refresh()
+
+    def action_help(self) -> None:
+        from console.screens.help import HelpScreen
+
+        screen = self.screen
+        title = "ticket" if type(screen).__name__ == "TicketScreen" else "queue"
+        self.push_screen(HelpScreen(screen, title))
+
+
+def run_console(settings: Settings, target: str, as_user: str | None) -> int:
+    """Run the console until the agent quits; returns the exit code."""
+    app = AgentConsole(settings, target, as_user)
+    app.run()
+    return app.return_code or 0

@@ -1,0 +1,87 @@
+"""Command palette (ctrl+p): actions on the selected ticket, views, stages, jumping to a
+ticket by number, and "assign to ..." for each agent with their open load."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual.command import Hit, Hits, Provider
+
+from console.data.queries import VIEWS
+from console.data.workflow import STAGES
+from console.widgets.ticket_detail import ACTION_KEYS
+
+if TYPE_CHECKING:
+    from console.app import AgentConsole
+
+_NUMBER = re.compile(r"^\s*#?(\d+)\s*$")
+
+
+class TicketCommands(Provider):
+    """Everything the console can do, by name."""
+
+    async def startup(self) -> None:
+        app: AgentConsole = self.app  # type: ignore[assignment]
+        self.current: tuple[int, int] | None = None
+        self.allowed: dict[str, str | None] = {}
+        self.agents: list[Any] = []
+        if app.queries is None:
+            return
+        screen = app.screen_stack[-2] if len(app.screen_stack) > 1 else app.screen
+        current = getattr(screen, "current_ticket", None)
+        self.screen_with_ticket = screen
+        self.current = current() if current else None
+        if self.current:
+            self.allowed = await app.queries.allowed(self.current[0])
+        self.agents = await app.queries.agents()
+
+    def _choices(self) -> list[tuple[str, Any, str]]:
+        app: AgentConsole = self.app  # type: ignore[assignment]
+        choices: list[tuple[str, Any, str]] = []
+        if self.current:
+            number = self.current[0]
+            for action, key, label in ACTION_KEYS:
+                if self.allowed.get(action, "x") is None:
+                    run = partial(self.screen_with_ticket.action_ticket, action)  # type: ignore[attr-defined]
+                    choices.append((f"{label.capitalize()} #{number}", run, f"key {key}"))
+            if self.allowed.get("assign") is None:
+                for agent in self.agents:
+                    if agent.active:
+                        choices.append(
+                            (
+                                f"Assign #{number} to {agent.username}",
+                                partial(app.assign_to, number, self.current[1], agent.username),
+                                f"{agent.role}, {agent.team or 'no team'}, open {agent.open_load}",
+                            )
+                        )
+        for view, name in VIEWS.items():
+            choices.append((f"View: {name}", partial(app.show_view, view), "v"))
+        for index, stage in enumerate(STAGES, start=1):
+            choices.append((f"Stage: {stage}", partial(app.show_stage, stage), str(index)))
+        choices.append(("New ticket", app.new_ticket, "ctrl+n"))
+        choices.append(("Help", app.action_help, "?"))
+        return choices
+
+    async def discover(self) -> Hits:
+        for title, run, help_text in self._choices():
+            yield Hit(1.0, Text(title), run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        app: AgentConsole = self.app  # type: ignore[assignment]
+        number = _NUMBER.match(query)
+        if number:
+            n = int(number.group(1))
+            yield Hit(
+                2.0,
+                Text(f"Open ticket #{n}"),
+                partial(app.open_ticket, n),
+                help="jump to the ticket",
+            )
+        matcher = self.matcher(query)
+        for title, run, help_text in self._choices():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), run, help=help_text)

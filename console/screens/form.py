@@ -1,0 +1,238 @@
+"""Modal forms: fields with inline validation, ``ctrl+s`` submits, ``esc`` cancels (asking
+first when typed text would be lost).  Every form of the console is a ``FormScreen``."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.suggester import Suggester
+from textual.widget import Widget
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
+
+from console.data.errors import Conflict, ConsoleError
+from console.safe import clean
+from console.screens.worker_errors import ReportsWorkerErrors
+from console.widgets.completion import MentionArea
+
+
+@dataclass
+class Field:
+    """One field of a form."""
+
+    name: str
+    label: str
+    kind: str = "input"  # input | text | mention | select | checkbox
+    value: Any = ""
+    placeholder: str = ""
+    options: Sequence[tuple[str, Any]] = ()
+    suggester: Suggester | None = None
+    required: bool = False
+    help: str = ""
+    #: checks the typed value; returns the message to show under the field, or None
+    check: Callable[[Any], str | None] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Submit = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+class FieldError(ConsoleError):
+    """A problem with one field, shown under it."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; ``y`` or enter says yes, ``n`` or esc says no."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog confirm"):
+            yield Static(Text(self.question))
+            yield Static(Text("y yes · n no", style="dim"))
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
+    """A form that runs its submit coroutine itself, so a refusal or a conflict is shown
+    in the form while everything typed stays."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("ctrl+s", "submit", "Submit", priority=True, id="form.submit"),
+        Binding("escape", "cancel", "Cancel", id="form.cancel"),
+    ]
+
+    def __init__(self, title: str, fields: list[Field], submit: Submit, *, intro: str = "") -> None:
+        super().__init__()
+        self.form_title = title
+        self.fields = fields
+        self.submit_values = submit
+        self.intro = intro
+        self.initial: dict[str, Any] = {}
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog form"):
+            yield Label(Text(self.form_title), classes="form-title")
+            if self.intro:
+                yield Static(Text(clean(self.intro)), classes="form-intro")
+            with VerticalScroll(classes="form-fields"):
+                for spec in self.fields:
+                    yield from self._field(spec)
+            yield Static("", id="form-error", classes="form-error")
+            with Horizontal(classes="form-buttons"):
+                yield Button("Submit (ctrl+s)", id="form-submit", variant="primary")
+                yield Button("Cancel (esc)", id="form-cancel")
+
+    def _field(self, spec: Field) -> ComposeResult:
+        label = spec.label + (" *" if spec.required else "")
+        if spec.kind == "checkbox":
+            yield Checkbox(label, bool(spec.value), id=f"field-{spec.name}")
+        else:
+            yield Label(Text(label), classes="field-label")
+        widget: Widget | None = None
+        if spec.kind == "input":
+            widget = Input(
+                str(spec.value or ""),
+                placeholder=spec.placeholder,
+                suggester=spec.suggester,
+                id=f"field-{spec.name}",
+                select_on_focus=bool(spec.extra.get("select_on_focus", False)),
+            )
+        elif spec.kind == "mention":
+            widget = MentionArea(
+                str(spec.value or ""), names=spec.extra.get("names", ()), id=f"field-{spec.name}"
+            )
+        elif spec.kind == "text":
+            widget = TextArea(
+                str(spec.value or ""),
+                id=f"field-{spec.name}",
+                soft_wrap=True,
+                show_line_numbers=False,
+                tab_behavior="focus",
+            )
+        elif spec.kind == "select":
+            widget = Select(
+                [
+                    (Text(clean(str(label_), single_line=True)), value)
+                    for label_, value in spec.options
+                ],
+                value=spec.value if spec.value is not None else Select.BLANK,
+                allow_blank=not spec.required,
+                id=f"field-{spec.name}",
+            )
+        if widget is not None:
+            yield widget
+        if spec.help:
+            yield Static(Text(spec.help, style="dim"), classes="field-help")
+        yield Static("", id=f"error-{spec.name}", classes="field-error")
+
+    def on_mount(self) -> None:
+        self.initial = self.values()
+        first = next((s for s in self.fields if s.kind != "checkbox"), None)
+        if first is not None:
+            self.query_one(f"#field-{first.name}").focus()
+
+    def values(self) -> dict[str, Any]:
+        """What is in the form now."""
+        result: dict[str, Any] = {}
+        for spec in self.fields:
+            widget = self.query_one(f"#field-{spec.name}")
+            if isinstance(widget, Input):
+                result[spec.name] = widget.value
+            elif isinstance(widget, TextArea):
+                result[spec.name] = widget.text
+            elif isinstance(widget, Checkbox):
+                result[spec.name] = widget.value
+            elif isinstance(widget, Select):
+                result[spec.name] = None if widget.value is Select.BLANK else widget.value
+        return result
+
+    @property
+    def dirty(self) -> bool:
+        """Has anything been typed or changed?"""
+        return self.values() != self.initial
+
+    def show_error(self, name: str | None, message: str) -> None:
+        """Show a message under a field (or above the buttons when it is about the form)."""
+        target = self.query_one(f"#error-{name}" if name else "#form-error", Static)
+        target.update(Text(clean(message)))
+        target.set_class(bool(message), "shown")
+
+    def clear_errors(self) -> None:
+        """Hide every message."""
+        for spec in self.fields:
+            self.show_error(spec.name, "")
+        self.show_error(None, "")
+
+    def check(self, values: dict[str, Any]) -> bool:
+        """Check every field; show the problems; True when all is well."""
+        ok = True
+        for spec in self.fields:
+            value = values.get(spec.name)
+            problem = None
+            if spec.required and (value is None or (isinstance(value, str) and not value.strip())):
+                problem = f"{spec.label} is needed."
+            elif spec.check is not None and value not in (None, ""):
+                problem = spec.check(value)
+            if problem:
+                ok = False
+                self.show_error(spec.name, problem)
+        return ok
+
+    @on(Button.Pressed, "#form-submit")
+    def action_submit(self) -> None:
+        if self.busy:
+            return
+        self.clear_errors()
+        values = self.values()
+        if self.check(values):
+            self.run_submit(values)
+
+    @work(exclusive=True, group="form-submit", exit_on_error=False)
+    async def run_submit(self, values: dict[str, Any]) -> None:
+        self.busy = True
+        try:
+            result = await self.submit_values(values)
+        except FieldError as exc:
+            self.show_error(exc.name, str(exc))
+        except Conflict as exc:
+            self.show_error(None, f"{exc} Your text is kept: check the ticket and submit again.")
+        except ConsoleError as exc:
+            self.show_error(None, str(exc))
+        else:
+            self.dismiss(result)
+        finally:
+            self.busy = False
+
+    @on(Button.Pressed, "#form-cancel")
+    def action_cancel(self) -> None:
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard what you typed? (y/n)"), answered)

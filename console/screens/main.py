@@ -1,0 +1,326 @@
+"""The queue screen: views, stage bar, the virtual ticket queue and (on wide terminals)
+the detail pane beside it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+
+from console.data.errors import ConsoleError
+from console.data.queries import SORTS, VIEWS, sort_key
+from console.data.records import StageCounts, TicketRecord
+from console.data.workflow import STAGES
+from console.screens.new_ticket import NewTicketScreen
+from console.screens.ticket_actions import TICKET_BINDINGS, TicketActions
+from console.screens.view_picker import ViewPicker
+from console.screens.worker_errors import ReportsWorkerErrors
+from console.widgets.header import ConsoleHeader
+from console.widgets.stage_bar import StageBar
+from console.widgets.ticket_detail import TicketDetailView
+from console.widgets.ticket_queue import FETCH_ROWS, TicketQueue
+from console.widgets.view_list import ViewList
+
+if TYPE_CHECKING:
+    from console.app import AgentConsole
+
+WIDE = 140  # columns from which the detail pane stands beside the queue
+
+
+def view_list_fits(width: int) -> bool:
+    """Whether the view list shows by default: when the queue keeps room for its columns
+    beside it (and the detail pane, on wide terminals)."""
+    return 100 <= width < WIDE or width >= 190
+
+SORT_NAMES = {"updated": "last updated", "due": "time to breach", "priority": "priority"}
+
+
+class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
+    """The queue of the current view and stage, with the stage bar and views."""
+
+    app: AgentConsole
+
+    BINDINGS = [  # noqa: RUF012
+        Binding(
+            "left_square_bracket,h", "stage(-1)", "Prev stage", show=False, id="main.prev_stage"
+        ),
+        Binding(
+            "right_square_bracket,l", "stage(1)", "Next stage", show=False, id="main.next_stage"
+        ),
+        *[
+            Binding(str(i), f"stage_to({i - 1})", f"Stage {name}", show=False, id=f"main.stage_{i}")
+            for i, name in enumerate(STAGES, start=1)
+        ],
+        Binding("v", "pick_view", "Views", id="main.views"),
+        Binding("b", "toggle_views", "View list", show=False, id="main.toggle_views"),
+        Binding("z", "cycle_sort", "Sort", show=False, id="main.sort"),
+        Binding("ctrl+n", "new_ticket", "New", id="main.new_ticket"),
+        Binding("ctrl+r", "refresh_queue", "Refresh", show=False, id="main.refresh"),
+        Binding("escape", "focus_queue", "Queue", show=False, id="main.focus_queue"),
+        *TICKET_BINDINGS,
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = "all"
+        self.stage = "All"
+        self.sort = "updated"
+        self.counts = StageCounts({})
+        self.generation = 0
+        self.detail_number: int | None = None
+        self.views_forced: bool | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ConsoleHeader()
+        with Horizontal(id="body"):
+            yield ViewList(id="views")
+            with Vertical(id="center"):
+                yield StageBar(id="stages")
+                yield TicketQueue(clock=self.app.clock, id="queue")
+                yield Static("", id="queue-status")
+            yield TicketDetailView(me=self.app.actor_name, clock=self.app.clock, id="side")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(TicketQueue).focus()
+        self._layout(self.size.width)
+        self.app.show_header(self)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._layout(event.size.width)
+
+    def _layout(self, width: int) -> None:
+        side = self.query_one("#side")
+        side.display = width >= WIDE
+        views = self.query_one("#views")
+        views.display = (
+            self.views_forced if self.views_forced is not None else view_list_fits(width)
+        )
+
+    # -- what the screen shows ------------------------------------------------------
+
+    def current_ticket(self) -> tuple[int, int] | None:
+        row = self.query_one(TicketQueue).current
+        return (row.number, row.version) if row else None
+
+    def ticket_changed(self, number: int) -> None:
+        self.reload(keep_position=True)
+
+    def refresh_live(self) -> None:
+        """Another agent changed something: reload in place."""
+        self.reload(keep_position=True)
+
+    def _status(self) -> None:
+        queue = self.query_one(TicketQueue)
+        total = queue.window.total
+        position = f"{queue.cursor + 1:,} of {total:,}" if total else "empty"
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(
+            f" {VIEWS[self.view]} · {self.stage} · {position} · sorted by {SORT_NAMES[self.sort]}",
+            style="dim",
+        )
+        self.query_one("#queue-status", Static).update(text)
+
+    @work(exclusive=True, group="queue", exit_on_error=False)
+    async def reload(self, keep_position: bool = False) -> None:
+        """Counts and the visible window; keeps the cursor's screen position when asked."""
+        app = self.app
+        queries = app.queries
+        queue = self.query_one(TicketQueue)
+        generation = self.generation
+        anchor = None
+        if keep_position and queue.top > 0:
+            top_row = queue.window.row(queue.top)
+            anchor = sort_key(top_row, self.sort) if top_row else None
+        try:
+            counts, view_counts = await asyncio.gather(
+                queries.counts(self.view), queries.view_counts()
+            )
+            rows = await queries.window(
+                self.view,
+                self.stage,
+                self.sort,
+                after=anchor,
+                inclusive=True,
+                limit=FETCH_ROWS,
+            )
+        except ConsoleError as exc:
+            app.notify(str(exc), severity="error", markup=False)
+            return
+        if generation != self.generation:
+            return  # the person moved on to another view, stage or sort
+        self.counts = counts
+        bar = self.query_one(StageBar)
+        bar.counts = counts
+        bar.stage = self.stage
+        self.query_one(ViewList).show(self.view, view_counts)
+        keep = keep_position and (anchor is not None or queue.top == 0)
+        queue.show_rows(rows, counts[self.stage], keep_position=keep)
+        self._status()
+        app.header_place(f"{VIEWS[self.view]} · {self.stage}")
+
+    @on(TicketQueue.NeedRows)
+    def need_rows(self, message: TicketQueue.NeedRows) -> None:
+        self.fetch_rows(message.where)
+
+    @work(group="rows", exit_on_error=False)
+    async def fetch_rows(self, where: str) -> None:
+        queue = self.query_one(TicketQueue)
+        generation = self.generation
+        window = queue.window
+        try:
+            if where in ("after", "before"):
+                edge = window.rows[-1] if where == "after" else window.rows[0]
+                rows = await self.app.queries.window(
+                    self.view,
+                    self.stage,
+                    self.sort,
+                    after=sort_key(edge, self.sort),
+                    backwards=where == "before",
+                    limit=FETCH_ROWS,
+                )
+            else:
+                rows = await self.app.queries.window(
+                    self.view,
+                    self.stage,
+                    self.sort,
+                    backwards=where == "end",
+                    limit=FETCH_ROWS,
+                )
+        except ConsoleError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
+            return
+        if generation != self.generation:
+            return
+        if where in ("after", "before"):
+            queue.add_rows(where, rows)
+        else:
+            queue.show_rows(rows, self.counts[self.stage], from_end=where == "end")
+        self._status()
+
+    @on(TicketQueue.Highlighted)
+    def highlighted(self, message: TicketQueue.Highlighted) -> None:
+        self._status()
+        if self.query_one("#side").display:
+            self.load_detail(message.row.number if message.row else None)
+
+    @work(exclusive=True, group="detail", exit_on_error=False)
+    async def load_detail(self, number: int | None) -> None:
+        # A short pause: holding j should not load every ticket it passes.
+        await asyncio.sleep(0.05)
+        side = self.query_one(TicketDetailView)
+        if number is None:
+            side.show(None)
+            return
+        try:
+            detail = await self.app.queries.detail(number)
+        except ConsoleError:
+            side.show(None)
+            return
+        self.detail_number = number
+        side.show(detail)
+
+    @on(TicketQueue.Opened)
+    def opened(self, message: TicketQueue.Opened) -> None:
+        if self.query_one("#side").display:
+            self.query_one("#detail-tabs").focus()
+        else:
+            self.app.open_ticket(message.row.number)
+
+    # -- switching ------------------------------------------------------------------
+
+    def switch(
+        self, *, view: str | None = None, stage: str | None = None, sort: str | None = None
+    ) -> None:
+        """Show another view, stage or sort, from its top."""
+        self.view = view or self.view
+        self.stage = stage or self.stage
+        self.sort = sort or self.sort
+        self.generation += 1
+        bar = self.query_one(StageBar)
+        bar.stage = self.stage
+        self.reload()
+
+    def action_stage(self, step: int) -> None:
+        index = (STAGES.index(self.stage) + step) % len(STAGES)
+        self.switch(stage=STAGES[index])
+
+    def action_stage_to(self, index: int) -> None:
+        self.switch(stage=STAGES[index])
+
+    @on(StageBar.Chosen)
+    def stage_clicked(self, message: StageBar.Chosen) -> None:
+        self.switch(stage=message.stage)
+
+    def action_cycle_sort(self) -> None:
+        self.switch(sort=SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)])
+        self.app.notify(f"Sorted by {SORT_NAMES[self.sort]}.", markup=False, timeout=2)
+
+    def action_pick_view(self) -> None:
+        def chosen(view: str | None) -> None:
+            if view:
+                self.switch(view=view)
+
+        self.app.push_screen(ViewPicker(self.view), chosen)
+
+    @on(OptionList.OptionSelected, "#views")
+    def view_clicked(self, message: OptionList.OptionSelected) -> None:
+        if message.option.id:
+            self.switch(view=message.option.id)
+            self.query_one(TicketQueue).focus()
+
+    def action_toggle_views(self) -> None:
+        views = self.query_one("#views")
+        self.views_forced = not views.display
+        views.display = self.views_forced
+
+    def action_refresh_queue(self) -> None:
+        self.app.queries.refresh()
+        self.reload(keep_position=True)
+
+    def action_focus_queue(self) -> None:
+        self.query_one(TicketQueue).focus()
+
+    # -- new ticket -----------------------------------------------------------------
+
+    @work(exclusive=True, group="new-ticket", exit_on_error=False)
+    async def action_new_ticket(self) -> None:
+        app = self.app
+        accounts, departments, agents = await asyncio.gather(
+            app.queries.accounts(), app.queries.departments(), app.queries.agents()
+        )
+        mine = next((a for a in agents if a.username == app.actor_name), None)
+        department = mine.departments[0] if mine and mine.departments else None
+
+        async def create(values: dict[str, Any]) -> TicketRecord:
+            return await app.service.create(
+                subject=values["subject"],
+                contact_name=values["contact_name"],
+                contact_email=values["contact_email"] or None,
+                contact_phone=values["contact_phone"] or None,
+                account=values["account"],
+                description=values["description"],
+                priority=values["priority"],
+                channel=values["channel"],
+                department=values["department"],
+                category=values["category"] or None,
+                subcategory=values["subcategory"] or None,
+                product=values["product"] or None,
+            )
+
+        def created(record: TicketRecord | None) -> None:
+            if record is not None:
+                app.notify(f"Created #{record.number}.", markup=False)
+                self.reload(keep_position=True)
+
+        await app.push_screen(
+            NewTicketScreen(create, app.queries.contacts, accounts, departments, department),
+            created,
+        )

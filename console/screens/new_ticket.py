@@ -1,0 +1,113 @@
+"""The new-ticket form (ctrl+n): contact completion, and the contact's details and
+account filled in when an existing contact is chosen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.widgets import Input, Select
+
+from console.data.records import CHANNELS, PRIORITIES, ContactRecord
+from console.screens.form import Field, FormScreen, Submit
+from console.widgets.completion import ContactSuggester
+
+
+def new_ticket_fields(
+    lookup: ContactSuggester,
+    accounts: list[str],
+    departments: list[str],
+    department: str | None,
+) -> list[Field]:
+    """The fields of a new ticket, in the order a caller's details are taken down."""
+    return [
+        Field("subject", "Subject", required=True),
+        Field(
+            "contact_name",
+            "Contact name (tab completes known contacts)",
+            required=True,
+            suggester=lookup,
+        ),
+        Field(
+            "contact_email",
+            "Contact email",
+            check=lambda v: (
+                None
+                if "@" in v and "." in v.split("@")[-1]
+                else "An email looks like name@example.com."
+            ),
+        ),
+        Field("contact_phone", "Contact phone"),
+        Field(
+            "account",
+            "Account (filled from a known contact)",
+            "select",
+            None,
+            options=[(a, a) for a in accounts],
+        ),
+        Field(
+            "priority",
+            "Priority",
+            "select",
+            "Medium",
+            required=True,
+            options=[(p, p) for p in PRIORITIES.values()],
+        ),
+        Field(
+            "channel",
+            "Channel",
+            "select",
+            "Phone",
+            required=True,
+            options=[(c, c) for c in CHANNELS],
+        ),
+        Field(
+            "department", "Department", "select", department, options=[(d, d) for d in departments]
+        ),
+        Field("category", "Category"),
+        Field("subcategory", "Subcategory"),
+        Field("product", "Product"),
+        Field("description", "Description", "text"),
+    ]
+
+
+class NewTicketScreen(FormScreen):
+    """A new ticket; choosing a known contact fills its email, phone and account."""
+
+    def __init__(
+        self,
+        submit: Submit,
+        find: Any,
+        accounts: list[str],
+        departments: list[str],
+        department: str | None,
+    ) -> None:
+        self.find = find
+        self.known: dict[str, ContactRecord] = {}
+
+        async def names(prefix: str) -> list[str]:
+            found: list[ContactRecord] = await self.find(prefix)
+            for contact in found:
+                self.known[contact.name.lower()] = contact
+            return [c.name for c in found]
+
+        super().__init__(
+            "New ticket",
+            new_ticket_fields(ContactSuggester(names), accounts, departments, department),
+            submit,
+        )
+
+    @on(Input.Changed, "#field-contact_name")
+    def fill_from_contact(self, event: Input.Changed) -> None:
+        contact = self.known.get(event.value.strip().lower())
+        if contact is None:
+            return
+        email = self.query_one("#field-contact_email", Input)
+        phone = self.query_one("#field-contact_phone", Input)
+        if not email.value and contact.email:
+            email.value = contact.email
+        if not phone.value and contact.phone:
+            phone.value = contact.phone
+        account = self.query_one("#field-account", Select)
+        if contact.account and account.value is Select.BLANK:
+            account.value = contact.account

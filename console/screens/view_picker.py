@@ -1,0 +1,62 @@
+"""The view picker (v): the seven queue views, chosen by arrow keys, j/k or a digit."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList
+
+from console.data.queries import VIEWS
+from console.widgets.view_list import view_prompt
+
+
+class ViewPicker(ModalScreen[str | None]):
+    """Pick a queue view; esc keeps the current one."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "dismiss(None)", "Cancel", id="views.cancel"),
+        Binding("j", "move(1)", "Down", show=False, id="views.down"),
+        Binding("k", "move(-1)", "Up", show=False, id="views.up"),
+        *[
+            Binding(str(i), f"pick({i - 1})", view, show=False, id=f"views.pick_{i}")
+            for i, view in enumerate(VIEWS.values(), start=1)
+        ],
+    ]
+
+    def __init__(self, current: str) -> None:
+        super().__init__()
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker"):
+            yield Label("Queue views (enter picks, esc cancels)")
+            yield OptionList(
+                *[self._option(index, view) for index, view in enumerate(VIEWS, start=1)],
+                id="view-options",
+            )
+
+    def _option(self, index: int, view: str) -> object:
+        from textual.widgets.option_list import Option
+
+        prompt = view_prompt(view, None, view == self.current)
+        prompt.append(f"  ({index})", style="dim")
+        return Option(prompt, id=view)
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = list(VIEWS).index(self.current)
+        options.focus()
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        options.highlighted = ((options.highlighted or 0) + step) % len(VIEWS)
+
+    def action_pick(self, index: int) -> None:
+        self.dismiss(list(VIEWS)[index])
+
+    @on(OptionList.OptionSelected)
+    def chosen(self, message: OptionList.OptionSelected) -> None:
+        self.dismiss(message.option.id)

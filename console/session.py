@@ -1,0 +1,37 @@
+"""Opening a database for the console or the command line: URL, password, schema."""
+
+from __future__ import annotations
+
+from console.credentials import prompt_password, with_password
+from console.data.db import Database, ensure_schema, make_engine, normalise_url
+from console.data.errors import Unavailable
+
+
+def _needs_password(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return "password" in text and ("authentication" in text or "no password" in text)
+
+
+async def open_database(target: str, *, interactive: bool = True) -> tuple[Database, str | None]:
+    """Open (creating and migrating when needed) a database, finding its password.
+
+    Returns the database and where its password came from (None when none was used).
+    """
+    secret = with_password(normalise_url(target))
+    db = make_engine(secret.url)
+    try:
+        await ensure_schema(db)
+    except Exception as exc:
+        await db.dispose()
+        if not _needs_password(exc):
+            raise
+        asked = prompt_password(secret.url) if interactive else None
+        if asked is None:
+            raise Unavailable(
+                "The database server asks for a password: set AGENT_CONSOLE_DB_PASSWORD, or "
+                "store it with `agent-console credentials set URL`."
+            ) from None
+        secret = asked
+        db = make_engine(secret.url)
+        await ensure_schema(db)
+    return db, secret.source

@@ -1,0 +1,57 @@
+"""The stage bar: New · Scheduled · InProgress · Closed · ReOpen · All, with live counts."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from console.data.records import StageCounts
+from console.data.workflow import STAGES
+
+
+class StageBar(Widget):
+    """Shows each stage's count in the current view; the current stage is marked with
+    brackets and an arrow as well as colour, so it reads without colour too.  Keys 1-6
+    jump to the stages in this order."""
+
+    DEFAULT_CSS = """
+    StageBar { height: 1; }
+    """
+    COMPONENT_CLASSES = {"stage-bar--current", "stage-bar--count"}  # noqa: RUF012
+
+    stage: reactive[str] = reactive("All")
+    counts: reactive[StageCounts] = reactive(StageCounts({}), always_update=True)
+
+    class Chosen(Message):
+        """The person clicked a stage."""
+
+        def __init__(self, stage: str) -> None:
+            super().__init__()
+            self.stage = stage
+
+    def render(self) -> Text:
+        current = self.get_component_rich_style("stage-bar--current")
+        count_style = self.get_component_rich_style("stage-bar--count")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for index, stage in enumerate(STAGES):
+            if index:
+                text.append("·")
+            count = f"{self.counts[stage]:,}"
+            if stage == self.stage:
+                text.append(f"▸[{stage} {count}]", style=current)
+            else:
+                text.append(f" {stage} ")
+                text.append(count, style=count_style)
+                text.append(" ")
+        return text
+
+    def on_click(self, event: object) -> None:
+        offset = getattr(event, "x", 0)
+        width = 0
+        for stage in STAGES:
+            width += len(f"· {stage} {self.counts[stage]:,} ")
+            if offset < width:
+                self.post_message(self.Chosen(stage))
+                return

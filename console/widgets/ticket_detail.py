@@ -1,0 +1,353 @@
+"""A ticket's detail: every field, the actions allowed now with their keys, and the tabs
+Conversation · History · Approvals · Resolution · Activities · Time log · Attachments.
+
+All ticket text goes through ``console.safe`` and is shown as ``Text``, never markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Static, TabbedContent, TabPane
+
+from console.data.records import TicketDetail
+from console.data.when import show_local
+from console.safe import clean
+
+TABS: tuple[tuple[str, str], ...] = (
+    ("conversation", "Conversation"),
+    ("history", "History"),
+    ("approvals", "Approvals"),
+    ("resolution", "Resolution"),
+    ("activities", "Activities"),
+    ("time", "Time log"),
+    ("attachments", "Attachments"),
+)
+
+#: Action -> (key, label) shown in the action line, in the order people use them.
+ACTION_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("pickup", "p", "pick up"),
+    ("assign", "a", "assign"),
+    ("release", "u", "release"),
+    ("schedule", "s", "schedule"),
+    ("start", "S", "start"),
+    ("close", "c", "close"),
+    ("reopen", "R", "reopen"),
+    ("reply", "r", "reply"),
+    ("comment", "m", "comment"),
+    ("note", "n", "note"),
+    ("task", "t", "task"),
+    ("approval", "A", "approval"),
+    ("time", "T", "log time"),
+    ("attach", "f", "attach"),
+    ("edit", "e", "edit"),
+)
+
+MESSAGE_LABELS = {
+    "customer": "CUSTOMER",
+    "reply": "REPLY · public",
+    "comment": "COMMENT · internal",
+    "note": "NOTE · private",
+}
+
+BODY_LIMIT = 20_000  # characters of one message shown before "… (n more)"
+
+
+def _line(text: Text, label: str, value: str | None, *, last: bool = False) -> None:
+    text.append(f"{label} ", style="dim")
+    text.append(clean(value or "—", single_line=True))
+    text.append("\n" if last else "   ")
+
+
+def fields_text(detail: TicketDetail, now: datetime) -> Text:
+    """The header block: subject and every field."""
+    t = detail.ticket
+    text = Text()
+    text.append(f"#{t.number} ", style="bold")
+    text.append(clean(t.subject, single_line=True), style="bold")
+    text.append("\n")
+    _line(text, "Status", t.status)
+    _line(text, "Priority", t.priority)
+    _line(text, "Channel", t.channel)
+    _line(text, "Dept", t.department, last=True)
+    _line(text, "Owner", t.owner or "unassigned")
+    _line(text, "Creator", t.creator)
+    _line(text, "Sticky", "yes" if t.sticky else "no", last=True)
+    contact = t.contact or "—"
+    if t.contact_email:
+        contact += f" <{t.contact_email}>"
+    if t.contact_phone:
+        contact += f" {t.contact_phone}"
+    _line(text, "Contact", contact)
+    amc = {"ok": "", "expired": " (AMC EXPIRED)", "exception": " (AMC exception approved)"}
+    _line(text, "Account", (t.account or "—") + amc.get(t.amc_state, ""), last=True)
+    due = show_local(t.due)
+    if t.status != "Closed" and t.due < now:
+        due += "  ▲ESCALATED (overdue)"
+    _line(text, "Due", due)
+    _line(text, "Scheduled", show_local(t.scheduled_at) or None, last=True)
+    _line(text, "Created", show_local(t.created_at))
+    _line(text, "Updated", show_local(t.updated_at))
+    _line(text, "Closed", show_local(t.closed_at) or None, last=True)
+    category = " / ".join(x for x in (t.category, t.subcategory, t.product) if x)
+    _line(text, "Category", category or None)
+    if t.merged_into:
+        _line(text, "Merged into", f"#{t.merged_into}")
+    _line(text, "Version", str(t.version), last=True)
+    return text
+
+
+def actions_text(detail: TicketDetail) -> Text:
+    """The keys of the actions allowed now."""
+    text = Text()
+    text.append("Keys: ", style="dim")
+    allowed = [
+        (key, label)
+        for action, key, label in ACTION_KEYS
+        if detail.actions.get(action, "x") is None
+    ]
+    for index, (key, label) in enumerate(allowed):
+        if index:
+            text.append(" · ")
+        text.append(key, style="bold")
+        text.append(f" {label}")
+    return text
+
+
+def _body(text: Text, body: str) -> None:
+    shown = body if len(body) <= BODY_LIMIT else body[:BODY_LIMIT]
+    text.append(clean(shown))
+    if len(body) > BODY_LIMIT:
+        text.append(
+            f"\n… ({len(body) - BODY_LIMIT:,} more characters; "
+            "`agent-console ticket show` prints all)",
+            style="dim",
+        )
+    text.append("\n\n")
+
+
+def conversation_text(detail: TicketDetail) -> Text:
+    """The description and every message, kinds told apart by their labels."""
+    t = detail.ticket
+    text = Text()
+    text.append("▌ DESCRIPTION", style="bold")
+    text.append(
+        f"  {clean(t.contact or 'customer', single_line=True)}, {show_local(t.created_at)}\n",
+        style="dim",
+    )
+    _body(text, t.description or "(no description)")
+    for m in detail.messages:
+        text.append(f"▌ {MESSAGE_LABELS.get(m.kind, m.kind.upper())}", style="bold")
+        text.append(f"  {clean(m.author, single_line=True)}, {show_local(m.at)}", style="dim")
+        if m.mentions:
+            text.append("  mentions " + ", ".join("@" + clean(n) for n in m.mentions), style="dim")
+        text.append("\n")
+        _body(text, m.body)
+    if not detail.messages:
+        text.append(
+            "No replies, comments or notes yet.  r reply · m comment · n note\n", style="dim"
+        )
+    return text
+
+
+def history_text(detail: TicketDetail) -> Text:
+    """The audit events, newest first."""
+    text = Text()
+    for e in detail.history:
+        text.append(show_local(e.at), style="dim")
+        text.append(f"  {clean(e.actor, single_line=True)}")
+        if e.actor_kind != "agent":
+            text.append(f" ({e.actor_kind})", style="dim")
+        text.append(f"  {e.action}", style="bold")
+        if e.field:
+            text.append(
+                f"  {clean(e.field, single_line=True)}: "
+                f"{clean(e.old or '—', single_line=True)} → "
+                f"{clean(e.new or '—', single_line=True)}"
+            )
+        elif e.new:
+            text.append(f"  {clean(e.new, single_line=True)}")
+        text.append("\n")
+    return text
+
+
+def approvals_text(detail: TicketDetail, me: str) -> Text:
+    """Approval requests and decisions; those waiting on ``me`` are marked."""
+    text = Text()
+    if not detail.approvals:
+        text.append("No approvals.  A requests one.\n", style="dim")
+    for a in detail.approvals:
+        waiting = a.state == "pending" and me in a.approvers
+        text.append(f"[{a.state.upper()}] ", style="bold")
+        text.append(f"{a.id}: {clean(a.subject, single_line=True)}")
+        if a.kind == "amc_exception":
+            text.append("  (AMC exception)")
+        text.append("\n")
+        text.append(
+            f"  asked by {clean(a.requester)} of {', '.join(clean(x) for x in a.approvers)}"
+            f", {show_local(a.created_at)}\n",
+            style="dim",
+        )
+        if a.details:
+            text.append("  " + clean(a.details) + "\n")
+        if a.decider:
+            text.append(f"  {a.state} by {clean(a.decider)} {show_local(a.decided_at)}")
+            if a.comment:
+                text.append(f": {clean(a.comment)}")
+            text.append("\n")
+        if waiting:
+            text.append("  ▶ waiting on you: D to approve or reject\n", style="bold")
+        text.append("\n")
+    return text
+
+
+def resolution_text(detail: TicketDetail) -> Text:
+    """The one resolution."""
+    text = Text()
+    res = detail.resolution
+    if res is None:
+        text.append("No resolution yet.  w writes it (c closes with one).\n", style="dim")
+        return text
+    text.append(f"by {clean(res.author or '—')}, {show_local(res.updated_at)}   ", style="dim")
+    text.append(
+        f"knowledge base: {'published' if res.publish_to_kb else 'no'}   "
+        f"contact notified: {'yes' if res.notify_contact else 'no'}\n\n",
+        style="dim",
+    )
+    _body(text, res.text)
+    text.append("w edits the resolution.\n", style="dim")
+    return text
+
+
+def activities_text(detail: TicketDetail) -> Text:
+    """Tasks, calls and events."""
+    text = Text()
+    if not detail.activities:
+        text.append("No activities.  t adds a task, call or event.\n", style="dim")
+    for a in detail.activities:
+        text.append("[x] " if a.done else "[ ] ", style="bold")
+        text.append(f"{a.id}: {a.kind} {clean(a.title, single_line=True)}")
+        text.append(f"  owner {clean(a.owner or '—')}", style="dim")
+        if a.due_at:
+            text.append(f"  due {show_local(a.due_at)}", style="dim")
+        if a.reminder_at:
+            text.append(f"  reminder {show_local(a.reminder_at)}", style="dim")
+        if a.done_at:
+            text.append(f"  done {show_local(a.done_at)}", style="dim")
+        text.append("\n")
+    if any(not a.done for a in detail.activities):
+        text.append("\nd marks one done.\n", style="dim")
+    return text
+
+
+def _minutes(total: int) -> str:
+    return f"{total // 60}h {total % 60:02d}m"
+
+
+def time_text(detail: TicketDetail) -> Text:
+    """Time entries with total and billable total."""
+    text = Text()
+    text.append(
+        f"Total {_minutes(detail.total_minutes)}   "
+        f"billable {_minutes(detail.billable_minutes)}\n\n",
+        style="bold",
+    )
+    for e in detail.time_entries:
+        text.append(
+            f"{show_local(e.started_at)}  {clean(e.agent):<12} {e.minutes:>4} min"
+            f"{'  billable' if e.billable else '          '}  "
+            f"{clean(e.note, single_line=True)}\n"
+        )
+    if not detail.time_entries:
+        text.append("No time logged.  T logs time.\n", style="dim")
+    return text
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def attachments_text(detail: TicketDetail) -> Text:
+    """Attachments: name, type, size."""
+    text = Text()
+    for a in detail.attachments:
+        text.append(f"{a.id}: {clean(a.file_name, single_line=True)}")
+        text.append(
+            f"  {clean(a.media_type)}  {_size(a.size)}  by {clean(a.uploaded_by or '—')}"
+            f", {show_local(a.created_at)}\n",
+            style="dim",
+        )
+    if not detail.attachments:
+        text.append("No attachments.  f attaches a file.\n", style="dim")
+    else:
+        text.append("\nO saves one to a file.\n", style="dim")
+    return text
+
+
+class TicketDetailView(Vertical):
+    """Fields, allowed actions and the seven tabs of one ticket."""
+
+    DEFAULT_CSS = """
+    TicketDetailView { height: 1fr; }
+    TicketDetailView #detail-fields { height: auto; }
+    TicketDetailView #detail-actions { height: auto; }
+    TicketDetailView TabbedContent { height: 1fr; }
+    TicketDetailView TabPane { padding: 0 1; }
+    """
+
+    def __init__(
+        self, me: str = "", clock: Callable[[], datetime] | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.me = me
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.detail: TicketDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("No ticket selected.", style="dim"), id="detail-fields")
+        yield Static("", id="detail-actions")
+        with TabbedContent(id="detail-tabs"):
+            for tab_id, title in TABS:
+                with TabPane(title, id=f"tab-{tab_id}"), VerticalScroll():
+                    yield Static("", id=f"body-{tab_id}", classes="tab-body")
+
+    def show(self, detail: TicketDetail | None) -> None:
+        """Show a ticket (or nothing)."""
+        self.detail = detail
+        if detail is None:
+            self.query_one("#detail-fields", Static).update(
+                Text("No ticket selected.", style="dim")
+            )
+            self.query_one("#detail-actions", Static).update("")
+            for tab_id, _ in TABS:
+                self.query_one(f"#body-{tab_id}", Static).update("")
+            return
+        now = self.clock()
+        self.query_one("#detail-fields", Static).update(fields_text(detail, now))
+        self.query_one("#detail-actions", Static).update(actions_text(detail))
+        bodies = {
+            "conversation": conversation_text(detail),
+            "history": history_text(detail),
+            "approvals": approvals_text(detail, self.me),
+            "resolution": resolution_text(detail),
+            "activities": activities_text(detail),
+            "time": time_text(detail),
+            "attachments": attachments_text(detail),
+        }
+        for tab_id, body in bodies.items():
+            self.query_one(f"#body-{tab_id}", Static).update(body)
+
+    def switch_tab(self, step: int) -> None:
+        """Next (+1) or previous (-1) tab."""
+        tabs = self.query_one(TabbedContent)
+        ids = [f"tab-{tab_id}" for tab_id, _ in TABS]
+        current = ids.index(tabs.active) if tabs.active in ids else 0
+        tabs.active = ids[(current + step) % len(ids)]

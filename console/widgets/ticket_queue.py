@@ -1,0 +1,444 @@
+"""The ticket queue: a virtual table that renders only the visible rows.
+
+``QueueWindow`` holds a contiguous stretch of the queue (a few pages) fetched by keyset;
+``TicketQueue`` draws the visible lines with the Line API and asks its screen for more
+rows (``NeedRows``) before the cursor reaches the edge of what is loaded.  A whole queue
+is never loaded into a widget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.strip import Strip
+from textual.widget import Widget
+
+from console.data.records import TicketRow
+from console.safe import clean
+
+PAGE_CACHE_ROWS = 600  # rows kept around the cursor; older ones are dropped
+FETCH_ROWS = 120  # rows per keyset window
+
+
+@dataclass
+class QueueWindow:
+    """A contiguous stretch of a queue: ``rows[i]`` is the queue's row ``start + i``."""
+
+    total: int = 0
+    rows: list[TicketRow] = field(default_factory=list)
+    start: int = 0
+    at_top: bool = True
+    at_end: bool = True
+
+    @property
+    def stop(self) -> int:
+        """One past the absolute index of the last loaded row."""
+        return self.start + len(self.rows)
+
+    def row(self, index: int) -> TicketRow | None:
+        """The row at an absolute index, if loaded."""
+        offset = index - self.start
+        if 0 <= offset < len(self.rows):
+            return self.rows[offset]
+        return None
+
+    def reset(
+        self, rows: list[TicketRow], total: int, *, from_end: bool = False, limit: int = FETCH_ROWS
+    ) -> None:
+        """Start again from the top (or the end) of a queue of ``total`` rows."""
+        self.rows = list(rows)
+        full = len(rows) >= limit
+        if from_end:
+            self.at_end = True
+            self.at_top = not full
+            self.total = max(total, len(rows))
+            self.start = 0 if self.at_top else self.total - len(rows)
+        else:
+            self.at_top = True
+            self.at_end = not full
+            self.start = 0
+            self.total = len(rows) if self.at_end else max(total, len(rows))
+
+    def append(self, rows: list[TicketRow], *, limit: int = FETCH_ROWS) -> None:
+        """Rows that come after the last loaded one."""
+        known = {r.id for r in self.rows[-limit:]}
+        self.rows.extend(r for r in rows if r.id not in known)
+        if len(rows) < limit:
+            self.at_end = True
+            self.total = self.stop
+        else:
+            self.total = max(self.total, self.stop)
+
+    def prepend(self, rows: list[TicketRow], *, limit: int = FETCH_ROWS) -> int:
+        """Rows that come before the first loaded one.  Returns how far absolute indices
+        moved (non-zero only when the top turned out nearer than the counts said)."""
+        known = {r.id for r in self.rows[:limit]}
+        fresh = [r for r in rows if r.id not in known]
+        self.rows[:0] = fresh
+        self.start -= len(fresh)
+        shift = 0
+        if len(rows) < limit or self.start <= 0:
+            self.at_top = True
+            shift = -self.start
+            self.start = 0
+            self.total += shift
+        return shift
+
+    def trim(self, around: int, keep: int = PAGE_CACHE_ROWS) -> None:
+        """Drop rows far from ``around`` so memory stays flat however far one scrolls."""
+        if len(self.rows) <= keep:
+            return
+        first = max(self.start, around - keep // 2)
+        last = min(self.stop, first + keep)
+        first = max(self.start, last - keep)
+        if first > self.start:
+            self.at_top = False
+        if last < self.stop:
+            self.at_end = False
+        self.rows = self.rows[first - self.start : last - self.start]
+        self.start = first
+
+
+def due_label(row: TicketRow, now: datetime) -> tuple[str, bool]:
+    """Time to the SLA due time, and whether the ticket is escalated (open and overdue).
+
+    Escalation is spelled out with a glyph and a word, never by colour alone.
+    """
+    if row.status == "Closed":
+        return "—", False
+    delta = row.due_at - now
+    if delta < timedelta(0):
+        return f"▲ESC {_span(-delta)}", True
+    return f"in {_span(delta)}", False
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}h"
+    return f"{hours // 24}d"
+
+
+def age_label(moment: datetime, now: datetime) -> str:
+    """How long ago, briefly."""
+    delta = now - moment
+    if delta < timedelta(minutes=1):
+        return "now"
+    return _span(delta) + " ago"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the queue: a title, a width (0 = share the rest) and its text."""
+
+    title: str
+    width: int
+    text: Callable[[TicketRow, datetime], str]
+    right: bool = False
+
+
+def _contact(row: TicketRow, _now: datetime) -> str:
+    if row.contact and row.account:
+        return f"{row.contact} / {row.account}"
+    return row.contact or row.account or ""
+
+
+COLUMNS_WIDE = (
+    Column("#", 7, lambda r, _: str(r.number)),
+    Column("Prio", 6, lambda r, _: r.priority),
+    Column("Subject", 0, lambda r, _: r.subject),
+    Column("Contact / Account", 28, _contact),
+    Column("Owner", 10, lambda r, _: r.owner or "—"),
+    Column("Status", 10, lambda r, _: r.status),
+    Column("Due", 11, lambda r, now: due_label(r, now)[0]),
+    Column("Updated", 9, lambda r, now: age_label(r.updated_at, now)),
+)
+COLUMNS_NARROW = (
+    Column("#", 6, lambda r, _: str(r.number)),
+    Column("Prio", 4, lambda r, _: {"Medium": "Med"}.get(r.priority, r.priority)),
+    Column("Subject", 0, lambda r, _: r.subject),
+    Column("Owner", 8, lambda r, _: r.owner or "—"),
+    Column("Status", 10, lambda r, _: r.status),
+    Column("Due", 10, lambda r, now: due_label(r, now)[0]),
+)
+
+
+def _fit(text: str, width: int) -> str:
+    text = clean(text, single_line=True)
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+class TicketQueue(Widget, can_focus=True):
+    """The queue of tickets for the current view and stage."""
+
+    DEFAULT_CSS = """
+    TicketQueue { height: 1fr; }
+    """
+    COMPONENT_CLASSES = {  # noqa: RUF012
+        "ticket-queue--header",
+        "ticket-queue--cursor",
+        "ticket-queue--escalated",
+        "ticket-queue--high",
+        "ticket-queue--loading",
+    }
+    BINDINGS = [  # noqa: RUF012
+        Binding("down,j", "cursor_down", "Down", show=False, id="queue.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="queue.up"),
+        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="queue.page_down"),
+        Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="queue.page_up"),
+        Binding("home,g", "first", "Top", show=False, id="queue.top"),
+        Binding("end,G", "last", "Bottom", show=False, id="queue.bottom"),
+        Binding("enter", "open", "Open", id="queue.open"),
+    ]
+
+    cursor: reactive[int] = reactive(0, repaint=False)
+
+    class Highlighted(Message):
+        """The cursor is on a new row (or on none)."""
+
+        def __init__(self, row: TicketRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Opened(Message):
+        """The person pressed enter on a row."""
+
+        def __init__(self, row: TicketRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class NeedRows(Message):
+        """Rows are needed: ``where`` is "after", "before", "top" or "end"."""
+
+        def __init__(self, where: str) -> None:
+            super().__init__()
+            self.where = where
+
+    def __init__(self, clock: Callable[[], datetime] | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.window = QueueWindow()
+        self.top = 0
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.loading = False
+        self._asked: set[str] = set()
+        self.empty_text = "No tickets here."
+
+    # -- data in -------------------------------------------------------------------------
+
+    def show_rows(
+        self,
+        rows: list[TicketRow],
+        total: int,
+        *,
+        keep_position: bool = False,
+        from_end: bool = False,
+    ) -> None:
+        """Replace what is shown.  ``keep_position`` keeps the cursor's row index (act and
+        advance: the next ticket moves up under the cursor)."""
+        old_cursor, old_top = self.cursor, self.top
+        self.window.reset(rows, total, from_end=from_end)
+        self._asked.clear()
+        self.loading = False
+        if from_end:
+            self.set_cursor(self.window.total - 1)
+        elif keep_position:
+            # The rows were fetched from the old top: restore the same screen position.
+            self.window.start = old_top
+            self.window.at_top = old_top == 0
+            self.window.total = (
+                max(total, self.window.stop) if not self.window.at_end else (self.window.stop)
+            )
+            self.top = old_top
+            self.set_cursor(min(old_cursor, max(0, self.window.stop - 1)), force=True)
+        else:
+            self.top = 0
+            self.set_cursor(0, force=True)
+        self.refresh()
+
+    def add_rows(self, where: str, rows: list[TicketRow]) -> None:
+        """Rows fetched after ``NeedRows``."""
+        self._asked.discard(where)
+        if where == "after":
+            self.window.append(rows)
+        elif where == "before":
+            shift = self.window.prepend(rows)
+            if shift:
+                self.top += shift
+                self.cursor += shift
+        self.window.trim(self.cursor)
+        self.refresh()
+        self._maybe_prefetch()
+
+    @property
+    def current(self) -> TicketRow | None:
+        """The row under the cursor."""
+        return self.window.row(self.cursor)
+
+    # -- drawing -------------------------------------------------------------------------
+
+    @property
+    def visible_rows(self) -> int:
+        """Rows that fit below the column titles."""
+        return max(1, self.size.height - 1)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return container.height
+
+    def _columns(self) -> list[tuple[Column, int]]:
+        columns = COLUMNS_WIDE if self.size.width >= 110 else COLUMNS_NARROW
+        fixed = sum(c.width + 1 for c in columns if c.width)
+        flexible = max(8, self.size.width - fixed - 2)
+        return [(c, c.width or flexible) for c in columns]
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        columns = self._columns()
+        if y == 0:
+            style = self.get_component_rich_style("ticket-queue--header")
+            text = "  " + " ".join(_fit(c.title, w) for c, w in columns)
+            return Strip([Segment(text.ljust(width)[:width], style)])
+        index = self.top + y - 1
+        if index >= self.window.total:
+            if index == 0 and not self.window.rows:
+                return Strip([Segment(("  " + self.empty_text).ljust(width)[:width])])
+            return Strip.blank(width, self.rich_style)
+        row = self.window.row(index)
+        if row is None:
+            style = self.get_component_rich_style("ticket-queue--loading")
+            return Strip([Segment("  …".ljust(width)[:width], style)])
+        now = self.clock()
+        is_cursor = index == self.cursor and self.has_focus_within_screen
+        base = self.rich_style
+        if row.priority == "High":
+            base = base + self.get_component_rich_style("ticket-queue--high")
+        segments: list[Segment] = [Segment("▶ " if index == self.cursor else "  ", base)]
+        escalated = due_label(row, now)[1]
+        for position, (column, w) in enumerate(columns):
+            style = base
+            if column.title == "Due" and escalated:
+                style = style + self.get_component_rich_style("ticket-queue--escalated")
+            segments.append(Segment(_fit(column.text(row, now), w), style))
+            if position < len(columns) - 1:
+                segments.append(Segment(" ", base))
+        strip = Strip(segments).adjust_cell_length(width, base)
+        if is_cursor:
+            cursor_style = self.get_component_rich_style("ticket-queue--cursor")
+            strip = strip.apply_style(cursor_style + Style(bold=True))
+        return strip
+
+    @property
+    def has_focus_within_screen(self) -> bool:
+        """Draw the cursor bar when the queue has focus (the marker shows either way)."""
+        return self.has_focus
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    # -- moving --------------------------------------------------------------------------
+
+    def set_cursor(self, index: int, *, force: bool = False) -> None:
+        """Move the cursor to an absolute row index (clamped to the loaded rows)."""
+        if not self.window.rows:
+            self.cursor = 0
+            self.post_message(self.Highlighted(None))
+            return
+        index = max(self.window.start, min(index, self.window.stop - 1))
+        if index == self.cursor and not force:
+            self._maybe_prefetch()
+            return
+        old, old_top = self.cursor, self.top
+        self.cursor = index
+        page = self.visible_rows
+        if index < self.top:
+            self.top = index
+        elif index >= self.top + page:
+            self.top = index - page + 1
+        if self.top != old_top:
+            self.refresh()
+        else:
+            self._refresh_row(old - self.top + 1)
+            self._refresh_row(index - self.top + 1)
+        self.post_message(self.Highlighted(self.current))
+        self._maybe_prefetch()
+
+    def _refresh_row(self, y: int) -> None:
+        """Repaint one line only: a cursor move writes two lines, not a screen."""
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def _maybe_prefetch(self) -> None:
+        page = self.visible_rows
+        w = self.window
+        if not w.at_end and self.cursor + 2 * page >= w.stop and "after" not in self._asked:
+            self._asked.add("after")
+            self.post_message(self.NeedRows("after"))
+        if not w.at_top and self.cursor - 2 * page <= w.start and "before" not in self._asked:
+            self._asked.add("before")
+            self.post_message(self.NeedRows("before"))
+
+    def action_cursor_down(self) -> None:
+        self.set_cursor(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.set_cursor(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        page = self.visible_rows
+        target = self.cursor + page
+        self.top = min(self.top + page, max(0, self.window.stop - page))
+        self.refresh()
+        self.set_cursor(target, force=True)
+
+    def action_page_up(self) -> None:
+        page = self.visible_rows
+        target = self.cursor - page
+        self.top = max(self.window.start, self.top - page)
+        self.refresh()
+        self.set_cursor(target, force=True)
+
+    def action_first(self) -> None:
+        if self.window.at_top:
+            self.set_cursor(0)
+        else:
+            self.post_message(self.NeedRows("top"))
+
+    def action_last(self) -> None:
+        if self.window.at_end:
+            self.set_cursor(self.window.total - 1)
+        else:
+            self.post_message(self.NeedRows("end"))
+
+    def action_open(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Opened(self.current))
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.set_cursor(self.cursor + 3)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.set_cursor(self.cursor - 3)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.set_cursor(self.top + event.y - 1)
+            if event.chain >= 2 and self.current is not None:
+                self.post_message(self.Opened(self.current))

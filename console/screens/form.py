@@ -137,8 +137,8 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
                     (Text(clean(str(label_), single_line=True)), value)
                     for label_, value in spec.options
                 ],
-                value=spec.value if spec.value is not None else Select.BLANK,
-                allow_blank=not spec.required,
+                value=spec.value if spec.value is not None else Select.NULL,
+                allow_blank=not spec.required or spec.value is None,
                 id=f"field-{spec.name}",
             )
         if widget is not None:
@@ -165,7 +165,7 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
             elif isinstance(widget, Checkbox):
                 result[spec.name] = widget.value
             elif isinstance(widget, Select):
-                result[spec.name] = None if widget.value is Select.BLANK else widget.value
+                result[spec.name] = None if widget.value is Select.NULL else widget.value
         return result
 
     @property

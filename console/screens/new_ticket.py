@@ -109,5 +109,5 @@ class NewTicketScreen(FormScreen):
         if not phone.value and contact.phone:
             phone.value = contact.phone
         account = self.query_one("#field-account", Select)
-        if contact.account and account.value is Select.BLANK:
+        if contact.account and account.value is Select.NULL:
             account.value = contact.account

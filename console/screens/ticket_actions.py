@@ -239,7 +239,7 @@ class TicketActions:
             case "schedule":
 
                 async def schedule(values: dict[str, Any]) -> TicketRecord:
-                    when = _field_time(values, "when")
+                    when = _field_time(values, "when", app.clock())
                     return await guarded(
                         service.schedule(number, when, expected_version=version.value)
                     )
@@ -317,9 +317,11 @@ class TicketActions:
                             values["title"],
                             kind=values["kind"] or "task",
                             owner=owner,
-                            due=_field_time(values, "due") if values["due"] else None,
+                            due=_field_time(values, "due", app.clock()) if values["due"] else None,
                             reminder=(
-                                _field_time(values, "reminder") if values["reminder"] else None
+                                _field_time(values, "reminder", app.clock())
+                                if values["reminder"]
+                                else None
                             ),
                             expected_version=version.value,
                         )
@@ -602,7 +604,7 @@ class TicketActions:
                         old = getattr(t, key)
                         if (values[key] or None) != (old or None):
                             changes[key] = values[key]
-                    due = _field_time(values, "due")
+                    due = _field_time(values, "due", app.clock())
                     if show_local(due) != show_local(t.due):
                         changes["due"] = due
                     if values["sticky"] != t.sticky:
@@ -658,8 +660,8 @@ class TicketActions:
         return None
 
 
-def _field_time(values: dict[str, Any], name: str) -> datetime:
+def _field_time(values: dict[str, Any], name: str, now: datetime) -> datetime:
     try:
-        return parse_when(values[name])
+        return parse_when(values[name], now=now)
     except BadValue as exc:
         raise FieldError(name, str(exc)) from None

@@ -1,0 +1,445 @@
+"""The console driven by keys, as an agent would: what the screen shows afterwards and
+what the database then holds."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, TextArea
+from textual.worker import WorkerCancelled, WorkerFailed
+
+from console.app import AgentConsole
+from console.config import Settings
+from console.data.db import make_engine
+from console.data.tickets import TicketService
+from console.screens.form import FormScreen
+from console.screens.main import MainScreen
+from console.screens.ticket import TicketScreen
+from console.widgets.stage_bar import StageBar
+from console.widgets.ticket_detail import TicketDetailView
+from console.widgets.ticket_queue import TicketQueue
+from tests.conftest import Desk
+
+# The console is the same on both backends; its tests run on SQLite, except the live
+# update test, which checks each backend's own change notification.
+pytestmark = pytest.mark.usefixtures("login_root")
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def login_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGNAME", "root")
+
+
+async def queue_desk(desk: Desk) -> list[int]:
+    """Five Billing tickets: three New (two unassigned), one Scheduled, one Closed."""
+    numbers = [
+        await desk.ticket("alice", subject=f"Billing question {i}", priority=p)
+        for i, p in enumerate(["High", "Medium", "Low", "Medium", "High"], start=1)
+    ]
+    alice = desk.service("alice")
+    await alice.pick_up(numbers[0])
+    await alice.pick_up(numbers[3])
+    await alice.schedule(numbers[3], desk.clock.now + timedelta(hours=2))
+    await alice.pick_up(numbers[4])
+    await alice.close(numbers[4], resolution="Refund sent")
+    return numbers
+
+
+def queue_lines(app: AgentConsole) -> list[str]:
+    queue = app.screen.query_one(TicketQueue)
+    return [queue.render_line(y).text for y in range(queue.size.height)]
+
+
+def stage_text(app: AgentConsole) -> str:
+    return str(app.screen.query_one(StageBar).render())
+
+
+def notices(app: AgentConsole) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def settle(pilot: Pilot[None], seconds: float = 0.15) -> None:
+    """Let workers finish and the screen repaint (the live watcher runs for ever)."""
+    manager = pilot.app.workers
+    for _ in range(2):
+        for worker in [w for w in manager if w.group != "live"]:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()
+        await pilot.pause(seconds)
+    await pilot.pause()
+
+
+@pytest.fixture
+async def console(desk: Desk) -> AsyncIterator[tuple[AgentConsole, Desk, list[int]]]:
+    numbers = await queue_desk(desk)
+    app = AgentConsole(
+        Settings(), "unused", "alice", clock=desk.clock, watch=False, database=desk.db
+    )
+    yield app, desk, numbers
+
+
+async def start(app: AgentConsole, pilot: Pilot[None]) -> MainScreen:
+    await settle(pilot)
+    assert isinstance(app.screen, MainScreen)
+    return app.screen
+
+
+async def goto(pilot: Pilot[None], number: int) -> None:
+    """Move the cursor to a ticket's row with j/k."""
+    app = pilot.app
+    queue = app.screen.query_one(TicketQueue)
+    await pilot.press("g")
+    for _ in range(queue.window.total):
+        if queue.current and queue.current.number == number:
+            return
+        await pilot.press("j")
+    raise AssertionError(f"#{number} is not in the queue")
+
+
+@sqlite_only
+async def test_queue_shows_counts_and_rows(console: tuple[AgentConsole, Desk, list[int]]) -> None:
+    app, _desk, numbers = console
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        bar = stage_text(app)
+        assert "New 3" in bar and "Scheduled 1" in bar and "Closed 1" in bar
+        assert "▸[All 5]" in bar
+        lines = queue_lines(app)
+        assert lines[0].split()[:3] == ["#", "Prio", "Subject"]
+        assert any(str(numbers[0]) in line and "alice" in line for line in lines[1:])
+        assert lines[1].startswith("▶ ")  # the cursor is marked without colour too
+
+
+@sqlite_only
+async def test_stage_keys_switch_with_the_right_counts(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    app, _desk, numbers = console
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        assert "▸[New 3]" in stage_text(app)
+        shown = [line for line in queue_lines(app)[1:] if line.strip()]
+        assert len(shown) == 3
+        await pilot.press("]")
+        await settle(pilot)
+        assert "▸[Scheduled 1]" in stage_text(app)
+        assert str(numbers[3]) in queue_lines(app)[1]
+        await pilot.press("h")
+        await settle(pilot)
+        assert "▸[New 3]" in stage_text(app)
+
+
+@sqlite_only
+async def test_view_picker_switches_view(console: tuple[AgentConsole, Desk, list[int]]) -> None:
+    app, _desk, _numbers = console
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await pilot.press("v")
+        await pilot.pause()
+        await pilot.press("2")  # Unassigned
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, MainScreen) and screen.view == "unassigned"
+        rows = [line for line in queue_lines(app)[1:] if line.strip()]
+        assert len(rows) == 2
+        assert all("—" in row for row in rows)  # no owner
+        assert "▸[All 2]" in stage_text(app)
+
+
+@sqlite_only
+async def test_pick_up_then_schedule_start_reply_time_close(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    """The triage path an agent takes all day, end to end, checked in the database."""
+    app, desk, numbers = console
+    target = numbers[1]  # unassigned, New
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, target)
+        await pilot.press("p")
+        await settle(pilot)
+        detail = await desk.service("alice").queries.detail(target)
+        assert detail.ticket.owner == "alice"
+        assert f"Picked up #{target}." in notices(app)
+
+        await goto(pilot, target)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        when = app.screen.query_one("#field-when", Input)
+        assert when.has_focus and when.value  # a suggestion, selected: typing replaces it
+        await pilot.press(*"+3h")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        detail = await desk.service("alice").queries.detail(target)
+        assert detail.ticket.status == "Scheduled"
+        assert detail.ticket.scheduled_at == desk.clock.now + timedelta(hours=3)
+
+        await goto(pilot, target)
+        await pilot.press("S")
+        await settle(pilot)
+        assert (await desk.service("alice").queries.ticket(target)).status == "InProgress"
+
+        await goto(pilot, target)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"We are on it [b]now[/b]")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+        await goto(pilot, target)
+        await pilot.press("T")
+        await settle(pilot)
+        await pilot.press(*"25")
+        await pilot.press("tab", "space")  # billable
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+
+        await goto(pilot, target)
+        await pilot.press("c")
+        await settle(pilot)
+        area = app.screen.query_one("#field-resolution", TextArea)
+        assert area.has_focus
+        await pilot.press(*"Reset the modem")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        detail = await desk.service("alice").queries.detail(target)
+        assert detail.ticket.status == "Closed"
+        assert detail.resolution is not None and detail.resolution.text == "Reset the modem"
+        assert [m.body for m in detail.messages] == ["We are on it [b]now[/b]"]
+        assert detail.total_minutes == 25 and detail.billable_minutes == 25
+        actions = [e.action for e in reversed(detail.history)]
+        assert actions[:4] == ["create", "pickup", "schedule", "schedule"]
+        assert "start" in actions and "reply" in actions and "time" in actions
+        assert actions[-2:] == ["close", "resolution"]
+        assert "Closed 2" in stage_text(app)
+
+
+@sqlite_only
+async def test_refused_key_explains_why(console: tuple[AgentConsole, Desk, list[int]]) -> None:
+    app, desk, numbers = console
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[1])
+        await pilot.press("S")
+        await settle(pilot)
+        assert f"Start needs a Scheduled ticket; #{numbers[1]} is New." in notices(app)
+        assert (await desk.service("alice").queries.ticket(numbers[1])).status == "New"
+
+
+@sqlite_only
+async def test_reopen_by_creator_and_refused_for_another_agent(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    closed = numbers[4]  # created by alice
+    bob = AgentConsole(Settings(), "unused", "bob", clock=desk.clock, watch=False, database=desk.db)
+    async with bob.run_test(size=(120, 30)) as pilot:
+        await start(bob, pilot)
+        await goto(pilot, closed)
+        await pilot.press("R")
+        await settle(pilot)
+        assert f"Reopen of #{closed} is for the agent who created it or a lead." in notices(bob)
+    assert (await desk.service("alice").queries.ticket(closed)).status == "Closed"
+    alice = AgentConsole(
+        Settings(), "unused", "alice", clock=desk.clock, watch=False, database=desk.db
+    )
+    async with alice.run_test(size=(120, 30)) as pilot:
+        await start(alice, pilot)
+        await goto(pilot, closed)
+        await pilot.press("R")
+        await settle(pilot)
+    assert (await desk.service("alice").queries.ticket(closed)).status == "ReOpen"
+
+
+@sqlite_only
+async def test_assign_and_release(console: tuple[AgentConsole, Desk, list[int]]) -> None:
+    app, desk, numbers = console
+    target = numbers[2]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, target)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        await pilot.press("enter")  # open the agent picker
+        await pilot.pause()
+        await pilot.press(*"bob", "enter")  # type to search, pick
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (await desk.service("alice").queries.ticket(target)).owner == "bob"
+        await goto(pilot, target)
+        await pilot.press("u")
+        await settle(pilot)
+        assert f"Release of #{target} is for its owner (bob) or a lead." in notices(app)
+        assert (await desk.service("alice").queries.ticket(target)).owner == "bob"
+
+
+@sqlite_only
+async def test_validation_errors_show_in_the_form_and_keep_the_text(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    app, desk, numbers = console
+    target = numbers[0]  # alice's, New
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, target)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press(*"next week")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        error = str(form.query_one("#error-when").render())
+        assert "Cannot read 'next week' as a time" in error
+        assert form.query_one("#field-when", Input).value == "next week"
+        await pilot.press("escape")  # text would be lost: asks first
+        await pilot.pause()
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, FormScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert (await desk.service("alice").queries.ticket(target)).status == "New"
+
+        await pilot.press("T")
+        await settle(pilot)
+        await pilot.press(*"lots")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "Minutes from 1 to 1440" in str(app.screen.query_one("#error-minutes").render())
+
+
+@sqlite_only
+async def test_act_and_advance_keeps_the_row_position(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    app, desk, _numbers = console
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("1")  # New: three tickets
+        await settle(pilot)
+        queue = screen.query_one(TicketQueue)
+        order = [queue.window.rows[i].number for i in range(3)]
+        await goto(pilot, order[1])
+        await pilot.press("S")  # refused: nothing moves
+        await settle(pilot)
+        owner_of_second = (await desk.service("alice").queries.ticket(order[1])).owner
+        if owner_of_second is None:
+            await pilot.press("p")
+            await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press(*"+1h", "ctrl+s")
+        await settle(pilot)
+        # The scheduled ticket left the New stage; the next one moved up under the cursor.
+        assert queue.cursor == 1
+        assert queue.current is not None and queue.current.number == order[2]
+        assert "▸[New 2]" in stage_text(app) and "Scheduled 2" in stage_text(app)
+
+
+@sqlite_only
+async def test_each_tab_add_form(
+    console: tuple[AgentConsole, Desk, list[int]],
+    tmp_path: Path,
+) -> None:
+    app, desk, numbers = console
+    target = numbers[0]
+    upload = tmp_path / "router.log"
+    upload.write_text("line\n" * 10)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, target)
+        await pilot.press("enter")  # narrow: the ticket screen
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        steps: list[tuple[str, list[str]]] = [
+            ("m", [*"@bo", "tab", *"please check"]),
+            ("n", [*"customer prefers phone"]),
+            ("t", ["tab", *"Call back", "tab", "tab", *"+1d"]),
+            ("A", [*"lena", "tab", *"Refund over limit"]),
+            ("T", [*"15"]),
+            ("f", [*str(upload)]),
+            ("w", [*"Replaced the cable"]),
+        ]
+        for key, typed in steps:
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, FormScreen), key
+            await pilot.press(*typed)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, TicketScreen), (key, notices(app))
+        detail = await desk.service("alice").queries.detail(target)
+        assert [(m.kind, m.body) for m in detail.messages] == [
+            ("comment", "@bob please check"),
+            ("note", "customer prefers phone"),
+        ]
+        assert detail.messages[0].mentions == ("bob",)
+        assert [(a.kind, a.title) for a in detail.activities] == [("task", "Call back")]
+        assert detail.activities[0].due_at == desk.clock.now + timedelta(days=1)
+        assert [(a.subject, a.approvers) for a in detail.approvals] == [
+            ("Refund over limit", ("lena",))
+        ]
+        assert detail.total_minutes == 15
+        assert [(a.file_name, a.size) for a in detail.attachments] == [("router.log", 50)]
+        assert detail.resolution is not None and detail.resolution.text == "Replaced the cable"
+        shown = app.screen.query_one(TicketDetailView)
+        assert shown.detail is not None and shown.detail.ticket.version == detail.ticket.version
+
+
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True
+)
+async def test_live_update_from_a_second_connection(desk: Desk) -> None:
+    await queue_desk(desk)
+    app = AgentConsole(
+        Settings(), "unused", "alice", clock=desk.clock, watch=True, database=desk.db
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        assert "▸[All 5]" in stage_text(app)
+        other = make_engine(desk.db.url)
+        try:
+            service = TicketService(other, desk.actors["bob"], clock=desk.clock)
+            await service.create(
+                subject="Arrived elsewhere", contact_name="Kim", department="Billing"
+            )
+        finally:
+            await other.dispose()
+        for _ in range(40):
+            await pilot.pause(0.1)
+            if "▸[All 6]" in stage_text(app):
+                break
+        assert "▸[All 6]" in stage_text(app)
+        assert any("Arrived elsewhere" in line for line in queue_lines(app))
+
+
+@sqlite_only
+async def test_wide_terminal_shows_the_detail_beside_the_queue(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    app, _desk, _numbers = console
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(app, pilot)
+        side = app.screen.query_one("#side", TicketDetailView)
+        assert side.display
+        await pilot.press("g")
+        await settle(pilot, 0.2)
+        queue = app.screen.query_one(TicketQueue)
+        assert side.detail is not None and queue.current is not None
+        assert side.detail.ticket.number == queue.current.number
+        await pilot.press("j")
+        await settle(pilot, 0.2)
+        assert side.detail.ticket.number == queue.current.number

@@ -202,7 +202,7 @@ def test_attachment_over_20_mb_is_refused(cli: CLI, tmp_path: Path) -> None:
     assert attachments[0]["file_name"] == "trace.log" and attachments[0]["size"] == 14
     out_dir = tmp_path / "saved"
     out_dir.mkdir()
-    code, out, _ = cli(
+    code, _out, _ = cli(
         "ticket", "save", str(number), str(attachments[0]["id"]), str(out_dir), login="alice"
     )
     assert code == 0 and (out_dir / "trace.log").read_text() == "line 1\nline 2\n"
@@ -231,7 +231,8 @@ def test_every_action_refused_for_the_wrong_agent(cli: CLI) -> None:
     cli.json("ticket", "pickup", str(number), login="alice")
     refusals = [
         (["ticket", "release", str(number)], "bob", "Release of #1001 is for its owner (alice)"),
-        (["ticket", "assign", str(number), "--to", "carl"], "bob", "not in your team"),
+        (["ticket", "assign", str(number), "--to", "carl"], "alice", "not in your team"),
+        (["ticket", "assign", str(number), "--to", "bob"], "bob", "is for its owner (alice)"),
         (["ticket", "merge", str(number), "--into", "1001"], "alice", "cannot be merged into"),
         (["ticket", "delete", str(number), "--yes"], "lena", "Delete is for admins"),
         (["ticket", "reopen", str(number)], "alice", "Reopen needs a Closed ticket"),
@@ -249,15 +250,24 @@ def test_amc_gate_and_exception_from_the_command_line(cli: CLI) -> None:
     code, _, err = cli("ticket", "schedule", str(number), "--at", "+1h", login="alice")
     assert code == 1 and "needs an approved AMC exception" in err
     data = cli.json(
-        "ticket", "approval", "request", str(number), "--approver", "lena",
-        "--subject", "Serve Oldco during renewal", "--amc-exception", login="alice",
+        "ticket",
+        "approval",
+        "request",
+        str(number),
+        "--approver",
+        "lena",
+        "--subject",
+        "Serve Oldco during renewal",
+        "--amc-exception",
+        login="alice",
     )
     assert data["amc_state"] == "expired"  # type: ignore[index]
     approval_id = cli.json("ticket", "show", str(number), login="lena")["approvals"][0]["id"]  # type: ignore[index]
     code, _, err = cli("ticket", "approval", "approve", str(approval_id), login="bob")
     assert code == 1 and "not waiting on you" in err
-    data = cli.json("ticket", "approval", "approve", str(approval_id), "--comment", "ok",
-                    login="lena")
+    data = cli.json(
+        "ticket", "approval", "approve", str(approval_id), "--comment", "ok", login="lena"
+    )
     assert data["amc_state"] == "exception"  # type: ignore[index]
     assert cli.json("ticket", "schedule", str(number), "--at", "+1h", login="alice")["status"] == (  # type: ignore[index]
         "Scheduled"
@@ -267,8 +277,9 @@ def test_amc_gate_and_exception_from_the_command_line(cli: CLI) -> None:
 def test_edit_merge_delete(cli: CLI) -> None:
     first = create(cli)
     second = create(cli, subject="VPN drops (again)")
-    edited = cli.json("ticket", "edit", str(first), "--priority", "low", "--product", "VPN",
-                      login="alice")
+    edited = cli.json(
+        "ticket", "edit", str(first), "--priority", "low", "--product", "VPN", login="alice"
+    )
     assert edited["priority"] == "Low" and edited["product"] == "VPN"  # type: ignore[index]
     code, _, err = cli("ticket", "edit", str(first), "--priority", "urgent", login="alice")
     assert code == 1 and "Unknown priority 'urgent'; use High, Medium or Low." in err
@@ -277,7 +288,9 @@ def test_edit_merge_delete(cli: CLI) -> None:
     assert target["number"] == first  # type: ignore[index]
     source = cli.json("ticket", "show", str(second), login="lena")
     assert source["status"] == "Closed" and source["merged_into"] == first  # type: ignore[index]
-    assert [m["body"] for m in cli.json("ticket", "show", str(first), login="lena")["messages"]] == [  # type: ignore[index]
+    assert [
+        m["body"] for m in cli.json("ticket", "show", str(first), login="lena")["messages"]
+    ] == [  # type: ignore[index]
         "dup?"
     ]
     code, _, err = cli("ticket", "delete", str(second), login="root")
@@ -307,14 +320,30 @@ def test_real_command_exit_codes(cli: CLI, cli_db: str, tmp_path: Path) -> None:
     }
     command = [sys.executable, "-m", "console"]
     done = subprocess.run(
-        [*command, "ticket", "create", "--subject", "Mail bounces", "--contact-name", "Kim",
-         "--department", "Billing", "--json"],
-        capture_output=True, text=True, env=env, check=False,
+        [
+            *command,
+            "ticket",
+            "create",
+            "--subject",
+            "Mail bounces",
+            "--contact-name",
+            "Kim",
+            "--department",
+            "Billing",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["number"] == 1001
     refused = subprocess.run(
-        [*command, "ticket", "start", "1001"], capture_output=True, text=True, env=env,
+        [*command, "ticket", "start", "1001"],
+        capture_output=True,
+        text=True,
+        env=env,
         check=False,
     )
     assert refused.returncode == 1

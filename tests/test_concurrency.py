@@ -61,17 +61,19 @@ async def _outcome(url: str) -> tuple[dict[int, str | None], Counter[int]]:
         )
         pickups = Counter(
             (
-                await session.execute(
-                    select(Event.ticket_number).where(Event.action == "pickup")
-                )
+                await session.execute(select(Event.ticket_number).where(Event.action == "pickup"))
             ).scalars()
         )
     await db.dispose()
     return owners, pickups
 
 
-def _check(results: dict[str, dict[int, str]], owners: dict[int, str | None],
-           pickups: Counter[int], numbers: list[int]) -> None:
+def _check(
+    results: dict[str, dict[int, str]],
+    owners: dict[int, str | None],
+    pickups: Counter[int],
+    numbers: list[int],
+) -> None:
     for number in numbers:
         winners = [who for who, got in results.items() if got[number] == "won"]
         assert len(winners) == 1, (number, winners)
@@ -89,9 +91,19 @@ def test_two_processes_on_one_sqlite_file(tmp_path: pytest.TempPathFactory) -> N
     start_at = time.time() + 2.0
     workers = {
         who: subprocess.Popen(
-            [sys.executable, "-m", "tests.pickup_worker", url, who, str(start_at),
-             str(numbers[0]), str(numbers[-1])],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "tests.pickup_worker",
+                url,
+                who,
+                str(start_at),
+                str(numbers[0]),
+                str(numbers[-1]),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for who in ("alice", "bob")
     }
@@ -140,4 +152,3 @@ def test_eight_sessions_on_postgresql() -> None:
         )
     finally:
         drop_pg_database(url)
-

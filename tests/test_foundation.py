@@ -120,7 +120,8 @@ def _imports(path: Path) -> set[str]:
 def test_data_layer_never_imports_textual_or_the_ui() -> None:
     offenders = {
         str(path.relative_to(ROOT)): sorted(
-            name for name in _imports(path)
+            name
+            for name in _imports(path)
             if name.split(".")[0] in ("textual", "rich")
             or name.startswith(("console.screens", "console.widgets", "console.app"))
         )

@@ -239,23 +239,18 @@ async def test_outsiders_can_not_act_on_tickets_they_may_not_see(
             assert str(err.value) == missing(9999), label
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=NotFound,
-    reason="BUG: Queries.pending_approvals ignores scope: it lists (number, subject, details) of "
-    "a ticket the approver may not see, and decide_approval then says NotFound",
-)
-async def test_approvals_waiting_on_an_agent_are_ones_it_can_decide(desk: Desk) -> None:
+async def test_approvals_go_only_to_agents_who_can_see_the_ticket(desk: Desk) -> None:
     t = await fixed_desk(desk)
-    # alice asks carl (another team, no access to T1) to approve something on T1.
-    await desk.service("alice").request_approval(t[1], ["carl"], "Refund", details="secret")
-    carl = desk.service("carl")
-    waiting = await carl.queries.pending_approvals()
-    assert waiting == [] or [n for n, _ in waiting] == [t[1]]
+    # alice cannot ask carl (another team, no access to T1) to approve something on T1.
+    with pytest.raises(BadValue, match=f"carl cannot see #{t[1]}"):
+        await desk.service("alice").request_approval(t[1], ["carl"], "Refund", details="secret")
+    await desk.service("alice").request_approval(t[1], ["lena"], "Refund", details="secret")
+    assert await desk.service("carl").queries.pending_approvals() == []
+    waiting = await desk.service("lena").queries.pending_approvals()
+    assert [n for n, _ in waiting] == [t[1]]
     for number, approval in waiting:
-        # Whatever is listed as waiting on carl, carl can open and decide.
-        await carl.queries.detail(number)
-        await carl.decide_approval(approval.id, True)
+        await desk.service("lena").queries.detail(number)
+        await desk.service("lena").decide_approval(approval.id, True)
 
 
 # -- keyset windows ----------------------------------------------------------------------------

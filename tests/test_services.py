@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import IntegrityError, StatementError
 
 from console.data.errors import BadValue, Conflict, NotFound, Refused
 from console.data.models import Article, Contact, Event, Message, Ticket
@@ -148,16 +147,6 @@ async def test_ticket_numbers_are_never_reused_after_delete(desk: Desk) -> None:
 async def test_first_two_tickets_created_at_once_get_two_numbers(
     desk: Desk, request: pytest.FixtureRequest
 ) -> None:
-    if not desk.db.is_sqlite:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=IntegrityError,
-                reason="BUG: tickets.allocate_number inserts the counter row on first use; two "
-                "first creates at once on PostgreSQL both insert it and one dies with a raw "
-                "IntegrityError (pk_counters)",
-            )
-        )
     # One create is half-way (its number taken, not yet committed) when another begins.
     async with desk.db.write() as session:
         first = await allocate_number(session)
@@ -188,14 +177,6 @@ async def until_someone_waits(desk: Desk) -> None:
     raise AssertionError("the other writer never waited")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(StatementError, TypeError),
-    reason="BUG: only schedule() refuses a time without a time zone with BadValue; "
-    "create(due=), edit({'due'}), add_activity(due=/reminder=) and log_time(started_at=) "
-    "let a naive datetime reach the UTCDateTime column (raw StatementError) or compare it "
-    "with an aware one (raw TypeError)",
-)
 async def test_times_without_a_time_zone_are_refused_as_bad_input(desk: Desk) -> None:
     alice = desk.service("alice")
     number = await desk.ticket()
@@ -328,12 +309,18 @@ async def test_pick_up_release_and_assign(desk: Desk) -> None:
 
     released = await bob.release(number)
     assert released.owner is None
-    assert (await alice.assign(number, "bob")).owner == "bob"  # within her team
     with pytest.raises(Refused) as err:
         await alice.assign(number, "carl")
     assert str(err.value) == (
         f"Agents assign within their own team; carl is not in your team. "
         f"Ask a lead to assign #{number}."
+    )
+    assert (await alice.assign(number, "bob")).owner == "bob"  # within her team
+    with pytest.raises(Refused) as err:  # now bob's: alice may not take it away
+        await alice.assign(number, "alice")
+    assert str(err.value) == (
+        f"Assign of #{number} is for its owner (bob) or a lead; "
+        "agents assign only unassigned tickets or their own."
     )
     with pytest.raises(NotFound, match="No agent named 'zed'"):
         await lena.assign(number, "zed")

@@ -383,6 +383,7 @@ class Queries:
             amc_state=AmcState(t.amc_state),
             account_name=account,
             amc_expires=amc_expires.isoformat() if amc_expires else None,
+            merged_into=merged_into,
         )
         return record, facts
 
@@ -558,6 +559,7 @@ class Queries:
         """Pending approvals waiting on the actor, with their ticket numbers."""
         async with self.db.read() as conn:
             names = await self.agent_names(conn)
+            scope = await self.scope(conn)
             rows = (
                 await conn.execute(
                     select(Approval.ticket_id, Ticket.number)
@@ -566,6 +568,7 @@ class Queries:
                     .where(
                         approval_approvers.c.agent_id == self.actor.id,
                         Approval.state == "pending",
+                        scope.clause(),
                     )
                     .distinct()
                 )

@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import flag_modified
 
 from console.data.db import Database
 from console.data.errors import BadValue, Conflict, NotFound, Refused
@@ -50,7 +52,7 @@ from console.data.records import (
     priority_name,
     priority_rank,
 )
-from console.data.scope import Scope
+from console.data.scope import Scope, load_scope
 from console.data.workflow import (
     Action,
     Actor,
@@ -138,10 +140,18 @@ class TicketService:
 
     async def _lock(self, session: AsyncSession, number: int) -> tuple[Ticket, TicketFacts]:
         """Load and lock the ticket, refusing when it is missing or out of scope."""
+        merged = aliased(Ticket, name="merged")
         row = (
             await session.execute(
-                select(Ticket, Account.name, Account.amc_expires, Account.coordinator_id)
+                select(
+                    Ticket,
+                    Account.name,
+                    Account.amc_expires,
+                    Account.coordinator_id,
+                    merged.number,
+                )
                 .outerjoin(Account, Account.id == Ticket.account_id)
+                .outerjoin(merged, merged.id == Ticket.merged_into_id)
                 .where(Ticket.number == number)
                 .with_for_update(of=Ticket)
             )
@@ -165,6 +175,7 @@ class TicketService:
             amc_state=AmcState(ticket.amc_state),
             account_name=row[1],
             amc_expires=row[2].isoformat() if row[2] else None,
+            merged_into=row[4],
         )
         return ticket, facts
 
@@ -247,6 +258,8 @@ class TicketService:
     async def _finish(self, act: _Action, *, touch: bool = True) -> None:
         if touch:
             act.ticket.updated_at = self.clock()
+            # Every action is a new version, even within the same clock tick.
+            flag_modified(act.ticket, "updated_at")
         await act.session.flush()
         if act.events:
             await act.session.execute(insert(Event), act.events)
@@ -269,6 +282,25 @@ class TicketService:
                 await result
             await self._finish(act)
         return await self.queries.ticket(number)
+
+    async def _sees(self, act: _Action, agent_id: int) -> bool:
+        """Whether another agent's scope includes the ticket being acted on."""
+        agent = await act.session.get(Agent, agent_id)
+        assert agent is not None
+        scope = await load_scope(
+            act.session, Actor(agent.id, agent.username, Role(agent.role), agent.team_id)
+        )
+        coordinator = (
+            await act.session.execute(
+                select(Account.coordinator_id).where(Account.id == act.ticket.account_id)
+            )
+        ).scalar_one_or_none()
+        return scope.allows(
+            department_id=act.ticket.department_id,
+            owner_id=act.ticket.owner_id,
+            creator_id=act.ticket.creator_id,
+            coordinator_id=coordinator,
+        )
 
     async def _assignee(self, session: AsyncSession, username: str) -> Assignee:
         agent = (
@@ -317,8 +349,7 @@ class TicketService:
         self, number: int, at: datetime, *, expected_version: int | None = None
     ) -> TicketRecord:
         """Schedule work on a New or ReOpen ticket for a time; it moves to Scheduled."""
-        if at.tzinfo is None:
-            raise BadValue("Schedule needs a time with a time zone.")
+        _aware(at, "scheduled time")
         if at < self.clock() - timedelta(minutes=1):
             raise BadValue(
                 f"Schedule needs a time from now on; {at:%Y-%m-%d %H:%M} UTC has passed."
@@ -461,6 +492,15 @@ class TicketService:
             ).scalar_one_or_none()
             if ticket is None:
                 raise NotFound(f"No ticket #{number}.")
+            # A reply to a ticket that was merged belongs on the ticket it went to.
+            for _ in range(10):
+                if ticket.merged_into_id is None:
+                    break
+                target = await session.get(Ticket, ticket.merged_into_id, with_for_update=True)
+                if target is None:
+                    break
+                ticket = target
+            number = ticket.number
             contact = (
                 await session.execute(select(Contact).where(Contact.id == ticket.contact_id))
             ).scalar_one_or_none()
@@ -508,6 +548,8 @@ class TicketService:
             raise BadValue(f"Unknown activity {kind!r}; use one of: {', '.join(ACTIVITY_KINDS)}.")
         if not title.strip():
             raise BadValue(f"A {kind} needs a title.")
+        _aware(due, "due time")
+        _aware(reminder, "reminder")
         if reminder is not None and due is not None and reminder > due:
             raise BadValue("The reminder must come before the due time.")
 
@@ -571,7 +613,15 @@ class TicketService:
 
         async def change(act: _Action) -> None:
             agents = [await self._assignee(act.session, name) for name in approvers]
+            blind = [a.username for a in agents if not await self._sees(act, a.id)]
+            if blind:
+                raise BadValue(
+                    f"{', '.join(blind)} cannot see #{number}; ask someone who works its "
+                    "department or team, or a lead."
+                )
             if amc_exception:
+                if act.facts.amc_state is AmcState.EXCEPTION:
+                    raise Refused(f"#{number} already has an approved AMC exception.")
                 if act.facts.amc_state is not AmcState.EXPIRED:
                     raise Refused(
                         f"#{number} needs no AMC exception; its support contract is not expired."
@@ -732,6 +782,7 @@ class TicketService:
         """Log time spent on the ticket."""
         if minutes <= 0 or minutes > 24 * 60:
             raise BadValue(f"Time is logged in minutes from 1 to 1440; {minutes} is not.")
+        _aware(started_at, "start time")
         start = started_at or self.clock() - timedelta(minutes=minutes)
 
         def change(act: _Action) -> None:
@@ -874,7 +925,7 @@ class TicketService:
                 elif name == "due":
                     if not isinstance(value, datetime):
                         raise BadValue("The due time must be a date and time.")
-                    self._set(act, "edit", "due_at", value)
+                    self._set(act, "edit", "due_at", _aware(value, "due time"))
                 elif name == "sticky":
                     self._set(act, "edit", "sticky", bool(value))
             if not act.events:
@@ -978,6 +1029,7 @@ class TicketService:
             raise BadValue(f"{contact_email!r} is not an email address (name@example.com).")
         rank = _checked(priority_rank, priority)
         channel = _checked(channel_name, channel)
+        _aware(due, "due time")
         now = self.clock()
         async with self.db.write() as session:
             dept = await _department(session, department) if department else None
@@ -1095,6 +1147,13 @@ async def allocate_number(session: AsyncSession, count: int = 1) -> int:
     session.add(Counter(name="ticket_number", next_value=first + count))
     await session.flush()
     return first
+
+
+def _aware(value: datetime | None, what: str) -> datetime | None:
+    """Refuse a time without a time zone: it would be read differently by every terminal."""
+    if value is not None and value.tzinfo is None:
+        raise BadValue(f"The {what} needs a time zone (parse typed times with parse_when).")
+    return value
 
 
 def _checked(parse: Callable[[str], Any], value: Any) -> Any:

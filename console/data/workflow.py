@@ -142,6 +142,7 @@ class TicketFacts:
     amc_state: AmcState = AmcState.OK
     account_name: str | None = None
     amc_expires: str | None = None
+    merged_into: int | None = None
 
 
 @dataclass(frozen=True)
@@ -165,9 +166,11 @@ def _needs_status(action: Action, ticket: TicketFacts) -> str | None:
     sources, _ = TRANSITIONS[action]
     if ticket.status in sources:
         return None
+    name = ACTION_NAMES[action]
+    if action is Action.CLOSE:
+        return f"Close needs an open ticket; #{ticket.number} is Closed."
     wanted = " or ".join(s.value for s in Status if s in sources)
     article = "an" if wanted[0] in "AEIOU" else "a"
-    name = ACTION_NAMES[action]
     return f"{name} needs {article} {wanted} ticket; #{ticket.number} is {ticket.status.value}."
 
 
@@ -210,12 +213,19 @@ def refusal(
         if closed:
             return f"Assign needs an open ticket; {n} is Closed."
         if assignee is None:
-            return "Assign needs an agent to assign to."
+            return f"Assign needs an agent to assign #{ticket.number} to."
         if not assignee.active:
             return f"{assignee.username} is not an active agent; {n} cannot be assigned to them."
         if assignee.id == ticket.owner_id:
             return f"{n} is already assigned to {assignee.username}."
-        if actor.is_lead_or_admin or assignee.id == actor.id:
+        if actor.is_lead_or_admin:
+            return None
+        if ticket.owner_id is not None and ticket.owner_id != actor.id:
+            return (
+                f"Assign of #{ticket.number} is for its owner ({ticket.owner_name}) or a lead; "
+                "agents assign only unassigned tickets or their own."
+            )
+        if assignee.id == actor.id:
             return None
         if actor.team_id is None or assignee.team_id != actor.team_id:
             return (
@@ -255,6 +265,9 @@ def refusal(
         why = _needs_status(action, ticket)
         if why:
             return why
+        if ticket.merged_into is not None:
+            target = f"#{ticket.merged_into}"
+            return f"{n} was merged into {target}; work on {target} instead."
         if ticket.creator_id != actor.id and not actor.is_lead_or_admin:
             return f"Reopen of {n} is for the agent who created it or a lead."
         return None
@@ -262,8 +275,8 @@ def refusal(
     if action is Action.MERGE:
         if not actor.is_lead_or_admin:
             return f"Merge is for leads and admins; ask a lead to merge {n}."
-        if closed:
-            return f"Merge needs an open ticket; {n} is Closed."
+        if ticket.merged_into is not None:
+            return f"{n} was already merged into #{ticket.merged_into}."
         return None
 
     if action is Action.DELETE:

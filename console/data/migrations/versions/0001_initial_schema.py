@@ -25,6 +25,12 @@ def upgrade() -> None:
     sa.Column('next_value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_counters'))
     )
+    # Ticket numbers start at 1001; the row exists from the start so that the first two
+    # tickets created at once both find it (and take turns on its row lock).
+    op.bulk_insert(
+        sa.table('counters', sa.column('name', sa.String), sa.column('next_value', sa.Integer)),
+        [{'name': 'ticket_number', 'next_value': 1001}],
+    )
     op.create_table('departments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),

@@ -691,30 +691,36 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from console.data.demo import build_demo, demo_matches
     from console.data.directory import is_demo
     from console.data.errors import Refused
+    from console.data.migrate import downgrade
 
     target = getattr(args, "db", None) or str(demo_db_path())
     db = await open_database(target)
     try:
         if args.fresh or not await demo_matches(db, args.tickets, args.seed):
-            if db.is_sqlite:
-                if not await is_demo(db) and await _has_data(db):
-                    raise Refused(f"{db.label} holds data that is not a demo; choose another --db.")
-                await db.dispose()
-                _remove_sqlite(db.url.database)
+            if await _has_data(db):
+                if not await is_demo(db):
+                    raise Refused(
+                        f"{db.label} holds data that is not a demo; the demo never touches it. "
+                        "Choose another --db."
+                    )
+                # An older demo (other size or seed, or --fresh): start it again empty.
+                if db.is_sqlite:
+                    await db.dispose()
+                    _remove_sqlite(db.url.database)
+                else:
+                    await downgrade(db, "base")
+                    await db.dispose()
                 db = await open_database(target)
-            elif not args.fresh and await _has_data(db):
-                raise Refused(
-                    f"{db.label} is not empty; the demo needs an empty database "
-                    "(or --fresh on a demo database)."
-                )
             progress = _progress_printer(args.tickets)
             summary = await build_demo(db, tickets=args.tickets, seed=args.seed, progress=progress)
-            _err(f"\rDemo ready: {summary.tickets} tickets, {summary.agents} agents in {db.label}.")
+            _err(
+                f"\rDemo ready: {summary.tickets:,} tickets, {summary.agents} agents in {db.label}."
+            )
     finally:
         await db.dispose()
-    if args.no_launch:
-        return 0
-    return _launch(settings, target, getattr(args, "as_user", None))
+    if not args.no_launch:
+        args.launch_target = target  # opened by main() once this event loop has ended
+    return 0
 
 
 async def _has_data(db: Any) -> bool:
@@ -772,7 +778,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings, settings.database(getattr(args, "db", None)), getattr(args, "as_user", None)
         )
     try:
-        return asyncio.run(_dispatch(args, settings))
+        code = asyncio.run(_dispatch(args, settings))
+        launch = getattr(args, "launch_target", None)
+        if code == 0 and launch:
+            return _launch(settings, launch, getattr(args, "as_user", None))
+        return code
     except ConsoleError as exc:
         _err(str(exc))
         return EXIT_REFUSED

@@ -443,3 +443,88 @@ async def test_wide_terminal_shows_the_detail_beside_the_queue(
         await pilot.press("j")
         await settle(pilot, 0.2)
         assert side.detail.ticket.number == queue.current.number
+
+
+@sqlite_only
+async def test_edit_form_changes_fields(console: tuple[AgentConsole, Desk, list[int]]) -> None:
+    app, desk, numbers = console
+    target = numbers[0]
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, target)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        subject = app.screen.query_one("#field-subject", Input)
+        assert subject.has_focus and subject.value == "Billing question 1"
+        await pilot.press("ctrl+u", *"Invoice sent twice")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen), notices(app)
+    detail = await desk.service("alice").queries.detail(target)
+    assert detail.ticket.subject == "Invoice sent twice"
+    assert (detail.history[0].action, detail.history[0].field) == ("edit", "subject")
+
+
+@sqlite_only
+async def test_new_ticket_fills_the_account_from_a_known_contact(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    app, desk, _numbers = console
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        await pilot.press(*"Cannot log in to the portal")
+        await pilot.press("tab")
+        await pilot.press(*"Pat C")
+        await settle(pilot, 0.3)
+        await pilot.press("right")  # accept the completion: "Pat Customer"
+        await settle(pilot)
+        form = app.screen
+        assert form.query_one("#field-contact_name", Input).value == "Pat Customer"
+        assert form.query_one("#field-contact_email", Input).value == "pat@acme.example"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen), notices(app)
+    rows = await desk.service("alice").queries.window("created", "New", limit=10)
+    created = next(r for r in rows if r.subject == "Cannot log in to the portal")
+    assert (created.contact, created.account) == ("Pat Customer", "Acme Ltd")
+
+
+@sqlite_only
+async def test_decide_approval_mark_done_and_save_attachment(desk: Desk, tmp_path: Path) -> None:
+    numbers = await queue_desk(desk)
+    target = numbers[0]
+    alice = desk.service("alice")
+    await alice.request_approval(target, ["lena"], "Credit note over 500")
+    await alice.add_activity(target, "Send the credit note")
+    await alice.attach_bytes(target, "statement.csv", b"date,amount\n2026-03-01,510\n")
+    lena = AgentConsole(
+        Settings(), "unused", "lena", clock=desk.clock, watch=False, database=desk.db
+    )
+    async with lena.run_test(size=(120, 40)) as pilot:
+        await start(lena, pilot)
+        await goto(pilot, target)
+        for key, typed in (("D", [*"within policy"]), ("d", []), ("O", [])):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(lena.screen, FormScreen), (key, notices(lena))
+            if key == "D":
+                await pilot.press("tab", "tab", *typed)
+            if key == "O":
+                path = lena.screen.query_one("#field-path", Input)
+                path.value = str(tmp_path)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(lena.screen, MainScreen), (key, notices(lena))
+    detail = await desk.service("lena").queries.detail(target)
+    approval = detail.approvals[0]
+    assert (approval.state, approval.decider, approval.comment) == (
+        "approved",
+        "lena",
+        "within policy",
+    )
+    assert detail.activities[0].done
+    assert (tmp_path / "statement.csv").read_bytes() == b"date,amount\n2026-03-01,510\n"

@@ -10,6 +10,7 @@ for the length of an action, and every write sends a ``NOTIFY`` for live console
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,12 +34,14 @@ NOTIFY_CHANNEL = "agent_console"
 BUSY_TIMEOUT_MS = 10_000
 
 
-def normalise_url(target: str | URL) -> URL:
+def normalise_url(target: str | os.PathLike[str] | URL) -> URL:
     """A SQLAlchemy async URL from a URL or a plain file path.
 
     ``tickets.db`` and ``sqlite:///tickets.db`` both become ``sqlite+aiosqlite:///…``;
     ``postgresql://…`` becomes ``postgresql+asyncpg://…``.
     """
+    if isinstance(target, os.PathLike):
+        target = os.fspath(target)
     if isinstance(target, URL):
         url = target
     elif "://" not in target:
@@ -167,7 +170,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str | URL, *, pool_size: int = 5) -> Database:
+def make_engine(url: str | os.PathLike[str] | URL, *, pool_size: int = 5) -> Database:
     """Build (but do not connect) the engine for a URL or a file path."""
     resolved = normalise_url(url)
     if resolved.get_backend_name() == "sqlite":

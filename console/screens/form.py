@@ -23,6 +23,9 @@ from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.completion import MentionArea
 
 
+KINDS = ("input", "text", "mention", "select", "checkbox")
+
+
 @dataclass
 class Field:
     """One field of a form."""
@@ -39,6 +42,10 @@ class Field:
     #: checks the typed value; returns the message to show under the field, or None
     check: Callable[[Any], str | None] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"field {self.name}: kind {self.kind!r} is not one of {KINDS}")
 
 
 Submit = Callable[[dict[str, Any]], Awaitable[Any]]
@@ -78,7 +85,8 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
     in the form while everything typed stays."""
 
     BINDINGS = [  # noqa: RUF012
-        Binding("ctrl+s", "submit", "Submit", priority=True, id="form.submit"),
+        # Not a priority binding: it must come after the keys typed before it.
+        Binding("ctrl+s", "submit", "Submit", id="form.submit"),
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 

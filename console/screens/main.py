@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Footer, OptionList, Static, Tabs
 
 from console.data.errors import ConsoleError
 from console.data.queries import SORTS, VIEWS, sort_key
@@ -39,6 +39,7 @@ def view_list_fits(width: int) -> bool:
     beside it (and the detail pane, on wide terminals)."""
     return 100 <= width < WIDE or width >= 190
 
+
 SORT_NAMES = {"updated": "last updated", "due": "time to breach", "priority": "priority"}
 
 
@@ -64,6 +65,8 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         Binding("ctrl+n", "new_ticket", "New", id="main.new_ticket"),
         Binding("ctrl+r", "refresh_queue", "Refresh", show=False, id="main.refresh"),
         Binding("escape", "focus_queue", "Queue", show=False, id="main.focus_queue"),
+        Binding("greater_than_sign", "detail_tab(1)", "Next tab", show=False, id="main.next_tab"),
+        Binding("less_than_sign", "detail_tab(-1)", "Prev tab", show=False, id="main.prev_tab"),
         *TICKET_BINDINGS,
     ]
 
@@ -230,7 +233,8 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
     @on(TicketQueue.Opened)
     def opened(self, message: TicketQueue.Opened) -> None:
         if self.query_one("#side").display:
-            self.query_one("#detail-tabs").focus()
+            # Left/right now walk the tabs; esc comes back to the queue.
+            self.query_one("#side").query_one(Tabs).focus()
         else:
             self.app.open_ticket(message.row.number)
 
@@ -284,6 +288,12 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
     def action_refresh_queue(self) -> None:
         self.app.queries.refresh()
         self.reload(keep_position=True)
+
+    def action_detail_tab(self, step: int) -> None:
+        if self.query_one("#side").display:
+            self.query_one(TicketDetailView).switch_tab(step)
+        else:
+            self.app.notify("Open the ticket (enter) to see its tabs.", markup=False, timeout=3)
 
     def action_focus_queue(self) -> None:
         self.query_one(TicketQueue).focus()

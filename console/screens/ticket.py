@@ -27,8 +27,16 @@ class TicketScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
 
     BINDINGS = [  # noqa: RUF012
         Binding("escape,q", "back", "Back", id="ticket.back"),
-        Binding("right,l,tab", "tab(1)", "Next tab", show=False, id="ticket.next_tab"),
-        Binding("left,h,shift+tab", "tab(-1)", "Prev tab", show=False, id="ticket.prev_tab"),
+        Binding(
+            "right,l,tab,greater_than_sign", "tab(1)", "Next tab", show=False, id="ticket.next_tab"
+        ),
+        Binding(
+            "left,h,shift+tab,less_than_sign",
+            "tab(-1)",
+            "Prev tab",
+            show=False,
+            id="ticket.prev_tab",
+        ),
         Binding("ctrl+r", "reload", "Refresh", show=False, id="ticket.refresh"),
         *TICKET_BINDINGS,
     ]

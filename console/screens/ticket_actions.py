@@ -389,7 +389,7 @@ class TicketActions:
                 return FormScreen(f"Request approval on #{number}", fields, approval)
             case "decide":
                 detail = await app.queries.detail(number)
-                me = app.actor.username
+                me = app.actor_name
                 pending = [
                     a for a in detail.approvals if a.state == "pending" and me in a.approvers
                 ]
@@ -552,7 +552,7 @@ class TicketActions:
                         Field(
                             "path",
                             "Save to (file or folder)",
-                            str(Path.cwd()),
+                            value=str(Path.cwd()),
                             required=True,
                             suggester=PathSuggester(),
                         ),
@@ -618,7 +618,7 @@ class TicketActions:
                 return FormScreen(
                     f"Edit #{number}",
                     [
-                        Field("subject", "Subject", t.subject, required=True),
+                        Field("subject", "Subject", value=t.subject, required=True),
                         Field(
                             "priority",
                             "Priority",
@@ -642,13 +642,13 @@ class TicketActions:
                             t.department,
                             options=[(d, d) for d in departments],
                         ),
-                        Field("category", "Category", t.category or ""),
-                        Field("subcategory", "Subcategory", t.subcategory or ""),
-                        Field("product", "Product", t.product or ""),
+                        Field("category", "Category", value=t.category or ""),
+                        Field("subcategory", "Subcategory", value=t.subcategory or ""),
+                        Field("product", "Product", value=t.product or ""),
                         Field(
                             "due",
                             "Due (local time)",
-                            show_local(t.due),
+                            value=show_local(t.due),
                             required=True,
                             check=check_when,
                         ),

@@ -62,7 +62,8 @@ class ContactSuggester(Suggester):
     """Completes a contact's name from the database."""
 
     def __init__(self, lookup: Callable[[str], Awaitable[list[str]]]) -> None:
-        super().__init__(use_cache=True, case_sensitive=False)
+        # Case-sensitive so the typed value reaches us as typed; matching ignores case.
+        super().__init__(use_cache=True, case_sensitive=True)
         self.lookup = lookup
 
     async def get_suggestion(self, value: str) -> str | None:

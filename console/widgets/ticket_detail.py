@@ -98,6 +98,7 @@ def fields_text(detail: TicketDetail, now: datetime) -> Text:
     if t.merged_into:
         _line(text, "Merged into", f"#{t.merged_into}")
     _line(text, "Version", str(t.version), last=True)
+    text.rstrip()
     return text
 
 
@@ -154,6 +155,18 @@ def conversation_text(detail: TicketDetail) -> Text:
     return text
 
 
+def _shown_value(value: str | None) -> str:
+    """A history value; times recorded in ISO 8601 are shown in local time."""
+    if not value:
+        return "—"
+    if len(value) >= 16 and value[4] == "-" and value[10] == "T":
+        try:
+            return show_local(datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    return clean(value, single_line=True)
+
+
 def history_text(detail: TicketDetail) -> Text:
     """The audit events, newest first."""
     text = Text()
@@ -166,8 +179,7 @@ def history_text(detail: TicketDetail) -> Text:
         if e.field:
             text.append(
                 f"  {clean(e.field, single_line=True)}: "
-                f"{clean(e.old or '—', single_line=True)} → "
-                f"{clean(e.new or '—', single_line=True)}"
+                f"{_shown_value(e.old)} → {_shown_value(e.new)}"
             )
         elif e.new:
             text.append(f"  {clean(e.new, single_line=True)}")

@@ -314,7 +314,8 @@ class TicketQueue(Widget, can_focus=True):
         index = self.top + y - 1
         if index >= self.window.total:
             if index == 0 and not self.window.rows:
-                return Strip([Segment(("  " + self.empty_text).ljust(width)[:width])])
+                empty = ("  " + self.empty_text).ljust(width)[:width]
+                return Strip([Segment(empty, self.rich_style)])
             return Strip.blank(width, self.rich_style)
         row = self.window.row(index)
         if row is None:

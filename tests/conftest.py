@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,10 @@ from console.data.db import Database, ensure_schema, make_engine
 from console.data.directory import Directory, resolve_actor
 from console.data.tickets import TicketService
 from console.data.workflow import Actor
+
+# Times are shown in local time: the tests (and their snapshots) see UTC everywhere.
+os.environ["TZ"] = "UTC"
+time.tzset()
 
 PG_URL = os.environ.get("AGENT_CONSOLE_TEST_PG")
 PG_SKIP = "PostgreSQL tests need AGENT_CONSOLE_TEST_PG=postgresql+asyncpg://user@host:port/db"

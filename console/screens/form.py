@@ -22,7 +22,6 @@ from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.completion import MentionArea
 
-
 KINDS = ("input", "text", "mention", "select", "checkbox")
 
 

@@ -11,6 +11,10 @@ from console.data.records import StageCounts
 from console.data.workflow import STAGES
 
 
+#: Shorter names for narrow terminals, so every count stays visible.
+SHORT_NAMES = {"Scheduled": "Sched", "InProgress": "InProg"}
+
+
 class StageBar(Widget):
     """Shows each stage's count in the current view; the current stage is marked with
     brackets and an arrow as well as colour, so it reads without colour too.  Keys 1-6
@@ -32,6 +36,13 @@ class StageBar(Widget):
             self.stage = stage
 
     def render(self) -> Text:
+        text = self._line(SHORT_NAMES if self._too_wide() else {})
+        return text
+
+    def _too_wide(self) -> bool:
+        return len(self._line({}).plain) > max(1, self.size.width - 2)
+
+    def _line(self, names: dict[str, str]) -> Text:
         current = self.get_component_rich_style("stage-bar--current")
         count_style = self.get_component_rich_style("stage-bar--count")
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -39,10 +50,11 @@ class StageBar(Widget):
             if index:
                 text.append("·")
             count = f"{self.counts[stage]:,}"
+            name = names.get(stage, stage)
             if stage == self.stage:
-                text.append(f"▸[{stage} {count}]", style=current)
+                text.append(f"▸[{name} {count}]", style=current)
             else:
-                text.append(f" {stage} ")
+                text.append(f" {name} ")
                 text.append(count, style=count_style)
                 text.append(" ")
         return text

@@ -528,3 +528,59 @@ async def test_decide_approval_mark_done_and_save_attachment(desk: Desk, tmp_pat
     )
     assert detail.activities[0].done
     assert (tmp_path / "statement.csv").read_bytes() == b"date,amount\n2026-03-01,510\n"
+
+
+@sqlite_only
+async def test_conflict_is_explained_and_the_row_reloaded(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    app, desk, numbers = console
+    target = numbers[1]  # unassigned, New
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, target)
+        # Another agent picks it up while alice is looking at the old row.
+        await desk.service("bob").pick_up(target)
+        await pilot.press("p")
+        await settle(pilot)
+        assert any(
+            n.startswith(f"#{target} was changed by bob at ") and n.endswith("Reloaded.")
+            for n in notices(app)
+        ), notices(app)
+        queue = app.screen.query_one(TicketQueue)
+        row = next(r for r in queue.window.rows if r.number == target)
+        assert row.owner == "bob"  # the row shows what is true now
+    assert (await desk.service("alice").queries.ticket(target)).owner == "bob"
+
+
+@sqlite_only
+async def test_palette_jumps_to_a_ticket_by_number(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    app, _desk, numbers = console
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*f"#{numbers[2]}")
+        await settle(pilot, 0.4)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.number == numbers[2]
+
+
+@sqlite_only
+async def test_a_remapped_key_works_and_the_old_one_does_not(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    settings = Settings(keymap={"ticket.pickup": "P"})
+    app = AgentConsole(settings, "unused", "alice", clock=desk.clock, watch=False, database=desk.db)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[1])
+        await pilot.press("p")
+        await settle(pilot)
+        assert (await desk.service("alice").queries.ticket(numbers[1])).owner is None
+        await pilot.press("P")
+        await settle(pilot)
+    assert (await desk.service("alice").queries.ticket(numbers[1])).owner == "alice"

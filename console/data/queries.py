@@ -187,11 +187,13 @@ class Queries:
 
     # -- views -------------------------------------------------------------------------
 
-    def view_clause(self, scope: Scope, view: str) -> ColumnElement[bool]:
+    def view_clause(
+        self, scope: Scope, view: str, *, for_window: bool = False
+    ) -> ColumnElement[bool]:
         """The condition for one queue view: the scope narrowed further."""
         me = self.actor.id
         mine = Ticket.account_id.in_(select(Account.id).where(Account.coordinator_id == me))
-        base = scope.clause()
+        base = scope.clause(for_window=for_window)
         match check_view(view):
             case "my":
                 return and_(base, mine)
@@ -253,7 +255,7 @@ class Queries:
             .outerjoin(Account, Account.id == Ticket.account_id)
             .outerjoin(_owner, _owner.id == Ticket.owner_id)
             .outerjoin(_creator, _creator.id == Ticket.creator_id)
-            .where(self.view_clause(scope, view))
+            .where(self.view_clause(scope, view, for_window=True))
         )
         if stage != "All":
             stmt = stmt.where(Ticket.status == stage)
@@ -582,9 +584,14 @@ class Queries:
 
     async def allowed(self, number: int) -> dict[str, str | None]:
         """What the actor may do to a ticket now: action -> None or the reason why not."""
+        return (await self.state(number))[0]
+
+    async def state(self, number: int) -> tuple[dict[str, str | None], int]:
+        """What the actor may do to a ticket now, and the ticket's current version."""
         async with self.db.read() as conn:
-            _record, facts = await self._ticket(conn, number)
-        return {a.value: why for a, why in allowed_actions(self.actor, facts).items()}
+            record, facts = await self._ticket(conn, number)
+        actions = {a.value: why for a, why in allowed_actions(self.actor, facts).items()}
+        return actions, record.version
 
     async def contacts(self, prefix: str, limit: int = 10) -> list[ContactRecord]:
         """Contacts whose name or email starts with ``prefix`` (for completion)."""

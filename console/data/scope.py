@@ -8,6 +8,7 @@ members may see; an admin sees all.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,18 +27,32 @@ class Scope:
     #: the actor's team (and, for a lead, the teams it leads): the "My Team" view
     team_member_ids: frozenset[int]
 
-    def clause(self) -> ColumnElement[bool]:
-        """The SQL condition on ``tickets`` for this scope."""
+    def clause(self, *, for_window: bool = False) -> ColumnElement[bool]:
+        """The SQL condition on ``tickets`` for this scope.
+
+        ``for_window``: the condition of a sorted window.  A scope that includes whole
+        departments covers much of the queue, so the best plan walks the sort index and
+        filters; "+ 0" keeps the planner from answering the OR from four other indexes and
+        sorting every match (2.2 s instead of 0.5 ms for a lead at a million tickets).
+        A narrow scope (an agent's own tickets only) is best found through those indexes.
+        """
         if self.everything:
             return true()
+        walk = for_window and bool(self.department_ids)
+
+        def col(column: Any) -> Any:
+            return column + 0 if walk else column
+
         agents = sorted(self.agent_ids)
         conditions: list[ColumnElement[bool]] = [
-            Ticket.owner_id.in_(agents),
-            Ticket.creator_id.in_(agents),
-            Ticket.account_id.in_(select(Account.id).where(Account.coordinator_id.in_(agents))),
+            col(Ticket.owner_id).in_(agents),
+            col(Ticket.creator_id).in_(agents),
+            col(Ticket.account_id).in_(
+                select(Account.id).where(Account.coordinator_id.in_(agents))
+            ),
         ]
         if self.department_ids:
-            conditions.insert(0, Ticket.department_id.in_(sorted(self.department_ids)))
+            conditions.insert(0, col(Ticket.department_id).in_(sorted(self.department_ids)))
         return or_(*conditions)
 
     def allows(

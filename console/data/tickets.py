@@ -138,24 +138,26 @@ class TicketService:
     async def _scope(self, session: AsyncSession) -> Scope:
         return await self.queries.scope(session)
 
-    async def _lock(self, session: AsyncSession, number: int) -> tuple[Ticket, TicketFacts]:
+    async def _lock(
+        self, session: AsyncSession, number: int, *, lock: bool = True
+    ) -> tuple[Ticket, TicketFacts]:
         """Load and lock the ticket, refusing when it is missing or out of scope."""
         merged = aliased(Ticket, name="merged")
-        row = (
-            await session.execute(
-                select(
-                    Ticket,
-                    Account.name,
-                    Account.amc_expires,
-                    Account.coordinator_id,
-                    merged.number,
-                )
-                .outerjoin(Account, Account.id == Ticket.account_id)
-                .outerjoin(merged, merged.id == Ticket.merged_into_id)
-                .where(Ticket.number == number)
-                .with_for_update(of=Ticket)
+        stmt = (
+            select(
+                Ticket,
+                Account.name,
+                Account.amc_expires,
+                Account.coordinator_id,
+                merged.number,
             )
-        ).first()
+            .outerjoin(Account, Account.id == Ticket.account_id)
+            .outerjoin(merged, merged.id == Ticket.merged_into_id)
+            .where(Ticket.number == number)
+        )
+        if lock:
+            stmt = stmt.with_for_update(of=Ticket)
+        row = (await session.execute(stmt)).first()
         scope = await self._scope(session)
         if row is None or not scope.allows(
             department_id=row[0].department_id,
@@ -205,6 +207,15 @@ class TicketService:
             when,
             what,
         )
+
+    async def conflict(self, number: int, seen_version: int) -> Conflict | None:
+        """The conflict an action on ``seen_version`` would meet now (who changed the
+        ticket since, when and how), or None when the ticket is still at that version."""
+        async with self.db.read() as session:
+            ticket, _facts = await self._lock(session, number, lock=False)
+            if ticket.version == seen_version:
+                return None
+            return await self._conflict(session, ticket, seen_version)
 
     async def _begin(
         self,

@@ -150,9 +150,15 @@ class TicketActions:
     async def run_ticket_action(self, action: str, number: int, version: int) -> None:
         app = self.app
         try:
-            allowed = await app.queries.allowed(number)
+            allowed, current = await app.queries.state(number)
+            conflict = await app.service.conflict(number, version) if current != version else None
         except ConsoleError as exc:
             app.notify(str(exc), severity="error", markup=False)
+            return
+        if conflict is not None:
+            # Someone changed the ticket since this screen read it: say who, show it anew.
+            app.notify(f"{conflict} Reloaded.", severity="warning", markup=False, timeout=8)
+            self.ticket_changed(number)
             return
         rule = RULE.get(action, action)
         why = allowed.get(rule) if rule else None

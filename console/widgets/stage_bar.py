@@ -10,7 +10,6 @@ from textual.widget import Widget
 from console.data.records import StageCounts
 from console.data.workflow import STAGES
 
-
 #: Shorter names for narrow terminals, so every count stays visible.
 SHORT_NAMES = {"Scheduled": "Sched", "InProgress": "InProg"}
 

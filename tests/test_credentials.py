@@ -1,0 +1,101 @@
+"""Database passwords: environment, keyring (with a time limit), and the clear message
+when no keyring is usable, as over SSH."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+
+from console import credentials
+from console.cli import main
+from console.data.db import normalise_url
+
+URL = normalise_url("postgresql://agent@db.example:5432/helpdesk")
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring that keeps secrets in memory (this machine has no keyring service)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self, delay: float = 0.0) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+        self.delay = delay
+
+    def get_password(self, service: str, username: str) -> str | None:
+        time.sleep(self.delay)
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.secrets:
+            raise keyring.errors.PasswordDeleteError("not there")
+        del self.secrets[(service, username)]
+
+
+@pytest.fixture
+def backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
+    monkeypatch.delenv(credentials.ENV_PASSWORD, raising=False)
+    previous = keyring.get_keyring()
+    store = MemoryKeyring()
+    keyring.set_keyring(store)
+    yield store
+    keyring.set_keyring(previous)
+
+
+def test_password_from_the_keyring(backend: MemoryKeyring) -> None:
+    credentials.store_password(URL, "s3cret")
+    secret = credentials.with_password(URL)
+    assert (secret.url.password, secret.source) == ("s3cret", "keyring")
+    assert backend.secrets == {("agent-console", "agent@db.example:5432/helpdesk"): "s3cret"}
+    assert credentials.delete_password(URL) is True
+    assert credentials.delete_password(URL) is False
+    assert credentials.with_password(URL).source is None
+
+
+def test_environment_comes_first(backend: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
+    credentials.store_password(URL, "from-keyring")
+    monkeypatch.setenv(credentials.ENV_PASSWORD, "from-env")
+    secret = credentials.with_password(URL)
+    assert (secret.url.password, secret.source) == ("from-env", "AGENT_CONSOLE_DB_PASSWORD")
+
+
+def test_a_keyring_that_hangs_is_given_up_on(
+    backend: MemoryKeyring, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(credentials, "KEYRING_TIMEOUT", 0.3)
+    backend.delay = 2.0
+    started = time.monotonic()
+    secret = credentials.with_password(URL)
+    assert secret.source is None and secret.url.password is None
+    assert time.monotonic() - started < 1.5
+
+
+def test_no_keyring_backend_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+        monkeypatch.setattr("sys.stdin.readline", lambda: "s3cret\n")
+        code = main(["credentials", "set", "postgresql://agent@db.example/helpdesk"])
+    finally:
+        keyring.set_keyring(previous)
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Cannot use the keyring: no keyring backend is available here" in err
+    assert "AGENT_CONSOLE_DB_PASSWORD" in err
+
+
+def test_sqlite_needs_no_password() -> None:
+    url = normalise_url("/tmp/tickets.db")
+    assert credentials.with_password(url) == credentials.Secret(url, None)

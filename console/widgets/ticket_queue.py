@@ -156,7 +156,7 @@ def _contact(row: TicketRow, _now: datetime) -> str:
 
 
 COLUMNS_WIDE = (
-    Column("#", 7, lambda r, _: str(r.number)),
+    Column("#", 8, lambda r, _: str(r.number)),
     Column("Prio", 6, lambda r, _: r.priority),
     Column("Subject", 0, lambda r, _: r.subject),
     Column("Contact / Account", 28, _contact),
@@ -166,7 +166,7 @@ COLUMNS_WIDE = (
     Column("Updated", 9, lambda r, now: age_label(r.updated_at, now)),
 )
 COLUMNS_NARROW = (
-    Column("#", 6, lambda r, _: str(r.number)),
+    Column("#", 7, lambda r, _: str(r.number)),
     Column("Prio", 4, lambda r, _: {"Medium": "Med"}.get(r.priority, r.priority)),
     Column("Subject", 0, lambda r, _: r.subject),
     Column("Owner", 8, lambda r, _: r.owner or "—"),

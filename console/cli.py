@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from console.config import Settings, demo_db_path, load_settings
+from console.data.tickets import EDITABLE_TEXT
 from console.files import save_attachment
 
 EXIT_REFUSED = 1
@@ -67,6 +68,14 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _group(commands: Any, name: str, help_text: str, dest: str) -> Any:
+    """A command with sub-commands of its own (`agent add`, `db upgrade` ...)."""
+    parser = commands.add_parser(name, help=help_text)
+    group = parser.add_subparsers(dest=dest, metavar="ACTION", parser_class=Parser)
+    group.required = True
+    return group
+
+
 def build_parser() -> Parser:
     """The whole command line."""
     parser = Parser(
@@ -83,17 +92,11 @@ def build_parser() -> Parser:
     demo.add_argument("--no-launch", action="store_true", help="build the data, do not open")
     demo.add_argument("--fresh", action="store_true", help="rebuild even if it exists")
 
-    db = commands.add_parser("db", help="database upkeep")
-    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=Parser)
-    db_commands.required = True
+    db_commands = _group(commands, "db", "database upkeep", "db_command")
     upgrade = db_commands.add_parser("upgrade", help="create or migrate the schema")
     _common(upgrade)
 
-    agent = commands.add_parser("agent", help="agents")
-    agent_commands = agent.add_subparsers(
-        dest="agent_command", metavar="ACTION", parser_class=Parser
-    )
-    agent_commands.required = True
+    agent_commands = _group(commands, "agent", "agents", "agent_command")
     add = agent_commands.add_parser("add", help="add an agent (admins)")
     _common(add)
     add.add_argument("username")
@@ -107,32 +110,24 @@ def build_parser() -> Parser:
     _common(listing)
     _json_flag(listing)
 
-    account = commands.add_parser("account", help="customer accounts")
-    account_commands = account.add_subparsers(
-        dest="account_command", metavar="ACTION", parser_class=Parser
-    )
-    account_commands.required = True
+    account_commands = _group(commands, "account", "customer accounts", "account_command")
     add_account = account_commands.add_parser("add", help="add an account (admins)")
     _common(add_account)
     add_account.add_argument("name")
     add_account.add_argument("--coordinator", metavar="USER")
     add_account.add_argument("--amc-expires", metavar="YYYY-MM-DD")
 
-    department = commands.add_parser("department", help="departments (queues)")
-    department_commands = department.add_subparsers(
-        dest="department_command", metavar="ACTION", parser_class=Parser
+    department_commands = _group(
+        commands, "department", "departments (queues)", "department_command"
     )
-    department_commands.required = True
     add_department = department_commands.add_parser("add", help="add a department (admins)")
     _common(add_department)
     add_department.add_argument("name")
     add_department.add_argument("--email", metavar="E")
 
-    credentials = commands.add_parser("credentials", help="database passwords in the keyring")
-    credential_commands = credentials.add_subparsers(
-        dest="credentials_command", metavar="ACTION", parser_class=Parser
+    credential_commands = _group(
+        commands, "credentials", "database passwords in the keyring", "credentials_command"
     )
-    credential_commands.required = True
     for name in ("set", "delete"):
         sub = credential_commands.add_parser(name, help=f"{name} the password for a URL")
         sub.add_argument("url")
@@ -142,9 +137,7 @@ def build_parser() -> Parser:
 
 
 def _ticket_parsers(commands: Any) -> None:
-    ticket = commands.add_parser("ticket", help="tickets: create, list, show and every action")
-    actions = ticket.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
-    actions.required = True
+    actions = _group(commands, "ticket", "tickets: create, list, show and every action", "action")
 
     def action(name: str, help_text: str, *, number: bool = True) -> argparse.ArgumentParser:
         sub: argparse.ArgumentParser = actions.add_parser(name, help=help_text)
@@ -209,11 +202,9 @@ def _ticket_parsers(commands: Any) -> None:
     done = action("done", "mark an activity done")
     done.add_argument("activity", type=_positive, metavar="ACTIVITY_ID")
 
-    approval = actions.add_parser("approval", help="request, approve or reject approvals")
-    approval_actions = approval.add_subparsers(
-        dest="approval_action", metavar="ACTION", parser_class=Parser
+    approval_actions = _group(
+        actions, "approval", "request, approve or reject approvals", "approval_action"
     )
-    approval_actions.required = True
     request = approval_actions.add_parser("request", help="ask approvers on a ticket")
     _common(request)
     _json_flag(request)
@@ -245,16 +236,7 @@ def _ticket_parsers(commands: Any) -> None:
     save.add_argument("attachment", type=_positive, metavar="ATTACHMENT_ID")
     save.add_argument("path")
     edit = action("edit", "change fields")
-    for name in (
-        "subject",
-        "description",
-        "priority",
-        "channel",
-        "department",
-        "category",
-        "subcategory",
-        "product",
-    ):
+    for name in EDITABLE_TEXT:
         edit.add_argument(f"--{name}")
     edit.add_argument("--due", metavar="WHEN")
     edit.add_argument("--sticky", choices=("yes", "no"))
@@ -367,6 +349,7 @@ async def _ticket_command(args: argparse.Namespace, session: Session) -> int:
                     )
             return 0
         case "show":
+            assert n is not None
             detail = await Queries(session.db, session.actor).detail(n)
             if args.json:
                 _print_json(_detail_json(detail))
@@ -449,16 +432,7 @@ async def _ticket_command(args: argparse.Namespace, session: Session) -> int:
             return 0
         case "edit":
             changes: dict[str, Any] = {}
-            for name in (
-                "subject",
-                "description",
-                "priority",
-                "channel",
-                "department",
-                "category",
-                "subcategory",
-                "product",
-            ):
+            for name in EDITABLE_TEXT:
                 value = getattr(args, name)
                 if value is not None:
                     changes[name] = value

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
@@ -16,6 +16,7 @@ from console.widgets.ticket_detail import ACTION_KEYS
 
 if TYPE_CHECKING:
     from console.app import AgentConsole
+    from console.screens.ticket_actions import TicketActions
 
 _NUMBER = re.compile(r"^\s*#?(\d+)\s*$")
 
@@ -45,7 +46,9 @@ class TicketCommands(Provider):
             number = self.current[0]
             for action, key, label in ACTION_KEYS:
                 if self.allowed.get(action, "x") is None:
-                    run = partial(self.screen_with_ticket.action_ticket, action)  # type: ignore[attr-defined]
+                    run = partial(
+                        cast("TicketActions", self.screen_with_ticket).action_ticket, action
+                    )
                     choices.append((f"{label.capitalize()} #{number}", run, f"key {key}"))
             if self.allowed.get("assign") is None:
                 for agent in self.agents:

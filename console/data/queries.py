@@ -243,7 +243,7 @@ class Queries:
         backwards: bool,
         limit: int,
         inclusive: bool = False,
-    ) -> Select[Any]:
+    ) -> Select[*tuple[Any, ...]]:
         if sort not in _SORT_COLUMNS:
             raise BadValue(f"Unknown sort {sort!r}; use one of: {', '.join(SORTS)}.")
         columns, descending = _SORT_COLUMNS[sort]

@@ -75,8 +75,8 @@ DEFAULT_SLA: dict[int, timedelta] = {
     3: timedelta(hours=72),
 }
 
-#: Fields ``edit`` accepts, as people type them.
-EDITABLE_FIELDS: tuple[str, ...] = (
+#: Text fields ``edit`` accepts, as people type them (and a ticket record names them).
+EDITABLE_TEXT: tuple[str, ...] = (
     "subject",
     "description",
     "priority",
@@ -85,9 +85,9 @@ EDITABLE_FIELDS: tuple[str, ...] = (
     "category",
     "subcategory",
     "product",
-    "due",
-    "sticky",
 )
+#: Every field ``edit`` accepts.
+EDITABLE_FIELDS: tuple[str, ...] = (*EDITABLE_TEXT, "due", "sticky")
 
 MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9_])")
 

@@ -8,16 +8,17 @@ a refusal or a conflict is shown in the form and what was typed is kept.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual import work
 from textual.binding import Binding
 
 from console.data.errors import BadValue, Conflict, ConsoleError
 from console.data.records import ACTIVITY_KINDS, CHANNELS, PRIORITIES, TicketRecord
-from console.data.tickets import MAX_ATTACHMENT_BYTES
+from console.data.tickets import EDITABLE_TEXT, MAX_ATTACHMENT_BYTES
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.files import save_attachment
 from console.screens.form import Field, FieldError, FormScreen
@@ -25,6 +26,8 @@ from console.widgets.completion import NamesSuggester, PathSuggester
 
 if TYPE_CHECKING:
     from console.app import AgentConsole
+
+Result = TypeVar("Result")
 
 #: Every ticket action's key binding (ids are stable: users remap them by id).
 TICKET_BINDINGS = [
@@ -201,7 +204,7 @@ class TicketActions:
         service = app.service
         now = app.clock()
 
-        async def guarded(call: Any) -> Any:
+        async def guarded(call: Awaitable[Result]) -> Result:
             try:
                 return await call
             except Conflict:
@@ -597,16 +600,7 @@ class TicketActions:
 
                 async def edit(values: dict[str, Any]) -> TicketRecord:
                     changes: dict[str, Any] = {}
-                    for key in (
-                        "subject",
-                        "description",
-                        "priority",
-                        "channel",
-                        "department",
-                        "category",
-                        "subcategory",
-                        "product",
-                    ):
+                    for key in EDITABLE_TEXT:
                         old = getattr(t, key)
                         if (values[key] or None) != (old or None):
                             changes[key] = values[key]

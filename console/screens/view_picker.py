@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
+from textual.widgets.option_list import Option
 
 from console.data.queries import VIEWS
 from console.widgets.view_list import view_prompt
@@ -38,9 +39,7 @@ class ViewPicker(ModalScreen[str | None]):
                 id="view-options",
             )
 
-    def _option(self, index: int, view: str) -> object:
-        from textual.widgets.option_list import Option
-
+    def _option(self, index: int, view: str) -> Option:
         prompt = view_prompt(view, None, view == self.current)
         prompt.append(f"  ({index})", style="dim")
         return Option(prompt, id=view)

@@ -20,6 +20,7 @@ from console.data.db import Database
 from console.data.errors import ConsoleError
 from console.data.queries import Queries
 from console.data.tickets import TicketService
+from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.header import ConsoleHeader
 
@@ -131,6 +132,12 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
     async def on_unmount(self) -> None:
         if self.db is not None and self.owns_db:
             await self.db.dispose()
+
+    def notify(self, message: str, **kwargs: Any) -> None:
+        """Every notice: never markup, and no raw control characters (a refusal sentence
+        can quote an account or agent name that came from outside)."""
+        kwargs["markup"] = False
+        super().notify(clean(message), **kwargs)
 
     # -- shared by screens ------------------------------------------------------------
 

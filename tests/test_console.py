@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from textual.worker import WorkerCancelled, WorkerFailed
 from console.app import AgentConsole
 from console.config import Settings
 from console.data.db import make_engine
+from console.data.directory import Directory
 from console.data.tickets import TicketService
 from console.screens.form import FormScreen
 from console.screens.main import MainScreen
@@ -584,3 +585,28 @@ async def test_a_remapped_key_works_and_the_old_one_does_not(desk: Desk) -> None
         await pilot.press("P")
         await settle(pilot)
     assert (await desk.service("alice").queries.ticket(numbers[1])).owner == "alice"
+
+
+@sqlite_only
+async def test_hostile_names_reach_notices_as_plain_visible_text(desk: Desk) -> None:
+    hostile = "Evil [/] \x1b]52;c;cHduZWQ=\x07Corp"
+    await Directory(desk.db, desk.actors["root"], desk.clock).add_account(
+        hostile, coordinator="alice", amc_expires=date(2020, 1, 1)
+    )
+    number = await desk.ticket(
+        "alice", account=hostile, contact_email="x@evil.example", subject="[@click=app.quit]boom[/]"
+    )
+    await desk.service("alice").pick_up(number)
+    app = AgentConsole(
+        Settings(), "unused", "alice", clock=desk.clock, watch=False, database=desk.db
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, number)
+        assert any("[@click=app.quit]boom[/]" in line for line in queue_lines(app))
+        await pilot.press("s")  # refused by the AMC gate, naming the account
+        await settle(pilot)
+        notice = next(n for n in notices(app) if "AMC exception" in n)
+        assert "Evil [/] ␛]52;c;cHduZWQ=␇Corp" in notice
+        assert "\x1b" not in notice and "\x07" not in notice
+        assert app.is_running

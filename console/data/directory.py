@@ -65,20 +65,23 @@ async def resolve_actor(
     its agents acts as its default demo lead.
     """
     login = login or os_login()
-    async with db.write() as session:
-        agents = (await session.execute(select(func.count()).select_from(Agent))).scalar_one()
+    async with db.read() as session:
+        anyone = (await session.execute(select(Agent.id).limit(1))).first() is not None
         demo = (await session.get(Meta, "demo")) is not None
-        if agents == 0 and not demo:
-            session.add(
-                Agent(
-                    username=login,
-                    display_name=login,
-                    role=Role.ADMIN.value,
-                    active=True,
-                    created_at=clock(),
+    if not anyone and not demo:
+        # Only a brand-new database is written to here; every other start only reads.
+        async with db.write() as session:
+            if (await session.execute(select(Agent.id).limit(1))).first() is None:
+                session.add(
+                    Agent(
+                        username=login,
+                        display_name=login,
+                        role=Role.ADMIN.value,
+                        active=True,
+                        created_at=clock(),
+                    )
                 )
-            )
-            await session.flush()
+    async with db.read() as session:
         me = (
             await session.execute(select(Agent).where(Agent.username == login))
         ).scalar_one_or_none()

@@ -610,3 +610,67 @@ async def test_hostile_names_reach_notices_as_plain_visible_text(desk: Desk) -> 
         assert "Evil [/] ␛]52;c;cHduZWQ=␇Corp" in notice
         assert "\x1b" not in notice and "\x07" not in notice
         assert app.is_running
+
+
+@sqlite_only
+async def test_attachment_over_20_mb_is_refused_in_the_form(
+    console: tuple[AgentConsole, Desk, list[int]], tmp_path: Path
+) -> None:
+    app, desk, numbers = console
+    big = tmp_path / "core.dump"
+    with big.open("wb") as handle:
+        handle.truncate(21 * 1024 * 1024)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("f")
+        await settle(pilot)
+        app.screen.query_one("#field-path", Input).value = str(big)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        error = str(app.screen.query_one("#error-path").render())
+        assert "core.dump is 21.0 MB; attachments are at most 20 MB." in error
+    assert (await desk.service("alice").queries.detail(numbers[0])).attachments == ()
+
+
+@sqlite_only
+async def test_help_shows_the_keys_of_the_screen(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    app, _desk, _numbers = console
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        shown = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "Pick up" in shown and "(ticket.pickup)" in shown
+        assert "Next stage" in shown and "(main.next_stage)" in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+
+
+@sqlite_only
+async def test_live_update_keeps_a_form_being_typed(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = AgentConsole(
+        Settings(), "unused", "alice", clock=desk.clock, watch=True, database=desk.db
+    )
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"Half a reply")
+        await desk.service("bob").create(
+            subject="Meanwhile", contact_name="Kim", department="Billing"
+        )
+        for _ in range(40):
+            await pilot.pause(0.1)
+            main = app.main_screen()
+            if main is not None and "All 6" in str(main.query_one(StageBar).render()):
+                break
+        assert "All 6" in str(app.main_screen().query_one(StageBar).render())
+        assert isinstance(app.screen, FormScreen)
+        assert app.screen.query_one("#field-body", TextArea).text == "Half a reply"

@@ -71,8 +71,13 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self.live: bool | None = None
         self.place = ""
         self.password_source: str | None = None
-        if settings.theme:
+        if settings.theme in self.available_themes:
             self.theme = settings.theme
+        elif settings.theme:
+            settings.problems.append(
+                f"Unknown theme {settings.theme!r}; using the default. Themes: "
+                + ", ".join(sorted(self.available_themes))
+            )
         if settings.keymap:
             self.set_keymap(settings.keymap)
 

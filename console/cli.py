@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from console.config import Settings, demo_db_path, load_settings
 from console.data.tickets import EDITABLE_TEXT
 from console.files import save_attachment
+from console.safe import clean
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -252,11 +253,12 @@ def _ticket_parsers(commands: Any) -> None:
 
 
 def _out(text: str) -> None:
-    print(text)
+    # Ticket text comes from customers' email: no escape sequence reaches the terminal.
+    print(clean(text))
 
 
 def _err(text: str) -> None:
-    print(text, file=sys.stderr)
+    print(clean(text), file=sys.stderr)
 
 
 def _print_json(value: Any) -> None:

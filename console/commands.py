@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
 
+from console.data.errors import ConsoleError
 from console.data.queries import VIEWS
 from console.data.workflow import STAGES
 from console.widgets.ticket_detail import ACTION_KEYS
@@ -35,9 +36,13 @@ class TicketCommands(Provider):
         current = getattr(screen, "current_ticket", None)
         self.screen_with_ticket = screen
         self.current = current() if current else None
-        if self.current:
-            self.allowed = await app.queries.allowed(self.current[0])
-        self.agents = await app.queries.agents()
+        try:
+            if self.current:
+                self.allowed = await app.queries.allowed(self.current[0])
+            self.agents = await app.queries.agents()
+        except ConsoleError:
+            # The ticket went away or the database is busy: views and stages still work.
+            self.current, self.allowed, self.agents = None, {}, []
 
     def _choices(self) -> list[tuple[str, Any, str]]:
         app: AgentConsole = self.app  # type: ignore[assignment]
@@ -57,7 +62,7 @@ class TicketCommands(Provider):
                             (
                                 f"Assign #{number} to {agent.username}",
                                 partial(app.assign_to, number, self.current[1], agent.username),
-                                f"{agent.role}, {agent.team or 'no team'}, open {agent.open_load}",
+                                f"{agent.role}, open {agent.open_load}",
                             )
                         )
         for view, name in VIEWS.items():

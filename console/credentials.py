@@ -7,10 +7,10 @@ plain file.
 
 from __future__ import annotations
 
-import concurrent.futures
 import getpass
 import os
 import sys
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,22 +43,26 @@ def _keyring_call(name: str, *args: Any) -> Any:
             raise KeyringUnavailable("no keyring backend is available here")
         return getattr(keyring, name)(*args)
 
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(call)
-    try:
-        return future.result(timeout=KEYRING_TIMEOUT)
-    except concurrent.futures.TimeoutError:
-        raise KeyringUnavailable(
-            f"the keyring did not answer within {KEYRING_TIMEOUT:.0f} s"
-        ) from None
-    except KeyringUnavailable:
-        raise
-    except Exception as exc:
-        if type(exc).__name__ == "PasswordDeleteError":
-            raise  # keyring backends raise many kinds of errors
-        raise KeyringUnavailable(f"the keyring failed: {exc}") from None
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    # A daemon thread: a keyring that never answers must not hold the process at exit.
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except Exception as exc:  # keyring backends raise many kinds of errors
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="keyring", daemon=True)
+    thread.start()
+    thread.join(KEYRING_TIMEOUT)
+    if thread.is_alive():
+        raise KeyringUnavailable(f"the keyring did not answer within {KEYRING_TIMEOUT:.0f} s")
+    error = outcome.get("error")
+    if error is None:
+        return outcome.get("value")
+    if isinstance(error, KeyringUnavailable) or type(error).__name__ == "PasswordDeleteError":
+        raise error
+    raise KeyringUnavailable(f"the keyring failed: {error}") from None
 
 
 @dataclass(frozen=True)

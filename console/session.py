@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from console.credentials import prompt_password, with_password
 from console.data.db import Database, ensure_schema, make_engine, normalise_url
 from console.data.errors import Unavailable
@@ -17,7 +19,8 @@ async def open_database(target: str, *, interactive: bool = True) -> tuple[Datab
 
     Returns the database and where its password came from (None when none was used).
     """
-    secret = with_password(normalise_url(target))
+    # The keyring may take seconds (or never answer): never on the event loop.
+    secret = await asyncio.to_thread(with_password, normalise_url(target))
     db = make_engine(secret.url)
     try:
         await ensure_schema(db)

@@ -28,7 +28,7 @@ from tests.conftest import Desk
 
 # The console is the same on both backends; its tests run on SQLite, except the live
 # update test, which checks each backend's own change notification.
-pytestmark = pytest.mark.usefixtures("login_root")
+pytestmark = pytest.mark.usefixtures("login_root")  # (login only matters to apps)
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
@@ -674,3 +674,51 @@ async def test_live_update_keeps_a_form_being_typed(desk: Desk) -> None:
         assert "All 6" in str(app.main_screen().query_one(StageBar).render())
         assert isinstance(app.screen, FormScreen)
         assert app.screen.query_one("#field-body", TextArea).text == "Half a reply"
+
+
+@sqlite_only
+async def test_ticket_screen_scrolls_a_long_conversation(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    app, desk, numbers = console
+    for i in range(30):
+        await desk.service("alice").note(numbers[0], f"note {i}\nsecond line\nthird line")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("enter")
+        await settle(pilot)
+        scroller = app.screen.query_one("#tab-conversation").query_one("VerticalScroll")
+        assert scroller.scroll_y == 0
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert scroller.scroll_y > 0
+        await pilot.press("G")
+        await settle(pilot)
+        assert scroller.scroll_y == scroller.max_scroll_y > 0
+        await pilot.press("g")
+        await settle(pilot)
+        assert scroller.scroll_y == 0
+
+
+@sqlite_only
+async def test_clicking_a_stage_shows_it(console: tuple[AgentConsole, Desk, list[int]]) -> None:
+    app, _desk, _numbers = console
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen = await start(app, pilot)
+        bar = screen.query_one(StageBar)
+        begin = next(b for b, _e, stage in bar._spans if stage == "Closed")
+        await pilot.click(StageBar, offset=(begin + 2, 0))
+        await settle(pilot)
+        assert screen.stage == "Closed" and "▸[Closed 1]" in stage_text(app)
+
+
+@pytest.mark.parametrize(
+    "text", ["注文が届きません注文が届きません", "plain subject", "🔥🔥🔥 fire", "ab"]
+)
+def test_wide_characters_keep_the_columns_aligned(text: str) -> None:
+    from rich.cells import cell_len
+
+    from console.widgets.ticket_queue import _fit
+
+    assert cell_len(_fit(text, 10)) == 10

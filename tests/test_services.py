@@ -826,3 +826,11 @@ async def test_stale_version_is_a_conflict_naming_who_changed_it(
     # With the version just read, the same action goes through and bumps the version.
     replied = await bob.reply(number, "hi", expected_version=current.ticket.version)
     assert replied.version == current.ticket.version + 1
+
+
+async def test_a_deleted_tickets_history_never_lands_on_a_new_ticket(desk: Desk) -> None:
+    gone = await desk.ticket(subject="Soon deleted")
+    await desk.service("root").delete(gone, confirm=True)
+    fresh = await desk.ticket(subject="Brand new")
+    history = await detail(desk, fresh)
+    assert [(e.action, e.new) for e in history.history] == [("create", "Brand new")]

@@ -212,6 +212,8 @@ class Ticket(Base):
         Index("ix_tickets_creator", "creator_id", "status", "updated_at"),
         Index("ix_tickets_account", "account_id", "status", "updated_at"),
         Index("ix_tickets_contact", "contact_id"),
+        # Ids are never reused: history rows keep the id of a deleted ticket.
+        {"sqlite_autoincrement": True},
     )
 
 

@@ -9,7 +9,6 @@ from typing import Any
 PRIORITIES: dict[int, str] = {1: "High", 2: "Medium", 3: "Low"}
 PRIORITY_RANKS: dict[str, int] = {name.lower(): rank for rank, name in PRIORITIES.items()}
 CHANNELS: tuple[str, ...] = ("Email", "Phone", "Web", "Chat", "Forum", "Twitter", "Facebook")
-MESSAGE_KINDS: tuple[str, ...] = ("customer", "reply", "comment", "note")
 ACTIVITY_KINDS: tuple[str, ...] = ("task", "call", "event")
 
 

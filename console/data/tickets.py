@@ -136,7 +136,14 @@ class TicketService:
     # -- the frame every action runs in ------------------------------------------------
 
     async def _scope(self, session: AsyncSession) -> Scope:
-        return await self.queries.scope(session)
+        """The actor's scope as it is now: read afresh in every action, so access taken
+        away (a department, a deactivated agent) stops at once, not at the next start."""
+        active = (
+            await session.execute(select(Agent.active).where(Agent.id == self.actor.id))
+        ).scalar_one_or_none()
+        if not active:
+            raise Refused(f"{self.actor.username} is no longer an active agent.")
+        return await load_scope(session, self.actor)
 
     async def _lock(
         self, session: AsyncSession, number: int, *, lock: bool = True

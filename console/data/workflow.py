@@ -297,11 +297,10 @@ def allowed_actions(actor: Actor, ticket: TicketFacts) -> dict[Action, str | Non
     result: dict[Action, str | None] = {}
     for action in Action:
         if action is Action.ASSIGN:
-            result[action] = (
-                f"Assign needs an open ticket; #{ticket.number} is Closed."
-                if ticket.status is Status.CLOSED
-                else None
-            )
+            # Judged as "assign to myself": the same status and owner rules, any assignee.
+            me = Assignee(actor.id, actor.username, actor.team_id)
+            why = refusal(action, actor, ticket, assignee=me)
+            result[action] = None if why and why.startswith(f"#{ticket.number} is already") else why
         else:
             result[action] = refusal(action, actor, ticket)
     return result

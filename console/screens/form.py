@@ -89,20 +89,17 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
     ]
 
-    def __init__(self, title: str, fields: list[Field], submit: Submit, *, intro: str = "") -> None:
+    def __init__(self, title: str, fields: list[Field], submit: Submit) -> None:
         super().__init__()
         self.form_title = title
         self.fields = fields
         self.submit_values = submit
-        self.intro = intro
         self.initial: dict[str, Any] = {}
         self.busy = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
             yield Label(Text(self.form_title), classes="form-title")
-            if self.intro:
-                yield Static(Text(clean(self.intro)), classes="form-intro")
             with VerticalScroll(classes="form-fields"):
                 for spec in self.fields:
                     yield from self._field(spec)
@@ -214,11 +211,11 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         self.clear_errors()
         values = self.values()
         if self.check(values):
+            self.busy = True  # a second ctrl+s must not start (or cancel) another submit
             self.run_submit(values)
 
-    @work(exclusive=True, group="form-submit", exit_on_error=False)
+    @work(group="form-submit", exit_on_error=False)
     async def run_submit(self, values: dict[str, Any]) -> None:
-        self.busy = True
         try:
             result = await self.submit_values(values)
         except FieldError as exc:

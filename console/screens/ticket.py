@@ -28,15 +28,21 @@ class TicketScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
     BINDINGS = [  # noqa: RUF012
         Binding("escape,q", "back", "Back", id="ticket.back"),
         Binding(
-            "right,l,tab,greater_than_sign", "tab(1)", "Next tab", show=False, id="ticket.next_tab"
+            "right,l,greater_than_sign", "tab(1)", "Next tab", show=False, id="ticket.next_tab"
         ),
+        Binding("left,h,less_than_sign", "tab(-1)", "Prev tab", show=False, id="ticket.prev_tab"),
+        Binding("down,j", "scroll_tab(1)", "Scroll down", show=False, id="ticket.scroll_down"),
+        Binding("up,k", "scroll_tab(-1)", "Scroll up", show=False, id="ticket.scroll_up"),
         Binding(
-            "left,h,shift+tab,less_than_sign",
-            "tab(-1)",
-            "Prev tab",
+            "pagedown,ctrl+d,space",
+            "scroll_tab(20)",
+            "Page down",
             show=False,
-            id="ticket.prev_tab",
+            id="ticket.page_down",
         ),
+        Binding("pageup,ctrl+u", "scroll_tab(-20)", "Page up", show=False, id="ticket.page_up"),
+        Binding("home,g", "scroll_tab(-1000000)", "Top", show=False, id="ticket.top"),
+        Binding("end,G", "scroll_tab(1000000)", "Bottom", show=False, id="ticket.bottom"),
         Binding("ctrl+r", "reload", "Refresh", show=False, id="ticket.refresh"),
         *TICKET_BINDINGS,
     ]
@@ -62,7 +68,10 @@ class TicketScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             detail = await self.app.queries.detail(self.number)
         except ConsoleError as exc:
             self.app.notify(str(exc), severity="error", markup=False)
-            self.dismiss()
+            if self.is_current:
+                self.dismiss()
+            # Under a form: leave the form (and what is typed in it) alone; the error
+            # shows again when the agent comes back to this screen and it reloads.
             return
         self.version = detail.ticket.version
         self.query_one(TicketDetailView).show(detail)
@@ -87,3 +96,6 @@ class TicketScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
 
     def action_tab(self, step: int) -> None:
         self.query_one(TicketDetailView).switch_tab(step)
+
+    def action_scroll_tab(self, lines: int) -> None:
+        self.query_one(TicketDetailView).scroll_tab(lines)

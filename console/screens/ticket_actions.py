@@ -142,15 +142,28 @@ class TicketActions:
     def ticket_changed(self, number: int) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    _acting = False
+
     def action_ticket(self, action: str) -> None:
         current = self.current_ticket()
         if current is None:
             self.app.notify("No ticket selected.", severity="warning", markup=False)
             return
+        if self._acting:
+            # Never cancel an action half-way: the next key waits for this one.
+            self.app.notify("Still working on the last action…", timeout=2)
+            return
+        self._acting = True
         self.run_ticket_action(action, *current)
 
-    @work(exclusive=True, group="ticket-action", exit_on_error=False)
+    @work(group="ticket-action", exit_on_error=False)
     async def run_ticket_action(self, action: str, number: int, version: int) -> None:
+        try:
+            await self._ticket_action(action, number, version)
+        finally:
+            self._acting = False
+
+    async def _ticket_action(self, action: str, number: int, version: int) -> None:
         app = self.app
         try:
             allowed, current = await app.queries.state(number)
@@ -212,7 +225,8 @@ class TicketActions:
                 self.ticket_changed(number)
                 raise
 
-        agents = await app.queries.agents()
+        needs_agents = action in ("assign", "comment", "task", "approval")
+        agents = await app.queries.agents() if needs_agents else []
         names = [a.username for a in agents if a.active]
 
         match action:
@@ -603,6 +617,8 @@ class TicketActions:
                     for key in EDITABLE_TEXT:
                         old = getattr(t, key)
                         if (values[key] or None) != (old or None):
+                            if key == "department" and not values[key]:
+                                raise FieldError(key, "Choose a department; it cannot be empty.")
                             changes[key] = values[key]
                     due = _field_time(values, "due", app.clock())
                     if show_local(due) != show_local(t.due):

@@ -69,7 +69,11 @@ class ContactSuggester(Suggester):
     async def get_suggestion(self, value: str) -> str | None:
         if len(value.strip()) < 2:
             return None
-        for name in await self.lookup(value):
+        try:
+            found = await self.lookup(value)
+        except Exception:
+            return None  # completion is a help, never a reason to lose the form
+        for name in found:
             if name.lower().startswith(value.lower()) and name.lower() != value.lower():
                 return value + name[len(value) :]
         return None

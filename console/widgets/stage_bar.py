@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
@@ -26,6 +27,8 @@ class StageBar(Widget):
 
     stage: reactive[str] = reactive("All")
     counts: reactive[StageCounts] = reactive(StageCounts({}), always_update=True)
+    #: where each stage was drawn, for clicks: (first cell, end cell, stage)
+    _spans: list[tuple[int, int, str]] = []  # noqa: RUF012
 
     class Chosen(Message):
         """The person clicked a stage."""
@@ -45,9 +48,11 @@ class StageBar(Widget):
         current = self.get_component_rich_style("stage-bar--current")
         count_style = self.get_component_rich_style("stage-bar--count")
         text = Text(no_wrap=True, overflow="ellipsis")
+        spans: list[tuple[int, int, str]] = []
         for index, stage in enumerate(STAGES):
             if index:
                 text.append("·")
+            begin = len(text)
             count = f"{self.counts[stage]:,}"
             name = names.get(stage, stage)
             if stage == self.stage:
@@ -56,13 +61,15 @@ class StageBar(Widget):
                 text.append(f" {name} ")
                 text.append(count, style=count_style)
                 text.append(" ")
+            spans.append((begin, len(text), stage))
+        self._spans = spans
         return text
 
-    def on_click(self, event: object) -> None:
-        offset = getattr(event, "x", 0)
-        width = 0
-        for stage in STAGES:
-            width += len(f"· {stage} {self.counts[stage]:,} ")
-            if offset < width:
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        for begin, end, stage in self._spans:
+            if begin <= offset.x < end:
                 self.post_message(self.Chosen(stage))
                 return

@@ -357,6 +357,14 @@ class TicketDetailView(Vertical):
         for tab_id, body in bodies.items():
             self.query_one(f"#body-{tab_id}", Static).update(body)
 
+    def scroll_tab(self, lines: int) -> None:
+        """Scroll the open tab by lines (negative: up)."""
+        tabs = self.query_one(TabbedContent)
+        pane = tabs.get_pane(tabs.active) if tabs.active else None
+        if pane is not None:
+            scroller = pane.query_one(VerticalScroll)
+            scroller.scroll_to(y=max(0, scroller.scroll_y + lines), animate=False)
+
     def switch_tab(self, step: int) -> None:
         """Next (+1) or previous (-1) tab."""
         tabs = self.query_one(TabbedContent)

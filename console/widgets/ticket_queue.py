@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -176,10 +177,11 @@ COLUMNS_NARROW = (
 
 
 def _fit(text: str, width: int) -> str:
+    """Exactly ``width`` terminal cells (wide characters count twice)."""
     text = clean(text, single_line=True)
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…"
-    return text.ljust(width)
+    if cell_len(text) > width:
+        return set_cell_size(text, max(0, width - 1)) + "…"
+    return set_cell_size(text, width)
 
 
 class TicketQueue(Widget, can_focus=True):
@@ -233,7 +235,6 @@ class TicketQueue(Widget, can_focus=True):
         self.window = QueueWindow()
         self.top = 0
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.loading = False
         self._asked: set[str] = set()
         self.empty_text = "No tickets here."
 
@@ -252,7 +253,6 @@ class TicketQueue(Widget, can_focus=True):
         old_cursor, old_top = self.cursor, self.top
         self.window.reset(rows, total, from_end=from_end)
         self._asked.clear()
-        self.loading = False
         if from_end:
             self.set_cursor(self.window.total - 1)
         elif keep_position:
@@ -322,7 +322,7 @@ class TicketQueue(Widget, can_focus=True):
             style = self.get_component_rich_style("ticket-queue--loading")
             return Strip([Segment("  …".ljust(width)[:width], style)])
         now = self.clock()
-        is_cursor = index == self.cursor and self.has_focus_within_screen
+        is_cursor = index == self.cursor and self.has_focus
         base = self.rich_style
         if row.priority == "High":
             base = base + self.get_component_rich_style("ticket-queue--high")
@@ -340,11 +340,6 @@ class TicketQueue(Widget, can_focus=True):
             cursor_style = self.get_component_rich_style("ticket-queue--cursor")
             strip = strip.apply_style(cursor_style + Style(bold=True))
         return strip
-
-    @property
-    def has_focus_within_screen(self) -> bool:
-        """Draw the cursor bar when the queue has focus (the marker shows either way)."""
-        return self.has_focus
 
     def on_focus(self) -> None:
         self.refresh()

@@ -160,7 +160,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['merged_into_id'], ['tickets.id'], name=op.f('fk_tickets_merged_into_id_tickets')),
     sa.ForeignKeyConstraint(['owner_id'], ['agents.id'], name=op.f('fk_tickets_owner_id_agents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tickets')),
-    sa.UniqueConstraint('number', name=op.f('uq_tickets_number'))
+    sa.UniqueConstraint('number', name=op.f('uq_tickets_number')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_account', ['account_id', 'status', 'updated_at'], unique=False)

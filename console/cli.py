@@ -16,15 +16,17 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from console.config import Settings, demo_db_path, load_settings
+from console.data.queries import VIEWS
 from console.data.tickets import EDITABLE_TEXT
+from console.data.workflow import STAGES
 from console.files import save_attachment
 from console.safe import clean
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
 
-VIEW_CHOICES = ("my", "unassigned", "all", "my-closed", "assigned", "created", "team")
-STAGE_CHOICES = ("new", "scheduled", "inprogress", "closed", "reopen", "all")
+VIEW_CHOICES = tuple(VIEWS)
+STAGE_CHOICES = tuple(stage.lower() for stage in STAGES)
 
 
 class Parser(argparse.ArgumentParser):

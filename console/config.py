@@ -14,6 +14,8 @@ from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
 
+from console.data.records import priority_rank
+
 APP_NAME = "agent-console"
 
 
@@ -63,8 +65,7 @@ class Settings:
 
     def sla(self) -> dict[int, timedelta]:
         """SLA per priority rank, as the ticket services take it."""
-        ranks = {"high": 1, "medium": 2, "low": 3}
-        return {ranks[k.lower()]: timedelta(hours=v) for k, v in self.sla_hours.items()}
+        return {priority_rank(k): timedelta(hours=v) for k, v in self.sla_hours.items()}
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -23,6 +24,11 @@ def priority_rank(name: str) -> int:
         return PRIORITY_RANKS[name.strip().lower()]
     except KeyError:
         raise ValueError(f"Unknown priority {name!r}; use High, Medium or Low.") from None
+
+
+def looks_like_email(text: str) -> bool:
+    """Whether text has the shape of an email address (name@example.com)."""
+    return re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) is not None
 
 
 def channel_name(text: str) -> str:

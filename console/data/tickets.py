@@ -49,6 +49,7 @@ from console.data.records import (
     ACTIVITY_KINDS,
     TicketRecord,
     channel_name,
+    looks_like_email,
     priority_name,
     priority_rank,
 )
@@ -503,21 +504,27 @@ class TicketService:
         """Record a message from the customer; a reply to a Closed ticket reopens it."""
         body = self._body(body, "message")
         async with self.db.write() as session:
+            # A reply to a ticket that was merged belongs on the ticket it went to.  Only
+            # that ticket is written and locked, so this never deadlocks with a merge.
+            ticket_id = (
+                await session.execute(select(Ticket.id).where(Ticket.number == number))
+            ).scalar_one_or_none()
+            if ticket_id is None:
+                raise NotFound(f"No ticket #{number}.")
+            for _ in range(10):
+                onward = (
+                    await session.execute(
+                        select(Ticket.merged_into_id).where(Ticket.id == ticket_id)
+                    )
+                ).scalar_one_or_none()
+                if onward is None:
+                    break
+                ticket_id = onward
             ticket = (
                 await session.execute(
-                    select(Ticket).where(Ticket.number == number).with_for_update()
+                    select(Ticket).where(Ticket.id == ticket_id).with_for_update()
                 )
-            ).scalar_one_or_none()
-            if ticket is None:
-                raise NotFound(f"No ticket #{number}.")
-            # A reply to a ticket that was merged belongs on the ticket it went to.
-            for _ in range(10):
-                if ticket.merged_into_id is None:
-                    break
-                target = await session.get(Ticket, ticket.merged_into_id, with_for_update=True)
-                if target is None:
-                    break
-                ticket = target
+            ).scalar_one()
             number = ticket.number
             contact = (
                 await session.execute(select(Contact).where(Contact.id == ticket.contact_id))
@@ -1043,7 +1050,7 @@ class TicketService:
             raise BadValue("A ticket needs a subject.")
         if not contact_name.strip():
             raise BadValue("A ticket needs the contact's name.")
-        if contact_email is not None and not _looks_like_email(contact_email):
+        if contact_email is not None and not looks_like_email(contact_email):
             raise BadValue(f"{contact_email!r} is not an email address (name@example.com).")
         rank = _checked(priority_rank, priority)
         channel = _checked(channel_name, channel)
@@ -1186,10 +1193,6 @@ def _preview(text: str | None, limit: int = 80) -> str | None:
         return None
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-def _looks_like_email(text: str) -> bool:
-    return re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", text) is not None
 
 
 def _read_file(file: Path) -> bytes:

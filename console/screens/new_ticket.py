@@ -8,7 +8,7 @@ from typing import Any
 from textual import on
 from textual.widgets import Input, Select
 
-from console.data.records import CHANNELS, PRIORITIES, ContactRecord
+from console.data.records import CHANNELS, PRIORITIES, ContactRecord, looks_like_email
 from console.screens.form import Field, FormScreen, Submit
 from console.widgets.completion import ContactSuggester
 
@@ -32,9 +32,7 @@ def new_ticket_fields(
             "contact_email",
             "Contact email",
             check=lambda v: (
-                None
-                if "@" in v and "." in v.split("@")[-1]
-                else "An email looks like name@example.com."
+                None if looks_like_email(v) else "An email looks like name@example.com."
             ),
         ),
         Field("contact_phone", "Contact phone"),

@@ -6,13 +6,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from console.cli import main
-from tests.conftest import PG_SKIP, PG_URL, drop_pg_database, new_pg_database
 
 
 class CLI:
@@ -39,30 +37,16 @@ class CLI:
         return json.loads(out)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
-def cli_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "desk.db")
-        return
-    if not PG_URL:
-        pytest.skip(PG_SKIP)
-    url = new_pg_database()
-    try:
-        yield url
-    finally:
-        drop_pg_database(url)
-
-
 @pytest.fixture
 def cli(
-    cli_db: str,
+    db_url: str,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> CLI:
     monkeypatch.setenv("AGENT_CONSOLE_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.delenv("AGENT_CONSOLE_DB", raising=False)
-    run = CLI(cli_db, capsys, monkeypatch)
+    run = CLI(db_url, capsys, monkeypatch)
     # The first user of a new database becomes its admin.
     assert run("agent", "list")[0] == 0
     assert run("department", "add", "Billing")[0] == 0
@@ -310,11 +294,11 @@ def test_usage_errors_exit_2(cli: CLI) -> None:
     assert exc.value.code == 2
 
 
-@pytest.mark.parametrize("cli_db", ["sqlite"], indirect=True)
-def test_real_command_exit_codes(cli: CLI, cli_db: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_real_command_exit_codes(cli: CLI, db_url: str, tmp_path: Path) -> None:
     """The installed `agent-console` command, as a script would run it."""
     env = os.environ | {
-        "AGENT_CONSOLE_DB": cli_db,
+        "AGENT_CONSOLE_DB": db_url,
         "AGENT_CONSOLE_CONFIG": str(tmp_path / "none.toml"),
         "LOGNAME": "alice",
     }

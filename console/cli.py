@@ -98,6 +98,11 @@ def build_parser() -> Parser:
     db_commands = _group(commands, "db", "database upkeep", "db_command")
     upgrade = db_commands.add_parser("upgrade", help="create or migrate the schema")
     _common(upgrade)
+    backup = db_commands.add_parser(
+        "backup", help="a consistent copy of the SQLite database, taken while others work"
+    )
+    _common(backup)
+    backup.add_argument("path", help="file (or folder) to write the copy to")
 
     agent_commands = _group(commands, "agent", "agents", "agent_command")
     add = agent_commands.add_parser("add", help="add an agent (admins)")
@@ -624,8 +629,16 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return await _run_with_session(args, settings, add_department)
         case "db":
             db = await open_database(settings.database(getattr(args, "db", None)))
-            await db.dispose()
-            _out(f"{db.label} is at the current schema.")
+            try:
+                if args.db_command == "backup":
+                    from console.data.backup import backup
+
+                    pages = await backup(db, Path(args.path))
+                    _out(f"Backed up {db.label} to {args.path} ({pages:,} pages).")
+                else:
+                    _out(f"{db.label} is at the current schema.")
+            finally:
+                await db.dispose()
             return 0
         case "credentials":
             return _credentials(args)

@@ -1,0 +1,178 @@
+"""The real console in a pseudo-terminal, on tickets whose every text field is hostile:
+open each ticket and each tab, and scan every byte written to the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+import pty
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from console.data.db import ensure_schema, make_engine
+from console.data.directory import Directory, resolve_actor
+from console.data.tickets import TicketService
+
+OSC52 = "\x1b]52;c;aGFja2Vk\x07"
+OSC0 = "\x1b]0;pwned-title\x07"
+OSC8 = "\x1b]8;;https://evil.example/\x1b\\click me\x1b]8;;\x1b\\"
+CLEAR = "\x1b[2J\x1b[31mRED"
+CSI8 = "\x9b" + "6n"
+HOSTILE = [
+    "Order [/] broken",
+    "[@click=app.quit]x[/]",
+    "[link=file:///etc/passwd]x[/link]",
+    "[/",
+    "[b +",
+    "trailing backslash \\",
+    OSC52,
+    OSC0,
+    OSC8,
+    CLEAR,
+    CSI8,
+    "nul\x00byte",
+    "rtl \u202eevil\u202c",
+    "zero\u200bwidth\u2066isolate\u2069",
+]
+
+#: Byte strings that must never reach the terminal.
+FORBIDDEN = [
+    b"\x1b]52",
+    b"pwned-title\x07",
+    b"\x1b]0;pwned",
+    b"\x1b]8;;https://evil",
+    b"\x1b[2J\x1b[31mRED",
+    b"\xc2\x9b",  # the 8-bit CSI, as UTF-8
+    b"\x9b6n",
+    b"\x00",
+    "\u202e".encode(),
+    "\u200b".encode(),
+    "\u2066".encode(),
+]
+
+
+async def _seed(path: Path) -> list[int]:
+    db = make_engine(path)
+    await ensure_schema(db)
+    admin = await resolve_actor(db, login="root")
+    directory = Directory(db, admin)
+    await directory.add_department("Billing")
+    await directory.add_agent("lena", role="lead", team="Billing", departments=["Billing"])
+    service = TicketService(db, admin)
+    numbers = []
+    for index, text in enumerate(HOSTILE):
+        account = f"{text} Ltd {index}"
+        await directory.add_account(account, coordinator="root", amc_expires=date(2030, 1, 1))
+        record = await service.create(
+            subject=text,
+            description=f"{text}\n{text}",
+            contact_name=f"{text} person",
+            contact_email=f"c{index}@evil.example",
+            contact_phone=text,
+            account=account,
+            department="Billing",
+            category=text,
+            product=text,
+        )
+        n = record.number
+        numbers.append(n)
+        await service.pick_up(n)
+        await service.reply(n, text)
+        if "@" not in text:  # "[@click=…]" reads as a mention of an unknown agent
+            await service.comment(n, f"@lena {text}")
+        await service.note(n, text)
+        await service.add_activity(n, text, kind="call")
+        await service.log_time(n, 5, note=text)
+        await service.request_approval(n, ["lena"], text, details=text)
+        await service.attach_bytes(n, f"{text}.txt", text.encode("utf-8", "replace"))
+        await service.set_resolution(n, text)
+    await db.dispose()
+    return numbers
+
+
+class Terminal:
+    """The console running in a pseudo-terminal of a given size."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], cols: int, rows: int) -> None:
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+            start_new_session=True,
+        )
+        os.close(slave)
+        self.output = bytearray()
+
+    def pump(self, seconds: float) -> None:
+        """Collect everything written for a while."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 65536)
+                except OSError:
+                    return
+                if not chunk:
+                    return
+                self.output.extend(chunk)
+
+    def wait_for(self, text: bytes, seconds: float = 20) -> None:
+        end = time.monotonic() + seconds
+        while text not in self.output and time.monotonic() < end:
+            self.pump(0.1)
+        assert text in self.output, f"never saw {text!r}"
+
+    def press(self, keys: str, settle: float = 0.25) -> None:
+        os.write(self.master, keys.encode())
+        self.pump(settle)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        os.close(self.master)
+
+
+@pytest.mark.slow
+def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.db"
+    numbers = asyncio.run(_seed(path))
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "NO_COLOR"))
+    } | {"TERM": "xterm-256color", "LOGNAME": "root", "TZ": "UTC",
+         "AGENT_CONSOLE_CONFIG": str(tmp_path / "none.toml")}
+    term = Terminal([sys.executable, "-m", "console", "--db", str(path)], env, 120, 40)
+    try:
+        term.wait_for(b"agent-console")
+        term.wait_for(b"#")
+        term.pump(1.5)
+        for _ in numbers:
+            term.press("\r", 0.6)  # open the ticket (full screen at 120 columns)
+            for _tab in range(6):
+                term.press(">", 0.35)
+            term.press("G", 0.3)  # the bottom of the last tab
+            term.press("\x1b", 0.5)  # back to the queue
+            term.press("j", 0.3)
+        assert term.proc.poll() is None, "the console stopped while showing hostile text"
+        term.press("q", 0.5)
+        term.pump(2)
+        assert term.proc.wait(timeout=15) == 0
+    finally:
+        term.close()
+    written = bytes(term.output)
+    assert len(written) > 20_000  # it really drew the tickets
+    for forbidden in FORBIDDEN:
+        assert forbidden not in written, f"{forbidden!r} reached the terminal"
+    # What was injected is shown, made visible: ESC as ␛ and markup as plain text.
+    assert "␛]52;c;aGFja2Vk␇".encode() in written
+    assert b"[@click=app.quit]x[/]" in written

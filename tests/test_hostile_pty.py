@@ -106,7 +106,12 @@ class Terminal:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.proc = subprocess.Popen(
-            argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            close_fds=True,
             start_new_session=True,
         )
         os.close(slave)
@@ -147,10 +152,12 @@ class Terminal:
 def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
     path = tmp_path / "hostile.db"
     numbers = asyncio.run(_seed(path))
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "NO_COLOR"))
-    } | {"TERM": "xterm-256color", "LOGNAME": "root", "TZ": "UTC",
-         "AGENT_CONSOLE_CONFIG": str(tmp_path / "none.toml")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "NO_COLOR"))} | {
+        "TERM": "xterm-256color",
+        "LOGNAME": "root",
+        "TZ": "UTC",
+        "AGENT_CONSOLE_CONFIG": str(tmp_path / "none.toml"),
+    }
     term = Terminal([sys.executable, "-m", "console", "--db", str(path)], env, 120, 40)
     try:
         term.wait_for(b"agent-console")

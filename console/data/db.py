@@ -185,6 +185,11 @@ def make_engine(url: str | os.PathLike[str] | URL, *, pool_size: int = 5) -> Dat
     return Database(url=resolved, engine=engine)
 
 
+def _writable_beside(path: str) -> bool:
+    """Whether the folder of a database file can take its -wal and -shm files."""
+    return os.access(Path(path).parent, os.W_OK)
+
+
 async def schema_revision(db: Database) -> str | None:
     """The database's Alembic revision, or ``None`` for a new, empty database."""
     async with db.engine.connect() as conn:
@@ -203,6 +208,12 @@ async def ensure_schema(db: Database) -> bool:
     try:
         current = await schema_revision(db)
     except (OperationalError, DBAPIError, OSError) as exc:
+        if db.is_sqlite and db.url.database and not _writable_beside(db.url.database):
+            raise Unavailable(
+                f"{db.label} is on a read-only disk: SQLite needs to write its -wal and -shm "
+                "files beside it. Nothing was changed; copy it somewhere writable "
+                "(`agent-console db backup`) to read it."
+            ) from exc
         raise translate_error(exc) from exc
     if current == SCHEMA_REVISION:
         return False

@@ -722,3 +722,29 @@ def test_wide_characters_keep_the_columns_aligned(text: str) -> None:
     from console.widgets.ticket_queue import _fit
 
     assert cell_len(_fit(text, 10)) == 10
+
+
+@sqlite_only
+async def test_a_ten_megabyte_body_is_capped_and_read_page_by_page(
+    console: tuple[AgentConsole, Desk, list[int]],
+) -> None:
+    app, desk, numbers = console
+    body = "A" * 10_000_000  # one line, as a hostile mail would send it
+    await desk.service("alice").note(numbers[0], body)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("enter")
+        await settle(pilot, 0.3)
+        shown = str(app.screen.query_one("#body-conversation").render())
+        assert "9,980,000 more characters: x reads it all" in shown
+        await pilot.press("x")
+        await settle(pilot)
+        title = str(app.screen.query_one("#pager-title").render())
+        assert "page 1 of 501" in title
+        await pilot.press("n")
+        await settle(pilot)
+        assert "page 2 of 501" in str(app.screen.query_one("#pager-title").render())
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)

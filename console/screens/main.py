@@ -19,12 +19,13 @@ from console.data.queries import SORTS, VIEWS, sort_key
 from console.data.records import StageCounts, TicketRecord
 from console.data.workflow import STAGES
 from console.screens.new_ticket import NewTicketScreen
+from console.screens.pager import PagerScreen
 from console.screens.ticket_actions import TICKET_BINDINGS, TicketActions
 from console.screens.view_picker import ViewPicker
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.header import ConsoleHeader
 from console.widgets.stage_bar import StageBar
-from console.widgets.ticket_detail import TicketDetailView
+from console.widgets.ticket_detail import TicketDetailView, conversation_plain
 from console.widgets.ticket_queue import FETCH_ROWS, TicketQueue
 from console.widgets.view_list import ViewList
 
@@ -65,6 +66,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         Binding("ctrl+n", "new_ticket", "New", id="main.new_ticket"),
         Binding("ctrl+r", "refresh_queue", "Refresh", show=False, id="main.refresh"),
         Binding("escape", "focus_queue", "Queue", show=False, id="main.focus_queue"),
+        Binding("x", "read_all", "Read all", show=False, id="main.read_all"),
         Binding("greater_than_sign", "detail_tab(1)", "Next tab", show=False, id="main.next_tab"),
         Binding("less_than_sign", "detail_tab(-1)", "Prev tab", show=False, id="main.prev_tab"),
         *TICKET_BINDINGS,
@@ -294,6 +296,14 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             self.query_one(TicketDetailView).switch_tab(step)
         else:
             self.app.notify("Open the ticket (enter) to see its tabs.", markup=False, timeout=3)
+
+    def action_read_all(self) -> None:
+        side = self.query_one(TicketDetailView)
+        if side.display and side.detail is not None:
+            title = f"#{side.detail.ticket.number} conversation"
+            self.app.push_screen(PagerScreen(title, conversation_plain(side.detail)))
+        elif self.query_one(TicketQueue).current is not None:
+            self.app.notify("Open the ticket (enter), then x reads it all.", timeout=3)
 
     def action_focus_queue(self) -> None:
         self.query_one(TicketQueue).focus()

@@ -11,10 +11,11 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from console.data.errors import ConsoleError
+from console.screens.pager import PagerScreen
 from console.screens.ticket_actions import TICKET_BINDINGS, TicketActions
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.header import ConsoleHeader
-from console.widgets.ticket_detail import TicketDetailView
+from console.widgets.ticket_detail import TicketDetailView, conversation_plain
 
 if TYPE_CHECKING:
     from console.app import AgentConsole
@@ -44,6 +45,7 @@ class TicketScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         Binding("home,g", "scroll_tab(-1000000)", "Top", show=False, id="ticket.top"),
         Binding("end,G", "scroll_tab(1000000)", "Bottom", show=False, id="ticket.bottom"),
         Binding("ctrl+r", "reload", "Refresh", show=False, id="ticket.refresh"),
+        Binding("x", "read_all", "Read all", show=False, id="ticket.read_all"),
         *TICKET_BINDINGS,
     ]
 
@@ -90,6 +92,13 @@ class TicketScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_read_all(self) -> None:
+        detail = self.query_one(TicketDetailView).detail
+        if detail is not None:
+            self.app.push_screen(
+                PagerScreen(f"#{self.number} conversation", conversation_plain(detail))
+            )
 
     def action_reload(self) -> None:
         self.load()

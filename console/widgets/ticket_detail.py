@@ -124,11 +124,23 @@ def _body(text: Text, body: str) -> None:
     text.append(clean(shown))
     if len(body) > BODY_LIMIT:
         text.append(
-            f"\n… ({len(body) - BODY_LIMIT:,} more characters; "
-            "`agent-console ticket show` prints all)",
+            f"\n… ({len(body) - BODY_LIMIT:,} more characters: x reads it all, page by page)",
             style="dim",
         )
     text.append("\n\n")
+
+
+def conversation_plain(detail: TicketDetail) -> str:
+    """The whole conversation as one plain text, every body in full (for the pager)."""
+    t = detail.ticket
+    parts = [
+        f"DESCRIPTION — {t.contact or 'customer'}, {show_local(t.created_at)}\n"
+        f"{t.description or '(no description)'}"
+    ]
+    for m in detail.messages:
+        label = MESSAGE_LABELS.get(m.kind, m.kind.upper())
+        parts.append(f"{label} — {m.author}, {show_local(m.at)}\n{m.body}")
+    return "\n\n".join(parts)
 
 
 def conversation_text(detail: TicketDetail) -> Text:

@@ -187,13 +187,11 @@ class Queries:
 
     # -- views -------------------------------------------------------------------------
 
-    def view_clause(
-        self, scope: Scope, view: str, *, for_window: bool = False
-    ) -> ColumnElement[bool]:
+    def view_clause(self, scope: Scope, view: str, *, scan: bool = False) -> ColumnElement[bool]:
         """The condition for one queue view: the scope narrowed further."""
         me = self.actor.id
         mine = Ticket.account_id.in_(select(Account.id).where(Account.coordinator_id == me))
-        base = scope.clause(for_window=for_window)
+        base = scope.clause(scan=scan)
         match check_view(view):
             case "my":
                 return and_(base, mine)
@@ -216,7 +214,7 @@ class Queries:
             scope = await self.scope(conn)
             stmt = (
                 select(Ticket.status, func.count())
-                .where(self.view_clause(scope, view))
+                .where(self.view_clause(scope, view, scan=True))
                 .group_by(Ticket.status)
             )
             rows = (await conn.execute(stmt)).all()
@@ -227,10 +225,15 @@ class Queries:
         async with self.db.read() as conn:
             scope = await self.scope(conn)
             columns = [
-                func.count().filter(self.view_clause(scope, view)).label(view.replace("-", "_"))
+                func.count()
+                .filter(self.view_clause(scope, view, scan=True))
+                .label(view.replace("-", "_"))
                 for view in VIEWS
             ]
-            row = (await conn.execute(select(*columns).select_from(Ticket))).one()
+            # Every view lies inside the scope: count over the scope only, from the
+            # covering index rather than the whole table.
+            stmt = select(*columns).select_from(Ticket).where(scope.clause(scan=True))
+            row = (await conn.execute(stmt)).one()
         return {view: int(value) for view, value in zip(VIEWS, row, strict=True)}
 
     def _window_stmt(
@@ -255,7 +258,7 @@ class Queries:
             .outerjoin(Account, Account.id == Ticket.account_id)
             .outerjoin(_owner, _owner.id == Ticket.owner_id)
             .outerjoin(_creator, _creator.id == Ticket.creator_id)
-            .where(self.view_clause(scope, view, for_window=True))
+            .where(self.view_clause(scope, view, scan=True))
         )
         if stage != "All":
             stmt = stmt.where(Ticket.status == stage)

@@ -27,18 +27,20 @@ class Scope:
     #: the actor's team (and, for a lead, the teams it leads): the "My Team" view
     team_member_ids: frozenset[int]
 
-    def clause(self, *, for_window: bool = False) -> ColumnElement[bool]:
+    def clause(self, *, scan: bool = False) -> ColumnElement[bool]:
         """The SQL condition on ``tickets`` for this scope.
 
-        ``for_window``: the condition of a sorted window.  A scope that includes whole
-        departments covers much of the queue, so the best plan walks the sort index and
-        filters; "+ 0" keeps the planner from answering the OR from four other indexes and
-        sorting every match (2.2 s instead of 0.5 ms for a lead at a million tickets).
-        A narrow scope (an agent's own tickets only) is best found through those indexes.
+        ``scan``: a scope that includes whole departments covers much of the queue, so the
+        best plan walks one index in order and filters (the sort index for a window, the
+        covering ``ix_tickets_scope`` for counts); "+ 0" keeps the planner from answering
+        the OR from four other indexes and sorting or counting every match (2.2 s instead
+        of 9 ms for a lead's window at a million tickets; 0.8 s instead of 0.14 s for its
+        counts).  A narrow scope (an agent's own tickets only) is best found through
+        those four indexes, so it keeps them.
         """
         if self.everything:
             return true()
-        walk = for_window and bool(self.department_ids)
+        walk = scan and bool(self.department_ids)
 
         def col(column: Any) -> Any:
             return column + 0 if walk else column

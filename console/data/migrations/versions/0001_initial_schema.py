@@ -166,6 +166,7 @@ def upgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_account', ['account_id', 'status', 'updated_at'], unique=False)
         batch_op.create_index('ix_tickets_contact', ['contact_id'], unique=False)
+        batch_op.create_index('ix_tickets_scope', ['status', 'department_id', 'owner_id', 'creator_id', 'account_id'], unique=False)
         batch_op.create_index('ix_tickets_creator', ['creator_id', 'status', 'updated_at'], unique=False)
         batch_op.create_index('ix_tickets_department', ['department_id', 'status', 'updated_at'], unique=False)
         batch_op.create_index('ix_tickets_due', ['due_at', 'id'], unique=False)
@@ -346,6 +347,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tickets_due')
         batch_op.drop_index('ix_tickets_department')
         batch_op.drop_index('ix_tickets_creator')
+        batch_op.drop_index('ix_tickets_scope')
         batch_op.drop_index('ix_tickets_contact')
         batch_op.drop_index('ix_tickets_account')
 

@@ -79,10 +79,17 @@ async def settle(pilot: Pilot[None], seconds: float = 0.15) -> None:
 @pytest.fixture
 async def console(desk: Desk) -> AsyncIterator[tuple[AgentConsole, Desk, list[int]]]:
     numbers = await queue_desk(desk)
-    app = AgentConsole(
-        Settings(), "unused", "alice", clock=desk.clock, watch=False, database=desk.db
-    )
+    app = console_as(desk, "alice")
     yield app, desk, numbers
+
+
+def console_as(
+    desk: Desk, who: str, *, watch: bool = False, settings: Settings | None = None
+) -> AgentConsole:
+    """The console on the desk's database, acting as ``who``, on the desk's clock."""
+    return AgentConsole(
+        settings or Settings(), "unused", who, clock=desk.clock, watch=watch, database=desk.db
+    )
 
 
 async def start(app: AgentConsole, pilot: Pilot[None]) -> MainScreen:
@@ -240,7 +247,7 @@ async def test_refused_key_explains_why(console: tuple[AgentConsole, Desk, list[
 async def test_reopen_by_creator_and_refused_for_another_agent(desk: Desk) -> None:
     numbers = await queue_desk(desk)
     closed = numbers[4]  # created by alice
-    bob = AgentConsole(Settings(), "unused", "bob", clock=desk.clock, watch=False, database=desk.db)
+    bob = console_as(desk, "bob")
     async with bob.run_test(size=(120, 30)) as pilot:
         await start(bob, pilot)
         await goto(pilot, closed)
@@ -248,9 +255,7 @@ async def test_reopen_by_creator_and_refused_for_another_agent(desk: Desk) -> No
         await settle(pilot)
         assert f"Reopen of #{closed} is for the agent who created it or a lead." in notices(bob)
     assert (await desk.service("alice").queries.ticket(closed)).status == "Closed"
-    alice = AgentConsole(
-        Settings(), "unused", "alice", clock=desk.clock, watch=False, database=desk.db
-    )
+    alice = console_as(desk, "alice")
     async with alice.run_test(size=(120, 30)) as pilot:
         await start(alice, pilot)
         await goto(pilot, closed)
@@ -405,9 +410,7 @@ async def test_each_tab_add_form(
 )
 async def test_live_update_from_a_second_connection(desk: Desk) -> None:
     await queue_desk(desk)
-    app = AgentConsole(
-        Settings(), "unused", "alice", clock=desk.clock, watch=True, database=desk.db
-    )
+    app = console_as(desk, "alice", watch=True)
     async with app.run_test(size=(120, 30)) as pilot:
         await start(app, pilot)
         assert "▸[All 5]" in stage_text(app)
@@ -502,9 +505,7 @@ async def test_decide_approval_mark_done_and_save_attachment(desk: Desk, tmp_pat
     await alice.request_approval(target, ["lena"], "Credit note over 500")
     await alice.add_activity(target, "Send the credit note")
     await alice.attach_bytes(target, "statement.csv", b"date,amount\n2026-03-01,510\n")
-    lena = AgentConsole(
-        Settings(), "unused", "lena", clock=desk.clock, watch=False, database=desk.db
-    )
+    lena = console_as(desk, "lena")
     async with lena.run_test(size=(120, 40)) as pilot:
         await start(lena, pilot)
         await goto(pilot, target)
@@ -575,7 +576,7 @@ async def test_palette_jumps_to_a_ticket_by_number(
 async def test_a_remapped_key_works_and_the_old_one_does_not(desk: Desk) -> None:
     numbers = await queue_desk(desk)
     settings = Settings(keymap={"ticket.pickup": "P"})
-    app = AgentConsole(settings, "unused", "alice", clock=desk.clock, watch=False, database=desk.db)
+    app = console_as(desk, "alice", settings=settings)
     async with app.run_test(size=(120, 30)) as pilot:
         await start(app, pilot)
         await goto(pilot, numbers[1])
@@ -597,9 +598,7 @@ async def test_hostile_names_reach_notices_as_plain_visible_text(desk: Desk) -> 
         "alice", account=hostile, contact_email="x@evil.example", subject="[@click=app.quit]boom[/]"
     )
     await desk.service("alice").pick_up(number)
-    app = AgentConsole(
-        Settings(), "unused", "alice", clock=desk.clock, watch=False, database=desk.db
-    )
+    app = console_as(desk, "alice")
     async with app.run_test(size=(120, 30)) as pilot:
         await start(app, pilot)
         await goto(pilot, number)
@@ -654,9 +653,7 @@ async def test_help_shows_the_keys_of_the_screen(
 @sqlite_only
 async def test_live_update_keeps_a_form_being_typed(desk: Desk) -> None:
     numbers = await queue_desk(desk)
-    app = AgentConsole(
-        Settings(), "unused", "alice", clock=desk.clock, watch=True, database=desk.db
-    )
+    app = console_as(desk, "alice", watch=True)
     async with app.run_test(size=(120, 30)) as pilot:
         await start(app, pilot)
         await goto(pilot, numbers[0])

@@ -304,14 +304,3 @@ def allowed_actions(actor: Actor, ticket: TicketFacts) -> dict[Action, str | Non
         else:
             result[action] = refusal(action, actor, ticket)
     return result
-
-
-def parse_status(text: str) -> Status:
-    """A status from any spelling a person types ("inprogress", "In Progress", "reopen")."""
-    key = text.replace(" ", "").replace("_", "").replace("-", "").lower()
-    for status in Status:
-        if status.value.lower() == key:
-            return status
-    raise ValueError(
-        f"Unknown stage {text!r}; use one of: " + ", ".join(s.lower() for s in STAGES) + "."
-    )

@@ -18,7 +18,7 @@ from textual.binding import Binding
 
 from console.data.errors import BadValue, Conflict, ConsoleError
 from console.data.records import ACTIVITY_KINDS, CHANNELS, PRIORITIES, TicketRecord
-from console.data.tickets import EDITABLE_TEXT, MAX_ATTACHMENT_BYTES
+from console.data.tickets import EDITABLE_TEXT
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.files import save_attachment
 from console.screens.form import Field, FieldError, FormScreen
@@ -102,20 +102,6 @@ def check_minutes(value: str) -> str | None:
     text = value.strip()
     if not text.isdigit() or not 1 <= int(text) <= 1440:
         return "Minutes from 1 to 1440, such as 25."
-    return None
-
-
-def check_path(value: str) -> str | None:
-    """Refuse a missing or over-large file before anything is read into memory."""
-    path = Path(value).expanduser()
-    try:
-        size = path.stat().st_size
-    except OSError:
-        return f"No file at {path}."
-    if not path.is_file():
-        return f"{path} is not a file."
-    if size > MAX_ATTACHMENT_BYTES:
-        return f"{path.name} is {size / 1024 / 1024:.1f} MB; attachments are at most 20 MB."
     return None
 
 
@@ -371,8 +357,7 @@ class TicketActions:
                     task,
                 )
             case "approval":
-                detail = await app.queries.detail(number)
-                expired = detail.ticket.amc_state == "expired"
+                expired = (await app.queries.ticket(number)).amc_state == "expired"
 
                 async def approval(values: dict[str, Any]) -> TicketRecord:
                     approvers = [n.strip() for n in values["approvers"].split(",") if n.strip()]
@@ -533,7 +518,6 @@ class TicketActions:
                             "File (tab completes paths; at most 20 MB)",
                             required=True,
                             suggester=PathSuggester(),
-                            check=check_path,
                             placeholder=str(Path.cwd()) + "/",
                         )
                     ],
@@ -609,7 +593,7 @@ class TicketActions:
                     done,
                 )
             case "edit":
-                t = (await app.queries.detail(number)).ticket
+                t = await app.queries.ticket(number)
                 departments = await app.queries.departments()
 
                 async def edit(values: dict[str, Any]) -> TicketRecord:

@@ -409,7 +409,10 @@ class Queries:
                 )
             ).scalars()
             history = tuple(_event_record(e) for e in events)
-            approvals = await self._approvals(conn, tid, names)
+            approvals = tuple(
+                record
+                for _number, record in await self._approvals(conn, names, Approval.ticket_id == tid)
+            )
             res = (
                 await conn.execute(select(Resolution).where(Resolution.ticket_id == tid))
             ).scalar_one_or_none()
@@ -522,68 +525,59 @@ class Queries:
         )
 
     async def _approvals(
-        self, conn: AsyncSession, tid: int, names: dict[int, str]
-    ) -> tuple[ApprovalRecord, ...]:
-        approvals = (
-            (
-                await conn.execute(
-                    select(Approval).where(Approval.ticket_id == tid).order_by(Approval.id)
-                )
+        self, conn: AsyncSession, names: dict[int, str], *conditions: ColumnElement[bool]
+    ) -> list[tuple[int, ApprovalRecord]]:
+        """Approvals matching ``conditions`` with their ticket numbers: two queries."""
+        rows = (
+            await conn.execute(
+                select(Approval, Ticket.number)
+                .join(Ticket, Ticket.id == Approval.ticket_id)
+                .where(*conditions)
+                .order_by(Approval.id)
             )
-            .scalars()
-            .all()
-        )
+        ).all()
         approvers: dict[int, list[str]] = {}
-        if approvals:
+        if rows:
             for approval_id, agent_id in (
                 await conn.execute(
                     select(approval_approvers.c.approval_id, approval_approvers.c.agent_id).where(
-                        approval_approvers.c.approval_id.in_([a.id for a in approvals])
+                        approval_approvers.c.approval_id.in_([a.id for a, _ in rows])
                     )
                 )
             ).all():
                 approvers.setdefault(approval_id, []).append(names.get(agent_id, "?"))
-        return tuple(
-            ApprovalRecord(
-                id=a.id,
-                kind=a.kind,
-                requester=names.get(a.requester_id, "?"),
-                approvers=tuple(sorted(approvers.get(a.id, []))),
-                subject=a.subject,
-                details=a.details,
-                state=a.state,
-                decider=names.get(a.decider_id) if a.decider_id is not None else None,
-                comment=a.decision_comment,
-                created_at=a.created_at,
-                decided_at=a.decided_at,
+        return [
+            (
+                number,
+                ApprovalRecord(
+                    id=a.id,
+                    kind=a.kind,
+                    requester=names.get(a.requester_id, "?"),
+                    approvers=tuple(sorted(approvers.get(a.id, []))),
+                    subject=a.subject,
+                    details=a.details,
+                    state=a.state,
+                    decider=names.get(a.decider_id) if a.decider_id is not None else None,
+                    comment=a.decision_comment,
+                    created_at=a.created_at,
+                    decided_at=a.decided_at,
+                ),
             )
-            for a in approvals
-        )
+            for a, number in rows
+        ]
 
     async def pending_approvals(self) -> list[tuple[int, ApprovalRecord]]:
-        """Pending approvals waiting on the actor, with their ticket numbers."""
+        """Pending approvals waiting on the actor (on tickets it may see), with their
+        ticket numbers."""
         async with self.db.read() as conn:
             names = await self.agent_names(conn)
             scope = await self.scope(conn)
-            rows = (
-                await conn.execute(
-                    select(Approval.ticket_id, Ticket.number)
-                    .join(Ticket, Ticket.id == Approval.ticket_id)
-                    .join(approval_approvers, approval_approvers.c.approval_id == Approval.id)
-                    .where(
-                        approval_approvers.c.agent_id == self.actor.id,
-                        Approval.state == "pending",
-                        scope.clause(),
-                    )
-                    .distinct()
-                )
-            ).all()
-            result: list[tuple[int, ApprovalRecord]] = []
-            for tid, number in rows:
-                for approval in await self._approvals(conn, tid, names):
-                    if approval.state == "pending" and self.actor.username in approval.approvers:
-                        result.append((number, approval))
-        return result
+            mine = select(approval_approvers.c.approval_id).where(
+                approval_approvers.c.agent_id == self.actor.id
+            )
+            return await self._approvals(
+                conn, names, Approval.state == "pending", Approval.id.in_(mine), scope.clause()
+            )
 
     async def allowed(self, number: int) -> dict[str, str | None]:
         """What the actor may do to a ticket now: action -> None or the reason why not."""

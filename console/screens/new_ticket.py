@@ -13,6 +13,23 @@ from console.screens.form import Field, FormScreen, Submit
 from console.widgets.completion import ContactSuggester
 
 
+def priority_field(value: str) -> Field:
+    """The priority of a ticket, as a choice."""
+    options = [(p, p) for p in PRIORITIES.values()]
+    return Field("priority", "Priority", "select", value, required=True, options=options)
+
+
+def channel_field(value: str) -> Field:
+    """The channel a ticket came in by, as a choice."""
+    options = [(c, c) for c in CHANNELS]
+    return Field("channel", "Channel", "select", value, required=True, options=options)
+
+
+def department_field(value: str | None, departments: list[str]) -> Field:
+    """The department (queue) of a ticket, as a choice."""
+    return Field("department", "Department", "select", value, options=[(d, d) for d in departments])
+
+
 def new_ticket_fields(
     lookup: ContactSuggester,
     accounts: list[str],
@@ -43,25 +60,9 @@ def new_ticket_fields(
             None,
             options=[(a, a) for a in accounts],
         ),
-        Field(
-            "priority",
-            "Priority",
-            "select",
-            "Medium",
-            required=True,
-            options=[(p, p) for p in PRIORITIES.values()],
-        ),
-        Field(
-            "channel",
-            "Channel",
-            "select",
-            "Phone",
-            required=True,
-            options=[(c, c) for c in CHANNELS],
-        ),
-        Field(
-            "department", "Department", "select", department, options=[(d, d) for d in departments]
-        ),
+        priority_field("Medium"),
+        channel_field("Phone"),
+        department_field(department, departments),
         Field("category", "Category"),
         Field("subcategory", "Subcategory"),
         Field("product", "Product"),

@@ -17,11 +17,12 @@ from textual import work
 from textual.binding import Binding
 
 from console.data.errors import BadValue, Conflict, ConsoleError
-from console.data.records import ACTIVITY_KINDS, CHANNELS, PRIORITIES, TicketRecord
+from console.data.records import ACTIVITY_KINDS, TicketRecord
 from console.data.tickets import EDITABLE_TEXT
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.files import save_attachment
 from console.screens.form import Field, FieldError, FormScreen
+from console.screens.new_ticket import channel_field, department_field, priority_field
 from console.widgets.completion import NamesSuggester, PathSuggester
 
 if TYPE_CHECKING:
@@ -619,29 +620,9 @@ class TicketActions:
                     f"Edit #{number}",
                     [
                         Field("subject", "Subject", value=t.subject, required=True),
-                        Field(
-                            "priority",
-                            "Priority",
-                            "select",
-                            t.priority,
-                            required=True,
-                            options=[(p, p) for p in PRIORITIES.values()],
-                        ),
-                        Field(
-                            "channel",
-                            "Channel",
-                            "select",
-                            t.channel,
-                            required=True,
-                            options=[(c, c) for c in CHANNELS],
-                        ),
-                        Field(
-                            "department",
-                            "Department",
-                            "select",
-                            t.department,
-                            options=[(d, d) for d in departments],
-                        ),
+                        priority_field(t.priority),
+                        channel_field(t.channel),
+                        department_field(t.department, departments),
                         Field("category", "Category", value=t.category or ""),
                         Field("subcategory", "Subcategory", value=t.subcategory or ""),
                         Field("product", "Product", value=t.product or ""),

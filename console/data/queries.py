@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import (
@@ -83,6 +84,27 @@ _SORT_COLUMNS: dict[str, tuple[tuple[Any, ...], bool]] = {
     "due": ((Ticket.due_at, Ticket.id), False),
     "priority": ((Ticket.priority, Ticket.due_at, Ticket.id), False),
 }
+
+
+def ticket_facts(
+    ticket: Ticket,
+    owner_name: str | None,
+    account_name: str | None,
+    amc_expires: date | None,
+    merged_into: int | None,
+) -> TicketFacts:
+    """What the workflow rules need to know of a loaded ticket."""
+    return TicketFacts(
+        number=ticket.number,
+        status=Status(ticket.status),
+        owner_id=ticket.owner_id,
+        owner_name=owner_name,
+        creator_id=ticket.creator_id,
+        amc_state=AmcState(ticket.amc_state),
+        account_name=account_name,
+        amc_expires=amc_expires.isoformat() if amc_expires else None,
+        merged_into=merged_into,
+    )
 
 
 def sort_key(row: TicketRow, sort: str) -> tuple[Any, ...]:
@@ -379,17 +401,7 @@ class Queries:
             merged_into=merged_into,
             version=t.version,
         )
-        facts = TicketFacts(
-            number=t.number,
-            status=Status(t.status),
-            owner_id=t.owner_id,
-            owner_name=owner,
-            creator_id=t.creator_id,
-            amc_state=AmcState(t.amc_state),
-            account_name=account,
-            amc_expires=amc_expires.isoformat() if amc_expires else None,
-            merged_into=merged_into,
-        )
+        facts = ticket_facts(t, owner, account, amc_expires, merged_into)
         return record, facts
 
     async def detail(self, number: int) -> TicketDetail:

@@ -44,7 +44,7 @@ from console.data.models import (
     approval_approvers,
     message_mentions,
 )
-from console.data.queries import Queries
+from console.data.queries import Queries, ticket_facts
 from console.data.records import (
     ACTIVITY_KINDS,
     TicketRecord,
@@ -176,17 +176,7 @@ class TicketService:
             raise NotFound(f"No ticket #{number} (or not one you may see).")
         ticket: Ticket = row[0]
         owner_name = await self._username(session, ticket.owner_id)
-        facts = TicketFacts(
-            number=ticket.number,
-            status=Status(ticket.status),
-            owner_id=ticket.owner_id,
-            owner_name=owner_name,
-            creator_id=ticket.creator_id,
-            amc_state=AmcState(ticket.amc_state),
-            account_name=row[1],
-            amc_expires=row[2].isoformat() if row[2] else None,
-            merged_into=row[4],
-        )
+        facts = ticket_facts(ticket, owner_name, row[1], row[2], row[4])
         return ticket, facts
 
     async def _username(self, session: AsyncSession, agent_id: int | None) -> str | None:

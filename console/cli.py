@@ -104,6 +104,13 @@ def build_parser() -> Parser:
     _common(backup)
     backup.add_argument("path", help="file (or folder) to write the copy to")
 
+    audit_commands = _group(commands, "audit", "the tamper-evident history", "audit_command")
+    verify = audit_commands.add_parser(
+        "verify", help="check the history's hash chain; name the first tampered event"
+    )
+    _common(verify)
+    _json_flag(verify)
+
     agent_commands = _group(commands, "agent", "agents", "agent_command")
     add = agent_commands.add_parser("add", help="add an agent (admins)")
     _common(add)
@@ -640,11 +647,45 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             finally:
                 await db.dispose()
             return 0
+        case "audit":
+            return await _audit(args, settings)
         case "credentials":
             return _credentials(args)
         case "demo":
             return await _demo(args, settings)
     return EXIT_USAGE  # pragma: no cover
+
+
+async def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    """`audit verify`: walk the whole history chain (read-only)."""
+    from console.data.audit import verify
+
+    db = await open_database(settings.database(getattr(args, "db", None)))
+    try:
+        report = await verify(db)
+    finally:
+        await db.dispose()
+    finding = report.finding
+    if args.json:
+        _print_json(
+            {
+                "ok": report.ok,
+                "events": report.events,
+                "finding": None
+                if finding is None
+                else {
+                    "kind": finding.kind,
+                    "event_id": finding.event_id,
+                    "ticket_number": finding.ticket_number,
+                    "message": finding.sentence,
+                },
+            }
+        )
+    elif finding is None:
+        _out(f"The history of {db.label} is intact: {report.events:,} events, hash-chained.")
+    else:
+        _err(f"The history of {db.label} was tampered with: {finding.sentence}")
+    return 0 if finding is None else EXIT_REFUSED
 
 
 def _credentials(args: argparse.Namespace) -> int:
@@ -704,9 +745,7 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
                 db = await open_database(target)
             progress = _progress_printer(args.tickets)
             summary = await build_demo(db, tickets=args.tickets, seed=args.seed, progress=progress)
-            _err(
-                f"\rDemo ready: {summary.tickets:,} tickets, {summary.agents} agents in {db.label}."
-            )
+            _err(f"Demo ready: {summary.tickets:,} tickets, {summary.agents} agents in {db.label}.")
     finally:
         await db.dispose()
     if not args.no_launch:
@@ -742,7 +781,8 @@ def _progress_printer(total: int) -> Callable[[int, int], None]:
             return
         last[0] = percent
         if interactive:
-            print(f"\rBuilding demo: {done:,}/{of:,} tickets ({percent}%)", end="", file=sys.stderr)
+            line = f"\rBuilding demo: {done:,}/{of:,} tickets ({percent}%)"
+            print(line, end="\n" if done >= of else "", file=sys.stderr)
         elif percent % 25 == 0:
             print(f"Building demo: {done:,}/{of:,} tickets", file=sys.stderr)
 

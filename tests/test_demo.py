@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from console.data import demo
+from console.data import audit, demo
 from console.data.db import Database, ensure_schema, make_engine
 from console.data.demo import DemoSummary, build_demo, demo_matches
 from console.data.directory import resolve_actor
@@ -155,6 +155,20 @@ async def test_history_tells_how_each_ticket_got_where_it_is(db: Database) -> No
             assert any(e.action == "amc" and e.new_value == "exception" for e in events)
         if any(e.field == "scheduled" for e in events):
             assert t.amc_state != "expired"  # the AMC gate held until an exception
+
+
+async def test_the_demo_history_is_one_intact_chain_that_services_extend(db: Database) -> None:
+    """The bulk writer hashes events exactly as the services do: the chain verifies, and
+    an action taken afterwards chains onto the demo's last event."""
+    await build(db)
+    report = await audit.verify(db)
+    assert report.ok, report.finding
+    assert report.events == len(await rows(db, select(Event.id)))
+    maya = await resolve_actor(db, "maya", login="maya")
+    ticket = (await rows(db, select(Ticket.number).where(Ticket.status == "New")))[0][0]
+    await TicketService(db, maya).comment(ticket, "Checked by the lead.")
+    after = await audit.verify(db)
+    assert after.ok and after.events == report.events + 1
 
 
 async def ticket_rows(db: Database) -> list[tuple[Any, ...]]:

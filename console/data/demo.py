@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, insert, select, text, update
+from sqlalchemy import Select, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from console.data.audit import GENESIS, HEAD_KEY, canonical_time, chain_tuples
 from console.data.db import Database, translate_error
 from console.data.errors import BadValue, ConsoleError, Refused
 from console.data.models import (
@@ -37,6 +38,7 @@ from console.data.models import (
     Contact,
     Counter,
     Department,
+    Event,
     Meta,
     Team,
     Ticket,
@@ -59,6 +61,8 @@ BATCH = 10_000
 #: SQLite page cache for the build's connection: big enough to keep a million tickets'
 #: table in memory while its indexes are built (SQLite allocates it only as pages fill).
 _BUILD_CACHE_KIB = 512 * 1024
+#: The trigger that moves the audit chain's head (migration 0002); suspended during a build.
+_HEAD_TRIGGER = "events_move_head"
 
 _DAY = 86_400
 _HOUR = 3_600
@@ -119,11 +123,12 @@ async def build_demo(
                     await _refuse_unless_empty(conn, db)
                     await _write_directory(conn, generator)
                     indexes = await _drop_ticket_indexes(conn, db.is_sqlite)
+                    indexes += await _suspend_head_trigger(conn, db.is_sqlite)
                     writer = _Writer(driver) if db.is_sqlite else _CopyWriter(driver)
                     await writer.write_all(generator, tickets, progress)
                     for statement in indexes:
                         await conn.exec_driver_sql(statement)
-                    await _write_meta(conn, generator, tickets, seed, moment)
+                    await _write_meta(conn, generator, tickets, seed, moment, writer.head)
                     if not db.is_sqlite:
                         await _advance_sequences(conn)
             finally:
@@ -306,6 +311,24 @@ async def _drop_ticket_indexes(conn: AsyncConnection, sqlite: bool) -> list[str]
     return [statement for _name, statement in sorted(indexes)]
 
 
+async def _suspend_head_trigger(conn: AsyncConnection, sqlite: bool) -> list[str]:
+    """Drop the trigger that moves the audit chain's head on every insert and return the
+    statement that recreates it: the build sets the head once, at the end."""
+    if sqlite:
+        listing = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"
+        drop = f"DROP TRIGGER {_HEAD_TRIGGER}"
+    else:
+        listing = "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = :name"
+        drop = f"DROP TRIGGER {_HEAD_TRIGGER} ON events"
+    statement = (
+        await conn.execute(text(listing), {"name": _HEAD_TRIGGER})
+    ).scalar_one_or_none()
+    if statement is None:
+        return []
+    await conn.exec_driver_sql(drop)
+    return [str(statement)]
+
+
 class _Writer:
     """Writes batches with ``executemany`` through the driver (no per-row SQLAlchemy type
     processing), inside the build's transaction on the build's connection.
@@ -317,6 +340,8 @@ class _Writer:
 
     def __init__(self, driver: Any) -> None:
         self.driver = driver
+        #: The hash of the last history event written (the audit chain's head).
+        self.head = GENESIS
 
     async def write_all(
         self, gen: _Generator, tickets: int, progress: Callable[[int, int], None] | None
@@ -330,8 +355,18 @@ class _Writer:
 
     async def write(self, batch: _Batch) -> None:
         for table, columns in _TABLES:
-            if batch.rows[table]:
-                await self.insert(table, columns, batch.rows[table])
+            rows = batch.rows[table]
+            if not rows:
+                continue
+            if table == "events":
+                rows, self.head = chain_tuples(rows, self.head, self.moment)
+                columns = (*columns, "prev_hash", "hash")
+            await self.insert(table, columns, rows)
+
+    @staticmethod
+    def moment(value: Any) -> str:
+        """An event's time as the audit hash takes it: SQLite rows already hold the text."""
+        return str(value)
 
     async def insert(self, table: str, columns: tuple[str, ...], rows: list[Row]) -> None:
         marks = ", ".join("?" * len(columns))
@@ -345,9 +380,18 @@ class _CopyWriter(_Writer):
     async def insert(self, table: str, columns: tuple[str, ...], rows: list[Row]) -> None:
         await self.driver.copy_records_to_table(table, records=rows, columns=columns)
 
+    @staticmethod
+    def moment(value: Any) -> str:
+        return canonical_time(value)
+
 
 async def _write_meta(
-    conn: AsyncConnection, gen: _Generator, tickets: int, seed: int, moment: datetime
+    conn: AsyncConnection,
+    gen: _Generator,
+    tickets: int,
+    seed: int,
+    moment: datetime,
+    audit_head: str,
 ) -> None:
     # The migrations may have made the counter row already (at the first number).
     following = FIRST_TICKET_NUMBER + tickets
@@ -362,6 +406,7 @@ async def _write_meta(
         "demo_seed": str(seed),
         "demo_now": moment.isoformat(),
         "demo_default_agent": gen.default_agent,
+        HEAD_KEY: f"{(await conn.execute(select(func.max(Event.id)))).scalar() or 0} {audit_head}",
     }
     await conn.execute(delete(Meta).where(Meta.key.in_(list(facts))))
     await conn.execute(insert(Meta), [{"key": k, "value": v} for k, v in facts.items()])

@@ -238,7 +238,9 @@ class Message(Base):
 
 
 class Event(Base):
-    """Append-only audit history.  Keeps the ticket number so it outlives a deleted ticket."""
+    """Append-only audit history, chained by hash (``console.data.audit``); the database
+    refuses to change or delete it.  Keeps the ticket number so it outlives a deleted
+    ticket."""
 
     __tablename__ = "events"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -252,6 +254,9 @@ class Event(Base):
     field: Mapped[str | None] = mapped_column(String(64))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
+    # The audit chain (console.data.audit): the previous event's hash and this one's.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("ix_events_ticket", "ticket_id", "id"),)
 

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
+from console.data.audit import append_events
 from console.data.db import Database
 from console.data.errors import BadValue, Conflict, NotFound, Refused
 from console.data.models import (
@@ -271,7 +272,7 @@ class TicketService:
             flag_modified(act.ticket, "updated_at")
         await act.session.flush()
         if act.events:
-            await act.session.execute(insert(Event), act.events)
+            await append_events(act.session, act.events)
         await self.db.notify(act.session, str(act.ticket.number))
 
     async def _run(
@@ -541,7 +542,7 @@ class TicketService:
                 ticket.closed_at = None
             ticket.updated_at = now
             await session.flush()
-            await session.execute(insert(Event), events)
+            await append_events(session, events)
             await self.db.notify(session, str(number))
         return await self.queries.ticket(number)
 
@@ -1012,7 +1013,7 @@ class TicketService:
             )
             await session.delete(ticket)
             await session.flush()
-            await session.execute(insert(Event), act.events)
+            await append_events(session, act.events)
             await self.db.notify(session, str(number))
 
     # -- creating --------------------------------------------------------------------

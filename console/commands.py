@@ -13,6 +13,7 @@ from textual.command import Hit, Hits, Provider
 from console.data.errors import ConsoleError
 from console.data.queries import VIEWS
 from console.data.workflow import STAGES
+from console.safe import clean
 from console.widgets.ticket_detail import ACTION_KEYS
 
 if TYPE_CHECKING:
@@ -71,7 +72,8 @@ class TicketCommands(Provider):
             choices.append((f"Stage: {stage}", partial(app.show_stage, stage), str(index)))
         choices.append(("New ticket", app.new_ticket, "ctrl+n"))
         choices.append(("Help", app.action_help, "?"))
-        return choices
+        # Agents' names are typed by people: shown only as plain, cleaned text.
+        return [(clean(title, single_line=True), run, why) for title, run, why in choices]
 
     async def discover(self) -> Hits:
         for title, run, help_text in self._choices():

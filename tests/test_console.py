@@ -471,6 +471,39 @@ async def test_edit_form_changes_fields(console: tuple[AgentConsole, Desk, list[
 
 
 @sqlite_only
+async def test_edit_form_shows_hostile_text_safely_and_keeps_it_stored(desk: Desk) -> None:
+    """The edit form shows a subject holding escape sequences with visible markers (an
+    Input would pass them to the terminal), and saving another field leaves the subject
+    and description exactly as the customer sent them."""
+    subject = "Refund \x1b]52;c;aGk=\x07 now \u202e"
+    description = "line one\n\x1b[2J line two"
+    target = await desk.ticket("alice", subject=subject, description=description)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, target)
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        shown = app.screen.query_one("#field-subject", Input).value
+        assert "\x1b" not in shown and "\u202e" not in shown
+        assert "␛]52;c;aGk=␇" in shown
+        assert "\x1b" not in app.screen.query_one("#field-description", TextArea).text
+        assert not app.screen.dirty  # shown safely is not a change
+        product = app.screen.query_one("#field-product", Input)
+        product.focus()
+        await pilot.press(*"Router X")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen), notices(app)
+    detail = await desk.service("alice").queries.detail(target)
+    assert detail.ticket.subject == subject
+    assert detail.ticket.description == description
+    assert detail.ticket.product == "Router X"
+    assert [(e.action, e.field) for e in detail.history[:1]] == [("edit", "product")]
+
+
+@sqlite_only
 async def test_new_ticket_fills_the_account_from_a_known_contact(
     console: tuple[AgentConsole, Desk, list[int]],
 ) -> None:

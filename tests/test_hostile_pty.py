@@ -1,5 +1,12 @@
 """The real console in a pseudo-terminal, on tickets whose every text field is hostile:
-open each ticket and each tab, and scan every byte written to the terminal."""
+open each ticket, each tab, each form that shows or offers the ticket's text, the
+conversation pager and the palette, and scan every byte written to the terminal.
+
+The display paths this covers: queue rows; the header; the detail's fields and its seven
+tabs (conversation, history, approvals, resolution, activities, time log, attachments);
+the edit form's inputs and text area prefilled with the subject, category, product and
+description; the resolution text area; the choices of activities, approvals and
+attachments (select lists); the pager; notices; the command palette."""
 
 from __future__ import annotations
 
@@ -60,6 +67,19 @@ FORBIDDEN = [
 ]
 
 
+#: Keys of the full-screen ticket that open forms or pages showing ticket text, and the
+#: titles that prove each opened.
+FORM_KEYS = ("e", "w", "d", "D", "O", "x")
+FORM_TITLES = (
+    b"Edit #",
+    b"Resolution of #",
+    b"Mark an activity of #",
+    b"Decide an approval on #",
+    b"Save an attachment of #",
+    b"page 1 of",
+)
+
+
 async def _seed(path: Path) -> list[int]:
     db = make_engine(path)
     await ensure_schema(db)
@@ -92,7 +112,7 @@ async def _seed(path: Path) -> list[int]:
         await service.note(n, text)
         await service.add_activity(n, text, kind="call")
         await service.log_time(n, 5, note=text)
-        await service.request_approval(n, ["lena"], text, details=text)
+        await service.request_approval(n, ["lena", "root"], text, details=text)
         await service.attach_bytes(n, f"{text}.txt", text.encode("utf-8", "replace"))
         await service.set_resolution(n, text)
     await db.dispose()
@@ -168,8 +188,17 @@ def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
             for _tab in range(6):
                 term.press(">", 0.35)
             term.press("G", 0.3)  # the bottom of the last tab
+            # Forms prefilled with, or choosing among, the ticket's own text: edit (inputs
+            # and the description), the resolution, activities, approvals, attachments;
+            # then the whole-conversation pager.
+            for key in FORM_KEYS:
+                term.press(key, 0.5)
+                term.press("\x1b", 0.35)
             term.press("\x1b", 0.5)  # back to the queue
             term.press("j", 0.3)
+        term.press("\x10", 0.6)  # ctrl+p: the palette lists the agents and actions
+        term.press("assign", 0.6)
+        term.press("\x1b", 0.4)
         assert term.proc.poll() is None, "the console stopped while showing hostile text"
         term.press("q", 0.5)
         term.pump(2)
@@ -183,3 +212,6 @@ def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
     # What was injected is shown, made visible: ESC as ␛ and markup as plain text.
     assert "␛]52;c;aGFja2Vk␇".encode() in written
     assert b"[@click=app.quit]x[/]" in written
+    # Every form really opened (its title was drawn) at least once.
+    for title in FORM_TITLES:
+        assert title in written, f"the form {title!r} never opened"

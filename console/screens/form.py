@@ -96,6 +96,9 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         self.submit_values = submit
         self.initial: dict[str, Any] = {}
         self.busy = False
+        #: Field -> (what is shown, what is stored) where a prefilled value had to be made
+        #: safe to show; left as shown, the stored value is given back untouched.
+        self.prefilled: dict[str, tuple[str, str]] = {}
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -115,21 +118,20 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         else:
             yield Label(Text(label), classes="field-label")
         widget: Widget | None = None
+        shown = self._shown(spec)
         if spec.kind == "input":
             widget = Input(
-                str(spec.value or ""),
+                shown,
                 placeholder=spec.placeholder,
                 suggester=spec.suggester,
                 id=f"field-{spec.name}",
                 select_on_focus=bool(spec.extra.get("select_on_focus", False)),
             )
         elif spec.kind == "mention":
-            widget = MentionArea(
-                str(spec.value or ""), names=spec.extra.get("names", ()), id=f"field-{spec.name}"
-            )
+            widget = MentionArea(shown, names=spec.extra.get("names", ()), id=f"field-{spec.name}")
         elif spec.kind == "text":
             widget = TextArea(
-                str(spec.value or ""),
+                shown,
                 id=f"field-{spec.name}",
                 soft_wrap=True,
                 show_line_numbers=False,
@@ -151,6 +153,15 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
             yield Static(Text(spec.help, style="dim"), classes="field-help")
         yield Static("", id=f"error-{spec.name}", classes="field-error")
 
+    def _shown(self, spec: Field) -> str:
+        """A prefilled text as the field shows it: ticket text is untrusted, so control
+        characters become visible markers (the stored text is kept unless edited)."""
+        stored = str(spec.value or "")
+        shown = clean(stored, single_line=spec.kind == "input")
+        if shown != stored:
+            self.prefilled[spec.name] = (shown, stored)
+        return shown
+
     def on_mount(self) -> None:
         self.initial = self.values()
         first = next((s for s in self.fields if s.kind != "checkbox"), None)
@@ -170,6 +181,9 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
                 result[spec.name] = widget.value
             elif isinstance(widget, Select):
                 result[spec.name] = None if widget.value is Select.NULL else widget.value
+            shown, stored = self.prefilled.get(spec.name, (None, None))
+            if shown is not None and result[spec.name] == shown:
+                result[spec.name] = stored
         return result
 
     @property

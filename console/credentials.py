@@ -41,6 +41,8 @@ def _keyring_call(name: str, *args: Any) -> Any:
         backend = keyring.get_keyring()
         if isinstance(backend, fail.Keyring) or "fail" in type(backend).__module__:
             raise KeyringUnavailable("no keyring backend is available here")
+        if type(backend).__module__.endswith(".null"):
+            raise KeyringUnavailable("the keyring is switched off here (null backend)")
         return getattr(keyring, name)(*args)
 
     # A daemon thread: a keyring that never answers must not hold the process at exit.
@@ -71,6 +73,8 @@ class Secret:
 
     url: URL
     source: str | None  # "keyring", "AGENT_CONSOLE_DB_PASSWORD", "prompt" or None
+    #: Why the keyring could not be asked (no backend, it failed, it did not answer).
+    keyring_problem: str | None = None
 
 
 def with_password(url: URL) -> Secret:
@@ -87,11 +91,22 @@ def with_password(url: URL) -> Secret:
         return Secret(url.set(password=env), ENV_PASSWORD)
     try:
         stored = _keyring_call("get_password", SERVICE, keyring_account(url))
-    except KeyringUnavailable:
-        stored = None
+    except KeyringUnavailable as exc:
+        return Secret(url, None, str(exc))
     if stored:
         return Secret(url.set(password=stored), "keyring")
     return Secret(url, None)
+
+
+def password_needed(secret: Secret) -> str:
+    """What to say when the server asks for a password nobody gave."""
+    why = f" (the keyring could not be used: {secret.keyring_problem})" if (
+        secret.keyring_problem
+    ) else ""
+    return (
+        f"The database server asks for a password{why}: set AGENT_CONSOLE_DB_PASSWORD, or "
+        "store it with `agent-console credentials set URL`."
+    )
 
 
 def prompt_password(url: URL) -> Secret | None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 
-from console.credentials import prompt_password, with_password
+from console.credentials import password_needed, prompt_password, with_password
 from console.data.db import Database, ensure_schema, make_engine, normalise_url
 from console.data.errors import Unavailable
 
@@ -28,12 +29,11 @@ async def open_database(target: str, *, interactive: bool = True) -> tuple[Datab
         await db.dispose()
         if not _needs_password(exc):
             raise
+        if interactive and secret.keyring_problem and sys.stdin.isatty():
+            print(f"The keyring could not be used: {secret.keyring_problem}.", file=sys.stderr)
         asked = prompt_password(secret.url) if interactive else None
         if asked is None:
-            raise Unavailable(
-                "The database server asks for a password: set AGENT_CONSOLE_DB_PASSWORD, or "
-                "store it with `agent-console credentials set URL`."
-            ) from None
+            raise Unavailable(password_needed(secret)) from None
         secret = asked
         db = make_engine(secret.url)
         await ensure_schema(db)

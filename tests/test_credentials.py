@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
-from keyring.backends import fail
+from keyring.backends import fail, null
 
 from console import credentials
 from console.cli import main
@@ -33,6 +34,7 @@ class MemoryKeyring(KeyringBackend):
         return self.secrets.get((service, username))
 
     def set_password(self, service: str, username: str, password: str) -> None:
+        time.sleep(self.delay)
         self.secrets[(service, username)] = password
 
     def delete_password(self, service: str, username: str) -> None:
@@ -99,3 +101,78 @@ def test_no_keyring_backend_says_what_to_do(
 def test_sqlite_needs_no_password() -> None:
     url = normalise_url("/tmp/tickets.db")
     assert credentials.with_password(url) == credentials.Secret(url, None)
+
+
+class BrokenKeyring(MemoryKeyring):
+    """A backend that is there but errors, as a locked or misconfigured one does."""
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.KeyringLocked("the collection is locked")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.PasswordSetError("the collection is locked")
+
+
+def _backends() -> dict[str, KeyringBackend]:
+    return {
+        "fail": fail.Keyring(),
+        "null": null.Keyring(),
+        "broken": BrokenKeyring(),
+        "hangs": MemoryKeyring(delay=30.0),
+    }
+
+
+EXPECTED_PROBLEM = {
+    "fail": "no keyring backend is available here",
+    "null": "the keyring is switched off here (null backend)",
+    "broken": "the keyring failed: the collection is locked",
+    "hangs": "the keyring did not answer within 3 s",
+}
+
+
+@pytest.fixture(params=list(EXPECTED_PROBLEM))
+def unusable(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[str]:
+    """A keyring that cannot be used, with HOME and the XDG folders in a temporary place
+    (so the test can look for the password written anywhere)."""
+    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    monkeypatch.delenv(credentials.ENV_PASSWORD, raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(_backends()[request.param])
+    yield request.param
+    keyring.set_keyring(previous)
+
+
+def test_an_unusable_keyring_is_given_up_on_with_the_reason(unusable: str) -> None:
+    """The documented default limit (3 s) holds, and the fallback is no password (the
+    server may need none), with the reason kept for the message."""
+    started = time.monotonic()
+    secret = credentials.with_password(URL)
+    took = time.monotonic() - started
+    assert took < credentials.KEYRING_TIMEOUT + 0.5
+    assert (secret.source, secret.url.password) == (None, None)
+    assert secret.keyring_problem == EXPECTED_PROBLEM[unusable]
+    message = credentials.password_needed(secret)
+    assert EXPECTED_PROBLEM[unusable] in message and "AGENT_CONSOLE_DB_PASSWORD" in message
+
+
+def test_storing_in_an_unusable_keyring_says_so_and_writes_nothing(
+    unusable: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    monkeypatch.setattr("sys.stdin.readline", lambda: "pl41n-s3cret\n")
+    started = time.monotonic()
+    code = main(["credentials", "set", "postgresql://agent@db.example/helpdesk"])
+    assert time.monotonic() - started < credentials.KEYRING_TIMEOUT + 0.5
+    out, err = capsys.readouterr()
+    assert code == 1 and "Stored" not in out
+    assert f"Cannot use the keyring: {EXPECTED_PROBLEM[unusable]}" in err
+    assert "AGENT_CONSOLE_DB_PASSWORD" in err
+    # Nothing kept the password in a plain file instead.
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert not [p for p in written if b"pl41n-s3cret" in p.read_bytes()]

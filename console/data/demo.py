@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, text, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -61,8 +61,12 @@ BATCH = 10_000
 #: SQLite page cache for the build's connection: big enough to keep a million tickets'
 #: table in memory while its indexes are built (SQLite allocates it only as pages fill).
 _BUILD_CACHE_KIB = 512 * 1024
-#: The trigger that moves the audit chain's head (migration 0002); suspended during a build.
-_HEAD_TRIGGER = "events_move_head"
+#: Triggers suspended during a build (their work is done once at the end) -> their table.
+_SUSPENDED_TRIGGERS = {
+    "events_move_head": "events",  # the audit chain's head (migration 0002)
+    "tickets_search_insert": "tickets",  # the search index (migration 0003)
+    "messages_search_insert": "messages",
+}
 
 _DAY = 86_400
 _HOUR = 3_600
@@ -123,7 +127,7 @@ async def build_demo(
                     await _refuse_unless_empty(conn, db)
                     await _write_directory(conn, generator)
                     indexes = await _drop_ticket_indexes(conn, db.is_sqlite)
-                    indexes += await _suspend_head_trigger(conn, db.is_sqlite)
+                    indexes += await _suspend_triggers(conn, db.is_sqlite)
                     writer = _Writer(driver) if db.is_sqlite else _CopyWriter(driver)
                     await writer.write_all(generator, tickets, progress)
                     for statement in indexes:
@@ -311,22 +315,35 @@ async def _drop_ticket_indexes(conn: AsyncConnection, sqlite: bool) -> list[str]
     return [statement for _name, statement in sorted(indexes)]
 
 
-async def _suspend_head_trigger(conn: AsyncConnection, sqlite: bool) -> list[str]:
-    """Drop the trigger that moves the audit chain's head on every insert and return the
-    statement that recreates it: the build sets the head once, at the end."""
+async def _suspend_triggers(conn: AsyncConnection, sqlite: bool) -> list[str]:
+    """Drop the triggers that do per-row work the build does once at the end (moving the
+    audit chain's head, adding each row to the search index) and return the statements
+    that recreate them, then bring the search index up to date in one pass."""
     if sqlite:
-        listing = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"
-        drop = f"DROP TRIGGER {_HEAD_TRIGGER}"
+        listing = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN :names"
     else:
-        listing = "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname = :name"
-        drop = f"DROP TRIGGER {_HEAD_TRIGGER} ON events"
-    statement = (
-        await conn.execute(text(listing), {"name": _HEAD_TRIGGER})
-    ).scalar_one_or_none()
-    if statement is None:
-        return []
-    await conn.exec_driver_sql(drop)
-    return [str(statement)]
+        listing = (
+            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgname IN :names"
+        )
+    found = (
+        await conn.execute(
+            text(listing).bindparams(bindparam("names", expanding=True)),
+            {"names": list(_SUSPENDED_TRIGGERS)},
+        )
+    ).all()
+    again = []
+    for name, statement in found:
+        table = _SUSPENDED_TRIGGERS[str(name)]
+        await conn.exec_driver_sql(
+            f"DROP TRIGGER {name}" if sqlite else f"DROP TRIGGER {name} ON {table}"
+        )
+        again.append(str(statement))
+    if sqlite and found:
+        again += [
+            "INSERT INTO ticket_search (ticket_search) VALUES ('rebuild')",
+            "INSERT INTO message_search (message_search) VALUES ('rebuild')",
+        ]
+    return again
 
 
 class _Writer:

@@ -405,6 +405,29 @@ class TicketService:
 
         return await self._run(number, Action.REOPEN, expected_version, change)
 
+    async def restore(
+        self, number: int, before: dict[str, Any], *, expected_version: int
+    ) -> TicketRecord:
+        """Undo: put back the owner, status, scheduled and closed times a bulk action
+        changed, only while the ticket is still at the version that action left (nobody
+        has touched it since); recorded in history as an undo."""
+        async with self.db.write() as session:
+            ticket, facts = await self._lock(session, number)
+            if ticket.version != expected_version:
+                raise await self._conflict(session, ticket, expected_version)
+            act = _Action(session, ticket, facts)
+            if "owner_id" in before:
+                old_owner = await self._username(session, before["owner_id"])
+                shown = (facts.owner_name, old_owner)
+                self._set(act, "undo", "owner_id", before["owner_id"], shown)
+            for name in ("status", "scheduled_at", "closed_at"):
+                if name in before:
+                    self._set(act, "undo", name, before[name])
+            if not act.events:
+                raise BadValue(f"Nothing to put back on #{number}.")
+            await self._finish(act)
+        return await self.queries.ticket(number)
+
     # -- conversation ----------------------------------------------------------------
 
     async def _add_message(

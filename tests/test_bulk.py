@@ -108,6 +108,7 @@ async def test_stage_change_then_undo_puts_back_what_no_one_touched_since(
         (batch[4], True),
     ]
     assert "was changed by bob" in undo.refused[0].message
+    assert undo.summary() == "Undo of schedule: 3 put back, 1 left as they are."
     now = await state(desk, open_ones)
     assert now[batch[0]] == ("New", "bob") and now[batch[4]] == ("New", "bob")
     assert now[batch[3]] == ("InProgress", "bob")

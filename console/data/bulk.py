@@ -78,6 +78,7 @@ class Preview:
     request: BulkRequest
     changes: list[tuple[int, str]]  # ticket number, what will change
     refused: list[tuple[int, str]]  # ticket number, why not
+    subjects: dict[int, str] = field(default_factory=dict)  # of the tickets one may see
 
     @property
     def total(self) -> int:
@@ -118,6 +119,9 @@ class Report:
         return not self.undone and bool(self.done)
 
     def summary(self) -> str:
+        if self.undone:
+            left = f", {len(self.refused)} left as they are" if self.refused else ""
+            return f"Undo of {self.request.name.lower()}: {len(self.done)} put back{left}."
         what = f"{self.request.name}: {len(self.done)} done"
         return what + (f", {len(self.refused)} refused" if self.refused else "") + "."
 
@@ -182,6 +186,8 @@ class Bulk:
                 moved = f"{facts.status.value} → {next_status(request.action, facts.status).value}"
                 if request.action is Action.SCHEDULE:
                     moved += f" for {_shown(request.at)}"
+                if request.action is Action.CLOSE and request.resolution:
+                    moved += ", with the resolution"
                 return moved
 
     async def preview(self, request: BulkRequest, numbers: Sequence[int]) -> Preview:
@@ -199,7 +205,8 @@ class Bulk:
                 refused.append((number, why))
             else:
                 changes.append((number, self._change(request, facts[number][0])))
-        return Preview(request, changes, refused)
+        subjects = {number: ticket.subject for number, (_f, ticket) in facts.items()}
+        return Preview(request, changes, refused, subjects)
 
     async def _one(self, request: BulkRequest, number: int, version: int | None) -> Any:
         service = self.service

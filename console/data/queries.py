@@ -230,8 +230,9 @@ class Queries:
             case _:  # "team"
                 return and_(base, Ticket.owner_id.in_(sorted(scope.team_member_ids)))
 
-    async def counts(self, view: str) -> StageCounts:
-        """All stage counts of a view, in one query."""
+    async def counts(self, view: str, where: ColumnElement[bool] | None = None) -> StageCounts:
+        """All stage counts of a view (narrowed by ``where``, a search or filter), in one
+        query."""
         async with self.db.read() as conn:
             scope = await self.scope(conn)
             stmt = (
@@ -239,11 +240,17 @@ class Queries:
                 .where(self.view_clause(scope, view, scan=True))
                 .group_by(Ticket.status)
             )
+            if where is not None:
+                stmt = stmt.where(where)
             rows = (await conn.execute(stmt)).all()
         return StageCounts({status: count for status, count in rows})
 
-    async def view_counts(self) -> dict[str, int]:
-        """Every view's ticket count (all stages), in one query."""
+    async def view_counts(
+        self, extra: dict[str, ColumnElement[bool]] | None = None
+    ) -> dict[str, int]:
+        """Every view's ticket count (all stages), in one query; ``extra`` adds views of
+        one's own (name -> condition within the scope)."""
+        extra = extra or {}
         async with self.db.read() as conn:
             scope = await self.scope(conn)
             columns = [
@@ -251,12 +258,12 @@ class Queries:
                 .filter(self.view_clause(scope, view, scan=True))
                 .label(view.replace("-", "_"))
                 for view in VIEWS
-            ]
+            ] + [func.count().filter(clause) for clause in extra.values()]
             # Every view lies inside the scope: count over the scope only, from the
             # covering index rather than the whole table.
             stmt = select(*columns).select_from(Ticket).where(scope.clause(scan=True))
             row = (await conn.execute(stmt)).one()
-        return {view: int(value) for view, value in zip(VIEWS, row, strict=True)}
+        return {view: int(value) for view, value in zip([*VIEWS, *extra], row, strict=True)}
 
     def _window_stmt(
         self,
@@ -268,6 +275,7 @@ class Queries:
         backwards: bool,
         limit: int,
         inclusive: bool = False,
+        where: ColumnElement[bool] | None = None,
     ) -> Select[*tuple[Any, ...]]:
         if sort not in _SORT_COLUMNS:
             raise BadValue(f"Unknown sort {sort!r}; use one of: {', '.join(SORTS)}.")
@@ -284,6 +292,8 @@ class Queries:
         )
         if stage != "All":
             stmt = stmt.where(Ticket.status == stage)
+        if where is not None:
+            stmt = stmt.where(where)
         # Walking the queue forwards means descending keys for a descending sort.
         go_down = descending != backwards
         if after is not None:
@@ -306,6 +316,7 @@ class Queries:
         backwards: bool = False,
         inclusive: bool = False,
         limit: int = 50,
+        where: ColumnElement[bool] | None = None,
     ) -> list[TicketRow]:
         """Up to ``limit`` rows of a view and stage in queue order.
 
@@ -315,11 +326,46 @@ class Queries:
         """
         async with self.db.read() as conn:
             scope = await self.scope(conn)
-            stmt = self._window_stmt(scope, view, stage, sort, after, backwards, limit, inclusive)
+            stmt = self._window_stmt(
+                scope, view, stage, sort, after, backwards, limit, inclusive, where
+            )
             rows = [_row(r) for r in (await conn.execute(stmt)).all()]
         if backwards:
             rows.reverse()
         return rows
+
+    async def numbers(
+        self,
+        view: str,
+        stage: str = "All",
+        *,
+        where: ColumnElement[bool] | None = None,
+        limit: int = 5000,
+    ) -> tuple[list[int], int]:
+        """The numbers of up to ``limit`` tickets of a view and stage in queue order (to
+        tag them all), and how many there are in all."""
+        stage = check_stage(stage)
+        async with self.db.read() as conn:
+            scope = await self.scope(conn)
+            stmt = select(Ticket.number).where(self.view_clause(scope, view, scan=True))
+            if stage != "All":
+                stmt = stmt.where(Ticket.status == stage)
+            if where is not None:
+                stmt = stmt.where(where)
+            numbers = [
+                n
+                for (n,) in await conn.execute(
+                    stmt.order_by(Ticket.updated_at.desc()).limit(limit)
+                )
+            ]
+            total = len(numbers)
+            if total >= limit:
+                total = int(
+                    (
+                        await conn.execute(select(func.count()).select_from(stmt.subquery()))
+                    ).scalar_one()
+                )
+        return numbers, total
 
     # -- one ticket ----------------------------------------------------------------------
 

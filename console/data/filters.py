@@ -70,6 +70,7 @@ __all__ = [
     "parse_filter",
     "render_error",
     "resolve_names",
+    "search_words",
 ]
 
 # -- the language ---------------------------------------------------------------------------
@@ -1007,3 +1008,16 @@ async def build_filter(
             names = await resolve_names(parsed, session)
     ctx = FilterContext(actor_id, now or datetime.now(UTC), names, zone)
     return compile_filter(parsed, ctx, words=words)
+
+
+def search_words(db: Database) -> WordsClause:
+    """Free words as search reads them: found in the subject, the description or the
+    conversation (the full-text index), or in the name or email of the ticket's contact."""
+    from console.data.search import term_clause
+
+    def words(term: str) -> ColumnElement[bool]:
+        return or_(
+            term_clause(term, sqlite=db.is_sqlite), Ticket.contact_id.in_(_contacts(term))
+        )
+
+    return words

@@ -359,3 +359,19 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("ticket_id", name="uq_articles_ticket_id"),)
+
+
+class SavedView(Base):
+    """A queue view shared with a team: a filter, a sort and the columns to show."""
+
+    __tablename__ = "saved_views"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    filter: Mapped[str] = mapped_column(Text)
+    sort: Mapped[str] = mapped_column(String(16), default="updated")
+    columns: Mapped[str | None] = mapped_column(Text)  # comma-separated column names
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("team_id", "name"),)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, String, cast, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.data.models import Account, Agent, Team, Ticket, agent_departments
@@ -26,6 +26,8 @@ class Scope:
     department_ids: frozenset[int]
     #: the actor's team (and, for a lead, the teams it leads): the "My Team" view
     team_member_ids: frozenset[int]
+    #: whether the actor is still an active agent (read with the rest)
+    active: bool = True
 
     def clause(self, *, scan: bool = False) -> ColumnElement[bool]:
         """The SQL condition on ``tickets`` for this scope.
@@ -76,20 +78,43 @@ class Scope:
         )
 
 
+def _ids(text: str | None) -> frozenset[int]:
+    return frozenset(int(part) for part in text.split(",")) if text else frozenset()
+
+
 async def load_scope(conn: AsyncSession, actor: Actor) -> Scope:
-    """Read the actor's scope: its team(s) and the departments it (or its team) works."""
+    """Read the actor's scope, in one statement: whether it is still active, its team(s)
+    and the departments it (or, for a lead, its team) works."""
     led = select(Team.id).where(Team.lead_id == actor.id)
     in_team = (
         or_(Agent.team_id.in_(led), Agent.team_id == actor.team_id)
         if actor.team_id is not None
         else Agent.team_id.in_(led)
     )
-    team = frozenset((await conn.execute(select(Agent.id).where(in_team))).scalars()) | {actor.id}
-    if actor.role is Role.ADMIN:
-        return Scope(True, frozenset({actor.id}), frozenset(), team)
-    agent_ids = team if actor.role is Role.LEAD else frozenset({actor.id})
-    departments = select(agent_departments.c.department_id).where(
-        agent_departments.c.agent_id.in_(sorted(agent_ids))
+    team_ids = select(Agent.id).where(in_team)
+    workers = (
+        or_(agent_departments.c.agent_id.in_(team_ids), agent_departments.c.agent_id == actor.id)
+        if actor.role is Role.LEAD
+        else agent_departments.c.agent_id == actor.id
     )
-    department_ids = frozenset((await conn.execute(departments)).scalars())
-    return Scope(False, agent_ids, department_ids, team)
+    row = (
+        await conn.execute(
+            select(
+                select(Agent.active).where(Agent.id == actor.id).scalar_subquery(),
+                select(func.aggregate_strings(cast(Agent.id, String), ","))
+                .where(in_team)
+                .scalar_subquery(),
+                select(
+                    func.aggregate_strings(cast(agent_departments.c.department_id, String), ",")
+                )
+                .where(workers)
+                .scalar_subquery(),
+            )
+        )
+    ).one()
+    active = bool(row[0])
+    team = _ids(row[1]) | {actor.id}
+    if actor.role is Role.ADMIN:
+        return Scope(True, frozenset({actor.id}), frozenset(), team, active)
+    agent_ids = team if actor.role is Role.LEAD else frozenset({actor.id})
+    return Scope(False, agent_ids, _ids(row[2]), team, active)

@@ -140,12 +140,10 @@ class TicketService:
     async def _scope(self, session: AsyncSession) -> Scope:
         """The actor's scope as it is now: read afresh in every action, so access taken
         away (a department, a deactivated agent) stops at once, not at the next start."""
-        active = (
-            await session.execute(select(Agent.active).where(Agent.id == self.actor.id))
-        ).scalar_one_or_none()
-        if not active:
+        scope = await load_scope(session, self.actor)
+        if not scope.active:
             raise Refused(f"{self.actor.username} is no longer an active agent.")
-        return await load_scope(session, self.actor)
+        return scope
 
     async def _lock(
         self, session: AsyncSession, number: int, *, lock: bool = True

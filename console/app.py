@@ -20,6 +20,7 @@ from console.data.db import Database
 from console.data.errors import ConsoleError
 from console.data.queries import Queries
 from console.data.tickets import TicketService
+from console.keys import check_keymap
 from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.header import ConsoleHeader
@@ -74,12 +75,16 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         if settings.theme in self.available_themes:
             self.theme = settings.theme
         elif settings.theme:
-            settings.problems.append(
-                f"Unknown theme {settings.theme!r}; using the default. Themes: "
-                + ", ".join(sorted(self.available_themes))
+            settings.report(
+                ("theme",),
+                f"unknown theme {settings.theme!r}; using the default. Themes: "
+                + ", ".join(sorted(self.available_themes)),
             )
         if settings.keymap:
-            self.set_keymap(settings.keymap)
+            # Unknown ids, bad key names and clashes are reported; those keep their keys.
+            keymap, problems = check_keymap(settings)
+            settings.problems.extend(p for p in problems if p not in settings.problems)
+            self.set_keymap(keymap)
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()

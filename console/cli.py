@@ -15,7 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-from console.config import Settings, demo_db_path, load_settings
+from console.config import (
+    Settings,
+    config_path,
+    create_config_file,
+    data_dir,
+    demo_db_path,
+    load_settings,
+)
 from console.data.queries import VIEWS
 from console.data.tickets import EDITABLE_TEXT
 from console.data.workflow import STAGES
@@ -104,6 +111,8 @@ def build_parser() -> Parser:
     _common(backup)
     backup.add_argument("path", help="file (or folder) to write the copy to")
 
+    commands.add_parser("filters", help="the filter language of / and --filter, with examples")
+
     audit_commands = _group(commands, "audit", "the tamper-evident history", "audit_command")
     verify = audit_commands.add_parser(
         "verify", help="check the history's hash chain; name the first tampered event"
@@ -147,6 +156,12 @@ def build_parser() -> Parser:
         sub = credential_commands.add_parser(name, help=f"{name} the password for a URL")
         sub.add_argument("url")
 
+    locate = commands.add_parser("locate", help="print where the config file, data or db is")
+    locate.add_argument("what", choices=("config", "data", "db"), metavar="config|data|db")
+    _common(locate)
+    keys = commands.add_parser("keys", help="every key binding: id, keys now, what it does")
+    _json_flag(keys)
+
     _ticket_parsers(commands)
     return parser
 
@@ -188,6 +203,12 @@ def _ticket_parsers(commands: Any) -> None:
     listing.add_argument("--stage", type=str.lower, choices=STAGE_CHOICES, default="all")
     listing.add_argument("--sort", choices=("updated", "due", "priority"), default="updated")
     listing.add_argument("--limit", type=_positive, default=50)
+    listing.add_argument(
+        "--filter",
+        metavar="FILTER",
+        help="the filter language, as typed at / in the console "
+        "(e.g. 'status:new prio:high -owner:none printer'; see `agent-console filters`)",
+    )
 
     action("show", "a ticket with every tab")
     action("pickup", "take an unassigned ticket")
@@ -352,8 +373,24 @@ async def _ticket_command(args: argparse.Namespace, session: Session) -> int:
             )
         case "list":
             queries = Queries(session.db, session.actor)
+            where = None
+            if args.filter is not None:
+                from console.data.filters import (
+                    FilterError,
+                    build_filter,
+                    render_error,
+                    search_words,
+                )
+
+                try:
+                    where = await build_filter(
+                        args.filter, session.db, session.actor.id, words=search_words(session.db)
+                    )
+                except FilterError as exc:
+                    _err(render_error(args.filter, exc))
+                    return EXIT_REFUSED
             rows = await queries.window(
-                args.view, check_stage(args.stage), args.sort, limit=args.limit
+                args.view, check_stage(args.stage), args.sort, limit=args.limit, where=where
             )
             if args.json:
                 _print_json([_row_json(row) for row in rows])
@@ -649,6 +686,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         case "audit":
             return await _audit(args, settings)
+        case "filters":
+            from console.data.filters import describe
+
+            _out(describe())
+            return 0
         case "credentials":
             return _credentials(args)
         case "demo":
@@ -716,6 +758,45 @@ def _credentials(args: argparse.Namespace) -> int:
             "AGENT_CONSOLE_DB_PASSWORD in the environment instead."
         )
         return EXIT_REFUSED
+    return 0
+
+
+def _locate(args: argparse.Namespace, settings: Settings) -> int:
+    """`locate config|data|db`: the config file, the data folder, the database opened."""
+    if args.what == "config":
+        _out(str(config_path()))
+    elif args.what == "data":
+        _out(str(data_dir()))
+    else:
+        target = settings.database(getattr(args, "db", None))
+        if "://" in target:
+            from sqlalchemy.engine import make_url
+
+            target = make_url(target).render_as_string(hide_password=True)
+        _out(target)
+    return 0
+
+
+def _keys(args: argparse.Namespace, settings: Settings) -> int:
+    """`keys`: every binding by screen, with its keys as the config file maps them."""
+    from console.keys import check_keymap, listing
+
+    keymap, problems = check_keymap(settings)
+    for problem in problems:
+        _err(problem)
+    places = listing(keymap)
+    if args.json:
+        _print_json(places)
+        return 0
+    for index, place in enumerate(places):
+        if index:
+            _out("")
+        after = f"{place['after']} " if place["after"] else ""
+        _out(place["screen"] + (f" (after {place['after']})" if after else ""))
+        for row in place["bindings"]:
+            keys = " / ".join(after + key for key in row["keys"])
+            changed = "" if row["keys"] == row["default"] else "  (remapped)"
+            _out(f"  {keys:<26} {row['description']:<26} {row['id']}{changed}")
     return 0
 
 
@@ -801,9 +882,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    create_config_file()  # first run: the commented template, if none is there yet
     settings = load_settings()
     for problem in settings.problems:
         _err(problem)
+    if args.command == "locate":
+        return _locate(args, settings)
+    if args.command == "keys":
+        return _keys(args, settings)
     if args.command is None:
         return _launch(
             settings, settings.database(getattr(args, "db", None)), getattr(args, "as_user", None)

@@ -13,7 +13,9 @@ from textual.command import Hit, Hits, Provider
 from console.data.errors import ConsoleError
 from console.data.queries import VIEWS
 from console.data.workflow import STAGES
+from console.keys import key_hint
 from console.safe import clean
+from console.screens.jump import JUMPS
 from console.widgets.ticket_detail import ACTION_KEYS
 
 if TYPE_CHECKING:
@@ -50,11 +52,12 @@ class TicketCommands(Provider):
         choices: list[tuple[str, Any, str]] = []
         if self.current:
             number = self.current[0]
-            for action, key, label in ACTION_KEYS:
+            for action, binding_id, label in ACTION_KEYS:
                 if self.allowed.get(action, "x") is None:
                     run = partial(
                         cast("TicketActions", self.screen_with_ticket).action_ticket, action
                     )
+                    key = key_hint(app, binding_id)
                     choices.append((f"{label.capitalize()} #{number}", run, f"key {key}"))
             if self.allowed.get("assign") is None:
                 for agent in self.agents:
@@ -66,12 +69,21 @@ class TicketCommands(Provider):
                                 f"{agent.role}, open {agent.open_load}",
                             )
                         )
+        # The keys named are the keys now (remapped in [keymap] or not).
+        jumps = {target: binding_id for binding_id, _key, target, _label in JUMPS}
+        views_key = key_hint(app, "main.views")
         for view, name in VIEWS.items():
-            choices.append((f"View: {name}", partial(app.show_view, view), "v"))
+            key = (
+                f"{key_hint(app, 'main.jump')} {key_hint(app, jumps[view])}"
+                if view in jumps
+                else views_key
+            )
+            choices.append((f"View: {name}", partial(app.show_view, view), key))
         for index, stage in enumerate(STAGES, start=1):
-            choices.append((f"Stage: {stage}", partial(app.show_stage, stage), str(index)))
-        choices.append(("New ticket", app.new_ticket, "ctrl+n"))
-        choices.append(("Help", app.action_help, "?"))
+            key = key_hint(app, f"main.stage_{index}")
+            choices.append((f"Stage: {stage}", partial(app.show_stage, stage), key))
+        choices.append(("New ticket", app.new_ticket, key_hint(app, "main.new_ticket")))
+        choices.append(("Help", app.action_help, key_hint(app, "app.help")))
         # Agents' names are typed by people: shown only as plain, cleaned text.
         return [(clean(title, single_line=True), run, why) for title, run, why in choices]
 

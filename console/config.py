@@ -1,16 +1,24 @@
 """Settings: a TOML file in the user config dir, overridden by environment variables.
 
 ``AGENT_CONSOLE_CONFIG`` names another config file; ``AGENT_CONSOLE_DB`` the database.
-A broken file is reported with its line and the console starts on defaults.
+The file is created with every setting commented out (at its default) the first time the
+console or the command line starts.  Every mistake in it is reported with its line, and
+only the broken part falls back to its default: the rest of the file still applies.
+
+This module reads and checks the file only; the key bindings of ``[keymap]`` are checked
+against the console's bindings by ``console.keys.check_keymap`` (which needs the UI).
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
 
@@ -18,13 +26,38 @@ from console.data.records import priority_rank
 
 APP_NAME = "agent-console"
 
+PRIORITIES = ("High", "Medium", "Low")
+VIEW_SORTS = ("updated", "due", "priority")
+
+#: The queue's columns a ``[[views]]`` table may choose, by the name written in the file,
+#: with the column title the queue shows (``console.widgets.ticket_queue.COLUMNS_WIDE``;
+#: a test keeps the two in step).  The titles are accepted as names too.
+VIEW_COLUMNS: dict[str, str] = {
+    "number": "#",
+    "priority": "Prio",
+    "subject": "Subject",
+    "contact": "Contact / Account",
+    "owner": "Owner",
+    "status": "Status",
+    "due": "Due",
+    "updated": "Updated",
+}
+
+#: Most lines of a file skipped for TOML syntax errors before the whole file is given up.
+MAX_SKIPPED_LINES = 20
+
+
+def default_config_path() -> Path:
+    """The config file in the user config dir (where it is created on first run)."""
+    return Path(user_config_dir(APP_NAME)) / "config.toml"
+
 
 def config_path() -> Path:
     """Where the config file is read from."""
     override = os.environ.get("AGENT_CONSOLE_CONFIG")
     if override:
         return Path(override).expanduser()
-    return Path(user_config_dir(APP_NAME)) / "config.toml"
+    return default_config_path()
 
 
 def data_dir() -> Path:
@@ -42,6 +75,219 @@ def demo_db_path() -> Path:
     return data_dir() / "demo.db"
 
 
+# -- the file written on first run ---------------------------------------------------------
+
+TEMPLATE = """\
+# agent-console settings.
+#
+# Every setting is shown at its default, commented out: remove the # in front of a
+# setting to change it.  `agent-console locate config` prints where this file is;
+# AGENT_CONSOLE_CONFIG names another file instead.  A mistake is reported with its line
+# when the console starts, and that setting keeps its default; the rest still applies.
+
+# The database: a SQLite file, or a PostgreSQL URL such as
+# "postgresql+asyncpg://helpdesk@db.example/helpdesk" (the password never goes here: it
+# comes from AGENT_CONSOLE_DB_PASSWORD or the keyring).  --db and AGENT_CONSOLE_DB come
+# first.  Default: console.db in the user data folder (`agent-console locate db`).
+#db = "/path/to/console.db"
+
+# The colour theme: any Textual theme, such as textual-light, nord or gruvbox.
+#theme = "textual-dark"
+
+# The SLA: how many hours after it is created a ticket of each priority is due.
+[sla]
+#High = 4
+#Medium = 24
+#Low = 72
+
+# Keys, by binding id.  `agent-console keys` lists every binding id with its keys and what
+# it does (`?` in the console shows the same).  Several keys for one binding are separated
+# by commas; a key taken by another binding on the same screen is reported, not used.
+[keymap]
+#"ticket.pickup" = "p,P"
+#"main.sort" = "z,o"
+#"jump.unassigned" = "u"    # the second key of the two-key jump g u
+
+# Saved views, one [[views]] table each: a name, a filter in the language of / in the
+# console, a sort (updated, due or priority) and, if you like, the queue's columns in
+# order, from: number, priority, subject, contact, owner, status, due, updated.
+#[[views]]
+#name = "Overdue, high"
+#filter = "prio:high overdue -status:closed"
+#sort = "due"
+#columns = ["number", "subject", "owner", "due"]
+"""
+
+
+def create_config_file(path: Path | None = None) -> Path | None:
+    """Write the commented template where the config file belongs, if no file is there.
+
+    Only the default location is filled in (a file named by ``AGENT_CONSOLE_CONFIG`` is the
+    person's own business); an existing file is never touched, and a folder that cannot be
+    written to is no reason to stop.  Returns the path written, or None.
+    """
+    if path is None:
+        if os.environ.get("AGENT_CONSOLE_CONFIG"):
+            return None
+        path = default_config_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # "x": created only if absent, even if two consoles start at the same moment.
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(TEMPLATE)
+    except OSError:
+        return None
+    return path
+
+
+# -- where things are in the file ----------------------------------------------------------
+
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+_KEY = rf"{_KEY_PART}(?:\s*\.\s*{_KEY_PART})*"
+_ARRAY_HEADER = re.compile(rf"^\[\[\s*({_KEY})\s*\]\]")
+_TABLE_HEADER = re.compile(rf"^\[\s*({_KEY})\s*\]")
+_KEY_VALUE = re.compile(rf"^({_KEY})\s*=(.*)$")
+
+KeyPath = tuple[str | int, ...]
+
+
+def _key_path(key: str) -> tuple[str, ...]:
+    """A TOML key as written (``"ticket.pickup"``, ``sla.High``) -> its parts."""
+    try:
+        node: Any = tomllib.loads(f"{key} = 0")
+    except tomllib.TOMLDecodeError:
+        return (key,)
+    parts: list[str] = []
+    while isinstance(node, dict) and len(node) == 1:
+        name, node = next(iter(node.items()))
+        parts.append(name)
+    return tuple(parts)
+
+
+def _bracket_depth(value: str) -> int:
+    """How many ``[`` / ``{`` a value leaves open (outside strings and comments)."""
+    depth = 0
+    quote = ""
+    escaped = False
+    for char in value:
+        if quote:
+            if escaped:
+                escaped = False
+            elif char == "\\" and quote == '"':
+                escaped = True
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            break
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    return depth
+
+
+class KeyLines:
+    """The line (1-based) of every key and table header of a TOML text.
+
+    Paths are as ``tomllib`` reads them: ``("sla", "High")``, ``("keymap",
+    "ticket.pickup")``; the n-th ``[[views]]`` table is ``("views", n)``.  Lines inside
+    multi-line strings and arrays are skipped, so a ``key =`` in a text is never taken for
+    a setting.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[KeyPath, int] = {}
+        table: KeyPath = ()
+        arrays: dict[tuple[str, ...], int] = {}
+        closing = ""  # the delimiter of an open multi-line string
+        depth = 0  # brackets left open by a multi-line array or inline table
+        for number, raw in enumerate(text.splitlines(), start=1):
+            if closing:
+                if closing in raw:
+                    closing = ""
+                continue
+            if depth > 0:
+                depth += _bracket_depth(raw)
+                continue
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if match := _ARRAY_HEADER.match(line):
+                name = _key_path(match.group(1))
+                index = arrays.get(name, -1) + 1
+                arrays[name] = index
+                table = (*name, index)
+                self.lines.setdefault(table, number)
+            elif match := _TABLE_HEADER.match(line):
+                name = _key_path(match.group(1))
+                table = self._under_arrays(name, arrays)
+                self.lines.setdefault(table, number)
+            elif match := _KEY_VALUE.match(line):
+                self.lines.setdefault((*table, *_key_path(match.group(1))), number)
+                value = match.group(2).strip()
+                for delimiter in ('"""', "'''"):
+                    if value.startswith(delimiter) and value.count(delimiter) == 1:
+                        closing = delimiter
+                if not closing:
+                    depth = max(0, _bracket_depth(value))
+
+    @staticmethod
+    def _under_arrays(name: tuple[str, ...], arrays: dict[tuple[str, ...], int]) -> KeyPath:
+        """``[views.extra]`` belongs to the latest ``[[views]]`` table."""
+        for cut in range(len(name) - 1, 0, -1):
+            if name[:cut] in arrays:
+                return (*name[:cut], arrays[name[:cut]], *name[cut:])
+        return name
+
+    def line(self, *path: str | int) -> int | None:
+        """The line of a key (or of the nearest table holding it)."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            # A dotted key written unquoted (ticket.pickup = ...) is split into parts.
+            dotted = ".".join(str(p) for p in path)
+            for known, number in self.lines.items():
+                if ".".join(str(p) for p in known) == dotted:
+                    return number
+            path = path[:-1]
+        return None
+
+
+# -- the settings --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """A ``[[views]]`` table: a named filter with its sort and, optionally, columns."""
+
+    #: the name shown in the view list
+    name: str
+    #: a filter in the language typed at ``/`` (``prio:high -status:closed``)
+    filter: str
+    #: updated, due or priority
+    sort: str = "updated"
+    #: the queue's columns in order (names of ``VIEW_COLUMNS``); None: the usual ones
+    columns: tuple[str, ...] | None = None
+    #: where the table starts in the config file (0: not from a file)
+    line: int = 0
+
+
+def check_view_filter(text: str) -> str | None:
+    """Whether a view's filter reads in the language of ``/``: the sentence saying what is
+    wrong (naming the token, with a suggestion when one is close), or None.  Names
+    (``owner:alice``) are looked up only when the view is opened: that needs the database.
+    """
+    from console.data.filters import FilterError, parse_filter
+
+    try:
+        parse_filter(text)
+    except FilterError as exc:
+        return str(exc)
+    return None
+
+
 @dataclass
 class Settings:
     """Everything the console and the command line read from the config file."""
@@ -52,12 +298,18 @@ class Settings:
     sla_hours: dict[str, float] = field(
         default_factory=lambda: {"High": 4.0, "Medium": 24.0, "Low": 72.0}
     )
-    #: binding id -> keys ("down,j"); applied with App.set_keymap
+    #: binding id -> keys ("down,j"); checked by console.keys, applied with App.set_keymap
     keymap: dict[str, str] = field(default_factory=dict)
     #: Textual theme name
     theme: str = "textual-dark"
-    #: problems found reading the file (shown at start, never fatal)
+    #: saved views from ``[[views]]`` tables, in file order
+    views: list[SavedView] = field(default_factory=list)
+    #: problems found reading the file (shown at start, never fatal), each with its line
     problems: list[str] = field(default_factory=list)
+    #: the file the settings were read from (None: defaults only)
+    source: Path | None = None
+    #: where each key is in that file
+    key_lines: KeyLines | None = field(default=None, repr=False, compare=False)
 
     def database(self, cli_value: str | None = None) -> str:
         """The database to open: --db, then AGENT_CONSOLE_DB, then the file, then default."""
@@ -67,44 +319,246 @@ class Settings:
         """SLA per priority rank, as the ticket services take it."""
         return {priority_rank(k): timedelta(hours=v) for k, v in self.sla_hours.items()}
 
+    def line_of(self, *path: str | int) -> int | None:
+        """The line of a setting in the file, if it came from one."""
+        return self.key_lines.line(*path) if self.key_lines else None
+
+    def report(self, path: tuple[str | int, ...], message: str) -> None:
+        """Add a problem, naming the file and the line of the setting at ``path``."""
+        start = where(self.source, self.line_of(*path))
+        self.problems.append(start + (message if start else message[:1].upper() + message[1:]))
+
+
+def where(source: Path | None, line: int | None) -> str:
+    """The start of a problem: ``/home/al/.config/agent-console/config.toml line 12: ``."""
+    if source is None:
+        return ""
+    return f"{source} line {line}: " if line else f"{source}: "
+
+
+def _kind(value: object) -> str:
+    """A TOML value's type in the words of the file."""
+    match value:
+        case bool():
+            return "true/false"
+        case int() | float():
+            return "a number"
+        case str():
+            return "text"
+        case list():
+            return "a list"
+        case dict():
+            return "a table"
+    return type(value).__name__
+
+
+def _suggest(name: str, known: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+_SYNTAX_AT = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
+
+
+def _parse(text: str, source: Path, problems: list[str]) -> tuple[dict[str, Any], str]:
+    """The TOML of ``text``; a line with a syntax error is reported and read as a comment
+    (a broken table header: its whole table), so the rest of the file still applies."""
+    lines = text.splitlines()
+    for _ in range(MAX_SKIPPED_LINES):
+        kept = "\n".join(lines)
+        try:
+            return tomllib.loads(kept), kept
+        except tomllib.TOMLDecodeError as exc:
+            found = _SYNTAX_AT.search(str(exc))
+            message = _SYNTAX_AT.sub("", str(exc))
+            if not found or not 1 <= int(found.group(1)) <= len(lines):
+                problems.append(f"{source}: {exc}; using the defaults.")
+                return {}, ""
+            number = int(found.group(1))
+            header = lines[number - 1].lstrip().startswith("[")
+            ignored = "its table is ignored" if header else "the line is ignored"
+            problems.append(
+                f"{source} line {number}: {message} (column {found.group(2)}); {ignored}."
+            )
+            lines[number - 1] = "# " + lines[number - 1]
+            if header:
+                for index in range(number, len(lines)):
+                    if lines[index].lstrip().startswith("["):
+                        break
+                    lines[index] = "# " + lines[index]
+    problems.append(f"{source}: too many mistakes to read; using the defaults.")
+    return {}, ""
+
 
 def load_settings(path: Path | None = None) -> Settings:
-    """Read the config file; a missing file gives defaults, a broken one gives defaults
-    plus a problem naming the file and line."""
+    """Read the config file; a missing file gives defaults.  Every problem is reported
+    with the file and line, and only the broken setting keeps its default."""
     path = path or config_path()
     settings = Settings()
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return settings
-    except OSError as exc:
-        settings.problems.append(f"{path}: cannot read ({exc.strerror}); using defaults.")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        settings.problems.append(f"{path}: cannot read ({reason}); using the defaults.")
         return settings
-    except tomllib.TOMLDecodeError as exc:
-        settings.problems.append(f"{path}: {exc}; using defaults.")
-        return settings
-    if isinstance(raw.get("db"), str):
-        settings.db = raw["db"]
-    if isinstance(raw.get("theme"), str):
-        settings.theme = raw["theme"]
-    sla = raw.get("sla", {})
-    if isinstance(sla, dict):
-        for name, hours in sla.items():
-            if name.capitalize() not in settings.sla_hours:
-                settings.problems.append(
-                    f"{path}: [sla] {name} is not a priority (High, Medium, Low)."
-                )
-            elif not isinstance(hours, int | float) or hours <= 0:
-                settings.problems.append(
-                    f"{path}: [sla] {name} must be a positive number of hours."
-                )
-            else:
-                settings.sla_hours[name.capitalize()] = float(hours)
-    keymap = raw.get("keymap", {})
-    if isinstance(keymap, dict):
-        for binding_id, keys in keymap.items():
-            if isinstance(keys, str):
-                settings.keymap[binding_id] = keys
-            else:
-                settings.problems.append(f"{path}: [keymap] {binding_id} must be a string of keys.")
+    settings.source = path
+    raw, kept = _parse(text, path, settings.problems)
+    settings.key_lines = KeyLines(kept)
+    _apply(settings, raw)
+    settings.problems.sort(key=_line_number)  # in the order of the file
     return settings
+
+
+def _line_number(problem: str) -> int:
+    found = re.search(r" line (\d+): ", problem)
+    return int(found.group(1)) if found else 0
+
+
+TOP_LEVEL = ("db", "theme", "sla", "keymap", "views")
+
+
+def _apply(settings: Settings, raw: dict[str, Any]) -> None:
+    for name, value in raw.items():
+        match name:
+            case "db" | "theme":
+                if not isinstance(value, str) or not value.strip():
+                    settings.report(
+                        (name,), f"{name} must be text in quotes, not {_kind(value)}; ignored."
+                    )
+                else:
+                    setattr(settings, name, value.strip())
+            case "sla":
+                _apply_sla(settings, value)
+            case "keymap":
+                _apply_keymap(settings, value)
+            case "views":
+                _apply_views(settings, value)
+            case _:
+                settings.report(
+                    (name,),
+                    f"unknown setting {name}{_suggest(name, TOP_LEVEL)}; ignored. "
+                    f"Settings: {', '.join(TOP_LEVEL)}.",
+                )
+
+
+def _apply_sla(settings: Settings, sla: object) -> None:
+    if not isinstance(sla, dict):
+        settings.report(("sla",), "sla must be a [sla] table of hours per priority; ignored.")
+        return
+    for name, hours in sla.items():
+        priority = name.capitalize()
+        if priority not in PRIORITIES:
+            settings.report(
+                ("sla", name),
+                f"[sla] {name} is not a priority (High, Medium, Low); ignored.",
+            )
+        elif isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
+            settings.report(
+                ("sla", name),
+                f"[sla] {name} must be a positive number of hours, not {hours!r}; "
+                f"keeping {settings.sla_hours[priority]:g}.",
+            )
+        else:
+            settings.sla_hours[priority] = float(hours)
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``ticket.pickup = "p"`` unquoted makes a nested table: read it as the id it meant."""
+    flat: dict[str, Any] = {}
+    for name, value in table.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{name}."))
+        else:
+            flat[prefix + name] = value
+    return flat
+
+
+def _apply_keymap(settings: Settings, keymap: object) -> None:
+    if not isinstance(keymap, dict):
+        settings.report(
+            ("keymap",), 'keymap must be a [keymap] table ("binding.id" = "keys"); ignored.'
+        )
+        return
+    for binding_id, keys in _flatten(keymap).items():
+        if isinstance(keys, list) and keys and all(isinstance(k, str) for k in keys):
+            keys = ",".join(keys)
+        if not isinstance(keys, str) or not keys.strip():
+            settings.report(
+                ("keymap", binding_id),
+                f'[keymap] {binding_id} must be keys in quotes such as "p" or "p,P", '
+                f"not {_kind(keys) if keys != '' else 'empty text'}; keeping its keys.",
+            )
+            continue
+        settings.keymap[binding_id] = keys
+
+
+VIEW_KEYS = ("name", "filter", "sort", "columns")
+_COLUMN_NAMES = {**{k: k for k in VIEW_COLUMNS}, **{t.lower(): k for k, t in VIEW_COLUMNS.items()}}
+
+
+def _apply_views(settings: Settings, views: object) -> None:
+    if not isinstance(views, list) or not all(isinstance(v, dict) for v in views):
+        settings.report(
+            ("views",), "views must be [[views]] tables (two brackets), one per view; ignored."
+        )
+        return
+    from console.data.queries import VIEWS
+
+    taken = {name.casefold() for name in VIEWS.values()}
+    for index, table in enumerate(views):
+        view = _saved_view(settings, index, table, taken)
+        if view is not None:
+            taken.add(view.name.casefold())
+            settings.views.append(view)
+
+
+def _saved_view(
+    settings: Settings, index: int, table: dict[str, Any], taken: set[str]
+) -> SavedView | None:
+    def report(key: str | None, message: str) -> None:
+        settings.report(("views", index, key) if key else ("views", index), message)
+
+    for key in table:
+        if key not in VIEW_KEYS:
+            report(key, f"[[views]] has no setting {key}{_suggest(key, VIEW_KEYS)}; ignored.")
+    name = table.get("name")
+    if not isinstance(name, str) or not name.strip():
+        report("name" if "name" in table else None, "[[views]] needs a name (text); skipped.")
+        return None
+    name = name.strip()
+    if name.casefold() in taken:
+        report("name", f"there is already a view named {name!r}; this one is skipped.")
+        return None
+    text = table.get("filter")
+    if not isinstance(text, str):
+        report(
+            "filter" if "filter" in table else None,
+            f'view {name!r} needs a filter in quotes, such as "prio:high -status:closed"; skipped.',
+        )
+        return None
+    problem = check_view_filter(text)
+    if problem:
+        report("filter", f"view {name!r}: {problem}; skipped.")
+        return None
+    sort = table.get("sort", "updated")
+    if sort not in VIEW_SORTS:
+        report("sort", f"view {name!r}: sort is one of {', '.join(VIEW_SORTS)}; using updated.")
+        sort = "updated"
+    columns = table.get("columns")
+    chosen: tuple[str, ...] | None = None
+    if columns is not None:
+        if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+            report("columns", f"view {name!r}: columns must be a list of names; using the usual.")
+        else:
+            unknown = [c for c in columns if c.strip().lower() not in _COLUMN_NAMES]
+            if unknown:
+                report(
+                    "columns",
+                    f"view {name!r}: no column {', '.join(map(repr, unknown))}; "
+                    f"columns are {', '.join(VIEW_COLUMNS)}.",
+                )
+            known = [_COLUMN_NAMES[c.strip().lower()] for c in columns if c not in unknown]
+            chosen = tuple(dict.fromkeys(known)) or None
+    return SavedView(name, text.strip(), sort, chosen, settings.line_of("views", index) or 0)

@@ -90,6 +90,14 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'tickets.db'}"
 
 
+@pytest.fixture(autouse=True)
+def own_config_folder(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tests never read, nor write on first run, the config file of whoever runs them."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     """The tests' clock, starting at ``NOW``."""

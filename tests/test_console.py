@@ -102,7 +102,7 @@ async def goto(pilot: Pilot[None], number: int) -> None:
     """Move the cursor to a ticket's row with j/k."""
     app = pilot.app
     queue = app.screen.query_one(TicketQueue)
-    await pilot.press("g")
+    await pilot.press("home")
     for _ in range(queue.window.total):
         if queue.current and queue.current.number == number:
             return
@@ -439,7 +439,7 @@ async def test_wide_terminal_shows_the_detail_beside_the_queue(
         await start(app, pilot)
         side = app.screen.query_one("#side", TicketDetailView)
         assert side.display
-        await pilot.press("g")
+        await pilot.press("g", "g")  # top
         await settle(pilot, 0.2)
         queue = app.screen.query_one(TicketQueue)
         assert side.detail is not None and queue.current is not None

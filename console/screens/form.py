@@ -18,6 +18,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from console.data.errors import Conflict, ConsoleError
+from console.keys import key_hint
 from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.completion import MentionArea
@@ -73,7 +74,8 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog confirm"):
             yield Static(Text(self.question))
-            yield Static(Text("y yes · n no", style="dim"))
+            yes, no = key_hint(self.app, "confirm.yes"), key_hint(self.app, "confirm.no")
+            yield Static(Text(f"{yes} yes · {no} no", style="dim"))
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
@@ -108,8 +110,9 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
                     yield from self._field(spec)
             yield Static("", id="form-error", classes="form-error")
             with Horizontal(classes="form-buttons"):
-                yield Button("Submit (ctrl+s)", id="form-submit", variant="primary")
-                yield Button("Cancel (esc)", id="form-cancel")
+                submit = key_hint(self.app, "form.submit")
+                yield Button(f"Submit ({submit})", id="form-submit", variant="primary")
+                yield Button(f"Cancel ({key_hint(self.app, 'form.cancel')})", id="form-cancel")
 
     def _field(self, spec: Field) -> ComposeResult:
         label = spec.label + (" *" if spec.required else "")
@@ -253,4 +256,4 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmScreen("Discard what you typed? (y/n)"), answered)
+        self.app.push_screen(ConfirmScreen("Discard what you typed?"), answered)

@@ -2,37 +2,69 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
-NOTES = """\
-Queue: the stage bar counts tickets of the current view per stage; ▸[..] marks the stage
-shown. ▲ESC in Due means escalated: open and past its SLA due time. ▶ marks the cursor.
-Forms: ctrl+s submits, esc cancels (asking first if text would be lost).
-Times: 2026-03-02 14:00 (local), ISO 8601, +30m, +2h, +3d, today 17:00, tomorrow 09:00.
-Keys can be remapped by binding id in the config file's [keymap] table.
-"""
+from console.config import config_path
+from console.keys import CHORDS, Place, catalogue, key_hint, keys_shown, prefix_of
 
 
-def key_lines(screen: Screen[object]) -> Text:
-    """Every binding active on ``screen`` with its effective keys and id."""
-    rows: dict[str, tuple[list[str], str]] = {}
-    for key, active in screen.active_bindings.items():
-        binding: Binding = active.binding
-        if not binding.description:
-            continue
-        ident = binding.id or binding.action
-        keys, _ = rows.get(ident, ([], binding.description))
-        keys.append(screen.app.get_key_display(binding) if key == binding.key else key)
-        rows[ident] = (keys, binding.description)
+def notes(app: App[Any], queue: bool) -> str:
+    """What the key list does not say, with the keys as they are mapped now."""
+    jumps = (
+        f"Jumps: {key_hint(app, 'main.jump')} then a second key; the choices show at the "
+        "bottom until you press it (or any other key, to cancel).\n"
+    )
+    return (
+        "Queue: the stage bar counts tickets of the current view per stage; ▸[..] marks the "
+        "stage shown. ▲ESC in Due means escalated: open and past its SLA due time. ▶ marks "
+        "the cursor.\n"
+        + (jumps if queue else "")
+        + f"Forms: {key_hint(app, 'form.submit')} submits, {key_hint(app, 'form.cancel')} "
+        "cancels (asking first if text would be lost).\n"
+        "Times: 2026-03-02 14:00 (local), ISO 8601, +30m, +2h, +3d, today 17:00, "
+        "tomorrow 09:00.\n"
+        "Keys are remapped by binding id (in brackets above) in the [keymap] table of "
+        f"{config_path()}; `agent-console keys` lists them all.\n"
+    )
+
+
+def place_of(screen: Screen[Any]) -> Place | None:
+    """The catalogue's place for a screen (a screen that extends another: the other's)."""
+    for cls in type(screen).__mro__:
+        place = catalogue().place(cls.__name__)
+        if place is not None:
+            return place
+    return None
+
+
+def key_lines(screen: Screen[Any]) -> Text:
+    """Every binding active on ``screen`` (and the two-key jumps that start there) with
+    its keys now and its id, by what it does."""
+    app = screen.app
+    place = place_of(screen)
+    rows: list[tuple[str, str, str]] = []
+    if place is not None:
+        for binding in place.all_bindings:
+            if binding.id and binding.description:
+                rows.append((keys_shown(app, binding.id), binding.description, binding.id))
+        for chord in catalogue().places:
+            if CHORDS.get(chord.name, ("",))[0] != place.name:
+                continue
+            prefix = prefix_of(chord, app)
+            for binding in chord.bindings:
+                if binding.id and not binding.action.startswith("dismiss"):
+                    shown = keys_shown(app, binding.id, f" / {prefix}")
+                    rows.append((prefix + shown, binding.description, binding.id))
     text = Text()
-    for ident, (keys, description) in sorted(rows.items(), key=lambda r: r[1][1].lower()):
-        shown = " / ".join(dict.fromkeys(keys))
-        text.append(f"{shown:>18}", style="bold")
+    for keys, description, ident in sorted(dict.fromkeys(rows), key=lambda r: r[1].lower()):
+        text.append(f"{keys:>18}", style="bold")
         text.append(f"  {description}")
         text.append(f"  ({ident})\n", style="dim")
     return text
@@ -43,7 +75,7 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]  # noqa: RUF012
 
-    def __init__(self, context: Screen[object], title: str) -> None:
+    def __init__(self, context: Screen[Any], title: str) -> None:
         super().__init__()
         self.context = context
         self.title_text = title
@@ -53,4 +85,6 @@ class HelpScreen(ModalScreen[None]):
             yield Label(Text(f"Help: {self.title_text}"))
             with VerticalScroll():
                 yield Static(key_lines(self.context))
-                yield Static(Text(NOTES, style="dim"))
+                place = place_of(self.context)
+                queue = place is not None and place.name == "MainScreen"
+                yield Static(Text(notes(self.app, queue), style="dim"))

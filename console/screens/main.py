@@ -4,6 +4,7 @@ the detail pane beside it."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -14,13 +15,29 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static, Tabs
 
+from console.data.bulk import Bulk, BulkRequest, Report
 from console.data.errors import ConsoleError
 from console.data.queries import SORTS, VIEWS, sort_key
 from console.data.records import StageCounts, TicketRecord
-from console.data.workflow import STAGES
+from console.data.workflow import STAGES, Action
+from console.keys import key_hint
+from console.screens.bulk import (
+    ACTION_LABELS,
+    BulkActionPicker,
+    BulkPreviewScreen,
+    BulkReportScreen,
+)
+from console.screens.form import ConfirmScreen, Field, FormScreen
+from console.screens.jump import JumpScreen
 from console.screens.new_ticket import NewTicketScreen
 from console.screens.pager import PagerScreen
-from console.screens.ticket_actions import TICKET_BINDINGS, TicketActions
+from console.screens.ticket_actions import (
+    TICKET_BINDINGS,
+    TicketActions,
+    agent_field,
+    field_time,
+    when_field,
+)
 from console.screens.view_picker import ViewPicker
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.header import ConsoleHeader
@@ -30,6 +47,8 @@ from console.widgets.ticket_queue import FETCH_ROWS, TicketQueue
 from console.widgets.view_list import ViewList
 
 if TYPE_CHECKING:
+    from sqlalchemy import ColumnElement
+
     from console.app import AgentConsole
 
 WIDE = 140  # columns from which the detail pane stands beside the queue
@@ -39,6 +58,19 @@ def view_list_fits(width: int) -> bool:
     """Whether the view list shows by default: when the queue keeps room for its columns
     beside it (and the detail pane, on wide terminals)."""
     return 100 <= width < WIDE or width >= 190
+
+
+#: Most tickets ``*`` tags at once (a bulk action is one transaction per ticket).
+BULK_LIMIT = 5000
+
+
+def _request(make: Callable[[dict[str, Any]], BulkRequest]) -> Callable[..., Any]:
+    """A form's submit that only builds the bulk request (the preview comes next)."""
+
+    async def submit(values: dict[str, Any]) -> BulkRequest:
+        return make(values)
+
+    return submit
 
 
 SORT_NAMES = {"updated": "last updated", "due": "time to breach", "priority": "priority"}
@@ -60,6 +92,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             Binding(str(i), f"stage_to({i - 1})", f"Stage {name}", show=False, id=f"main.stage_{i}")
             for i, name in enumerate(STAGES, start=1)
         ],
+        Binding("g", "jump", "Jump (then a second key)", show=False, id="main.jump"),
         Binding("v", "pick_view", "Views", id="main.views"),
         Binding("b", "toggle_views", "View list", show=False, id="main.toggle_views"),
         Binding("z", "cycle_sort", "Sort", show=False, id="main.sort"),
@@ -69,6 +102,10 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         Binding("x", "read_all", "Read all", show=False, id="main.read_all"),
         Binding("greater_than_sign", "detail_tab(1)", "Next tab", show=False, id="main.next_tab"),
         Binding("less_than_sign", "detail_tab(-1)", "Prev tab", show=False, id="main.prev_tab"),
+        Binding("space", "tag", "Tag", show=False, id="main.tag"),
+        Binding("asterisk", "tag_all", "Tag all", show=False, id="main.tag_all"),
+        Binding("semicolon", "bulk", "Act on tagged", show=False, id="main.bulk"),
+        Binding("U", "undo_bulk", "Undo bulk", show=False, id="main.undo_bulk"),
         *TICKET_BINDINGS,
     ]
 
@@ -81,6 +118,10 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         self.generation = 0
         self.detail_number: int | None = None
         self.views_forced: bool | None = None
+        #: The search or saved view's condition narrowing the queue (None: the view only).
+        self.where: ColumnElement[bool] | None = None
+        #: The last bulk action (``U`` undoes it while no one touched its tickets).
+        self.last_bulk: Report | None = None
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
@@ -127,6 +168,8 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         total = queue.window.total
         position = f"{queue.cursor + 1:,} of {total:,}" if total else "empty"
         text = Text(no_wrap=True, overflow="ellipsis")
+        if queue.tagged:
+            text.append(f" {len(queue.tagged):,} tagged ", style="reverse")
         text.append(
             f" {VIEWS[self.view]} · {self.stage} · {position} · sorted by {SORT_NAMES[self.sort]}",
             style="dim",
@@ -276,6 +319,21 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
 
         self.app.push_screen(ViewPicker(self.view), chosen)
 
+    def action_jump(self) -> None:
+        """The first key of a two-key jump (g g top, g u Unassigned, ...): the second
+        is read by the JumpScreen, which shows the choices meanwhile."""
+
+        def jumped(target: str | None) -> None:
+            queue = self.query_one(TicketQueue)
+            if target == "top":
+                queue.action_first()
+            elif target:
+                self.switch(view=target)
+            if target:
+                queue.focus()
+
+        self.app.push_screen(JumpScreen(), jumped)
+
     @on(OptionList.OptionSelected, "#views")
     def view_clicked(self, message: OptionList.OptionSelected) -> None:
         if message.option.id:
@@ -295,7 +353,8 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         if self.query_one("#side").display:
             self.query_one(TicketDetailView).switch_tab(step)
         else:
-            self.app.notify("Open the ticket (enter) to see its tabs.", markup=False, timeout=3)
+            opens = key_hint(self.app, "queue.open")
+            self.app.notify(f"Open the ticket ({opens}) to see its tabs.", timeout=3)
 
     def action_read_all(self) -> None:
         side = self.query_one(TicketDetailView)
@@ -303,10 +362,134 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             title = f"#{side.detail.ticket.number} conversation"
             self.app.push_screen(PagerScreen(title, conversation_plain(side.detail)))
         elif self.query_one(TicketQueue).current is not None:
-            self.app.notify("Open the ticket (enter), then x reads it all.", timeout=3)
+            opens, reads = key_hint(self.app, "queue.open"), key_hint(self.app, "main.read_all")
+            self.app.notify(f"Open the ticket ({opens}), then {reads} reads it all.", timeout=3)
 
     def action_focus_queue(self) -> None:
         self.query_one(TicketQueue).focus()
+
+    # -- tag, then act ----------------------------------------------------------------
+
+    def action_tag(self) -> None:
+        self.query_one(TicketQueue).toggle_tag()
+        self._status()
+
+    @work(exclusive=True, group="tag-all", exit_on_error=False)
+    async def action_tag_all(self) -> None:
+        """Tag every ticket of the queue as it is now filtered (again: untag them)."""
+        queue = self.query_one(TicketQueue)
+        try:
+            numbers, total = await self.app.queries.numbers(
+                self.view, self.stage, where=self.where, limit=BULK_LIMIT
+            )
+        except ConsoleError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
+            return
+        if numbers and set(numbers) <= queue.tagged:
+            queue.set_tags(queue.tagged - set(numbers))
+            self.app.notify(f"Untagged {len(numbers):,} tickets.", markup=False, timeout=3)
+        else:
+            queue.set_tags(queue.tagged | set(numbers))
+            more = f" (the first {len(numbers):,} of {total:,})" if total > len(numbers) else ""
+            self.app.notify(
+                f"Tagged {len(numbers):,} tickets{more}; ; then an action key acts on them.",
+                markup=False,
+                timeout=4,
+            )
+        self._status()
+
+    def _bulk_keys(self) -> dict[str, str]:
+        """Key -> ticket action, for the actions that work on tagged tickets, as the
+        queue's bindings are mapped now."""
+        keys = {}
+        for key, active in self.active_bindings.items():
+            action = active.binding.action
+            if action.startswith("ticket('"):
+                name = action.removeprefix("ticket('").removesuffix("')")
+                if name in ACTION_LABELS:
+                    keys[key] = name
+        return keys
+
+    def action_bulk(self) -> None:
+        queue = self.query_one(TicketQueue)
+        if not queue.tagged:
+            self.app.notify(
+                "No tagged tickets: space tags the one under the cursor, * every one shown.",
+                markup=False,
+                timeout=4,
+            )
+            return
+        numbers = sorted(queue.tagged)
+
+        def chosen(action: str | None) -> None:
+            if action:
+                self.bulk_request(action, numbers)
+
+        self.app.push_screen(BulkActionPicker(len(numbers), self._bulk_keys()), chosen)
+
+    @work(group="bulk", exit_on_error=False)
+    async def bulk_request(self, action: str, numbers: list[int]) -> None:
+        """Ask what the action needs (an agent, a time, a resolution), then preview."""
+        app = self.app
+        form: FormScreen | None = None
+        kind = Action(action)
+        if kind is Action.ASSIGN:
+            form = FormScreen(
+                f"Assign {len(numbers):,} tagged tickets",
+                [agent_field(await app.queries.agents())],
+                _request(lambda v: BulkRequest(kind, assignee=v["agent"])),
+            )
+        elif kind is Action.SCHEDULE:
+            form = FormScreen(
+                f"Schedule {len(numbers):,} tagged tickets",
+                [when_field(app.clock())],
+                _request(
+                    lambda v: BulkRequest(kind, at=field_time(v, "when", app.clock()))
+                ),
+            )
+        elif kind is Action.CLOSE:
+            form = FormScreen(
+                f"Close {len(numbers):,} tagged tickets",
+                [Field("resolution", "Resolution for all of them (optional)", "text")],
+                _request(lambda v: BulkRequest(kind, resolution=v["resolution"] or None)),
+            )
+        request = (
+            await app.push_screen_wait(form) if form is not None else BulkRequest(kind)
+        )
+        if request is None:
+            return
+        bulk = Bulk(app.service)
+        try:
+            preview = await bulk.preview(request, numbers)
+        except ConsoleError as exc:
+            app.notify(str(exc), severity="error", markup=False)
+            return
+        if not await app.push_screen_wait(BulkPreviewScreen(preview)):
+            return
+        app.notify(f"{request.name}: working on {len(preview.changes):,} tickets…", timeout=3)
+        report = await bulk.apply(request, [n for n, _ in preview.changes])
+        queue = self.query_one(TicketQueue)
+        queue.set_tags(queue.tagged - {o.number for o in report.done})
+        self.last_bulk = report
+        self.reload(keep_position=True)
+        await app.push_screen_wait(BulkReportScreen(report, undo_key="U"))
+
+    @work(group="bulk", exit_on_error=False)
+    async def action_undo_bulk(self) -> None:
+        app = self.app
+        report = self.last_bulk
+        if report is None or not report.undoable:
+            app.notify("There is no bulk action to undo.", markup=False, timeout=3)
+            return
+        question = (
+            f"Undo {report.request.name.lower()} on {len(report.done):,} tickets "
+            "(those no one has touched since)? (y/n)"
+        )
+        if not await app.push_screen_wait(ConfirmScreen(question)):
+            return
+        result = await Bulk(app.service).undo(report)
+        self.reload(keep_position=True)
+        await app.push_screen_wait(BulkReportScreen(result))
 
     # -- new ticket -----------------------------------------------------------------
 

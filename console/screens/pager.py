@@ -13,6 +13,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from console.keys import key_hint
 from console.safe import clean
 
 PAGE_CHARS = 20_000
@@ -55,7 +56,9 @@ class PagerScreen(ModalScreen[None]):
         self.query_one("#pager-title", Label).update(
             Text(
                 f"{clean(self.title_text, single_line=True)} — page {self.page + 1} of "
-                f"{self.pages} ({len(self.text):,} characters; n next, p previous, esc closes)"
+                f"{self.pages} ({len(self.text):,} characters; {key_hint(self.app, 'pager.next')} "
+                f"next, {key_hint(self.app, 'pager.previous')} previous, "
+                f"{key_hint(self.app, 'pager.close')} closes)"
             )
         )
         self.query_one("#pager-scroll", VerticalScroll).scroll_home(animate=False)

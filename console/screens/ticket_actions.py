@@ -8,7 +8,7 @@ a refusal or a conflict is shown in the form and what was typed is kept.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,7 +17,7 @@ from textual import work
 from textual.binding import Binding
 
 from console.data.errors import BadValue, Conflict, ConsoleError
-from console.data.records import ACTIVITY_KINDS, TicketRecord
+from console.data.records import ACTIVITY_KINDS, AgentRecord, TicketRecord
 from console.data.tickets import EDITABLE_TEXT
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.files import save_attachment
@@ -104,6 +104,31 @@ def check_minutes(value: str) -> str | None:
     if not text.isdigit() or not 1 <= int(text) <= 1440:
         return "Minutes from 1 to 1440, such as 25."
     return None
+
+
+def agent_field(agents: Sequence[AgentRecord]) -> Field:
+    """Choose an active agent, each shown with role, team and open load."""
+    options = [
+        (f"{a.username:<12} {a.role:<6} {(a.team or '-'):<10} open {a.open_load}", a.username)
+        for a in agents
+        if a.active
+    ]
+    return Field(
+        "agent", "Agent (open load shown)", "select", options=options, required=True, value=None
+    )
+
+
+def when_field(now: datetime) -> Field:
+    """A time to schedule for, suggested and selected so typing replaces it."""
+    return Field(
+        "when",
+        "When (local time)",
+        value=suggested_time(now),
+        required=True,
+        check=check_when,
+        help=EXAMPLES,
+        extra={"select_on_focus": True},
+    )
 
 
 class Version:
@@ -218,57 +243,22 @@ class TicketActions:
 
         match action:
             case "assign":
-                options = [
-                    (
-                        f"{a.username:<12} {a.role:<6} {(a.team or '-'):<10} open {a.open_load}",
-                        a.username,
-                    )
-                    for a in agents
-                    if a.active
-                ]
 
                 async def assign(values: dict[str, Any]) -> TicketRecord:
                     return await guarded(
                         service.assign(number, values["agent"], expected_version=version.value)
                     )
 
-                return FormScreen(
-                    f"Assign #{number}",
-                    [
-                        Field(
-                            "agent",
-                            "Agent (open load shown)",
-                            "select",
-                            options=options,
-                            required=True,
-                            value=None,
-                        )
-                    ],
-                    assign,
-                )
+                return FormScreen(f"Assign #{number}", [agent_field(agents)], assign)
             case "schedule":
 
                 async def schedule(values: dict[str, Any]) -> TicketRecord:
-                    when = _field_time(values, "when", app.clock())
+                    when = field_time(values, "when", app.clock())
                     return await guarded(
                         service.schedule(number, when, expected_version=version.value)
                     )
 
-                return FormScreen(
-                    f"Schedule #{number}",
-                    [
-                        Field(
-                            "when",
-                            "When (local time)",
-                            value=suggested_time(now),
-                            required=True,
-                            check=check_when,
-                            help=EXAMPLES,
-                            extra={"select_on_focus": True},
-                        )
-                    ],
-                    schedule,
-                )
+                return FormScreen(f"Schedule #{number}", [when_field(now)], schedule)
             case "close":
 
                 async def close(values: dict[str, Any]) -> TicketRecord:
@@ -327,9 +317,9 @@ class TicketActions:
                             values["title"],
                             kind=values["kind"] or "task",
                             owner=owner,
-                            due=_field_time(values, "due", app.clock()) if values["due"] else None,
+                            due=field_time(values, "due", app.clock()) if values["due"] else None,
                             reminder=(
-                                _field_time(values, "reminder", app.clock())
+                                field_time(values, "reminder", app.clock())
                                 if values["reminder"]
                                 else None
                             ),
@@ -605,7 +595,7 @@ class TicketActions:
                             if key == "department" and not values[key]:
                                 raise FieldError(key, "Choose a department; it cannot be empty.")
                             changes[key] = values[key]
-                    due = _field_time(values, "due", app.clock())
+                    due = field_time(values, "due", app.clock())
                     if show_local(due) != show_local(t.due):
                         changes["due"] = due
                     if values["sticky"] != t.sticky:
@@ -641,7 +631,7 @@ class TicketActions:
         return None
 
 
-def _field_time(values: dict[str, Any], name: str, now: datetime) -> datetime:
+def field_time(values: dict[str, Any], name: str, now: datetime) -> datetime:
     try:
         return parse_when(values[name], now=now)
     except BadValue as exc:

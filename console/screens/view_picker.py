@@ -11,6 +11,7 @@ from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from console.data.queries import VIEWS
+from console.keys import key_hint
 from console.widgets.view_list import view_prompt
 
 
@@ -33,7 +34,8 @@ class ViewPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
-            yield Label("Queue views (enter picks, esc cancels)")
+            cancel = key_hint(self.app, "views.cancel")
+            yield Label(f"Queue views (enter picks, {cancel} cancels)")
             yield OptionList(
                 *[self._option(index, view) for index, view in enumerate(VIEWS, start=1)],
                 id="view-options",

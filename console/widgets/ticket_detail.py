@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -16,7 +17,20 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from console.data.records import TicketDetail
 from console.data.when import show_local
+from console.keys import key_hint
 from console.safe import clean
+
+if TYPE_CHECKING:
+    from console.keys import KeySource
+
+#: A binding id -> the key a hint names for it now (``ticket.pickup`` -> ``p``).
+KeyNames = Callable[[str], str]
+
+
+def default_keys(binding_id: str) -> str:
+    """The key of a binding before any remapping."""
+    return key_hint(None, "main.read_all" if binding_id == "read_all" else binding_id)
+
 
 TABS: tuple[tuple[str, str], ...] = (
     ("conversation", "Conversation"),
@@ -28,23 +42,24 @@ TABS: tuple[tuple[str, str], ...] = (
     ("attachments", "Attachments"),
 )
 
-#: Action -> (key, label) shown in the action line, in the order people use them.
+#: Action -> (binding id, label) shown in the action line, in the order people use them;
+#: the key shown is the binding's key now (remapped in [keymap] or not).
 ACTION_KEYS: tuple[tuple[str, str, str], ...] = (
-    ("pickup", "p", "pick up"),
-    ("assign", "a", "assign"),
-    ("release", "u", "release"),
-    ("schedule", "s", "schedule"),
-    ("start", "S", "start"),
-    ("close", "c", "close"),
-    ("reopen", "R", "reopen"),
-    ("reply", "r", "reply"),
-    ("comment", "m", "comment"),
-    ("note", "n", "note"),
-    ("task", "t", "task"),
-    ("approval", "A", "approval"),
-    ("time", "T", "log time"),
-    ("attach", "f", "attach"),
-    ("edit", "e", "edit"),
+    ("pickup", "ticket.pickup", "pick up"),
+    ("assign", "ticket.assign", "assign"),
+    ("release", "ticket.release", "release"),
+    ("schedule", "ticket.schedule", "schedule"),
+    ("start", "ticket.start", "start"),
+    ("close", "ticket.close", "close"),
+    ("reopen", "ticket.reopen", "reopen"),
+    ("reply", "ticket.reply", "reply"),
+    ("comment", "ticket.comment", "comment"),
+    ("note", "ticket.note", "note"),
+    ("task", "ticket.task", "task"),
+    ("approval", "ticket.approval", "approval"),
+    ("time", "ticket.time", "log time"),
+    ("attach", "ticket.attach", "attach"),
+    ("edit", "ticket.edit", "edit"),
 )
 
 MESSAGE_LABELS = {
@@ -102,13 +117,13 @@ def fields_text(detail: TicketDetail, now: datetime) -> Text:
     return text
 
 
-def actions_text(detail: TicketDetail) -> Text:
+def actions_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Text:
     """The keys of the actions allowed now."""
     text = Text()
     text.append("Keys: ", style="dim")
     allowed = [
-        (key, label)
-        for action, key, label in ACTION_KEYS
+        (keys(binding_id), label)
+        for action, binding_id, label in ACTION_KEYS
         if detail.actions.get(action, "x") is None
     ]
     for index, (key, label) in enumerate(allowed):
@@ -119,12 +134,13 @@ def actions_text(detail: TicketDetail) -> Text:
     return text
 
 
-def _body(text: Text, body: str) -> None:
+def _body(text: Text, body: str, keys: KeyNames) -> None:
     shown = body if len(body) <= BODY_LIMIT else body[:BODY_LIMIT]
     text.append(clean(shown))
     if len(body) > BODY_LIMIT:
         text.append(
-            f"\n… ({len(body) - BODY_LIMIT:,} more characters: x reads it all, page by page)",
+            f"\n… ({len(body) - BODY_LIMIT:,} more characters: "
+            f"{keys('read_all')} reads it all, page by page)",
             style="dim",
         )
     text.append("\n\n")
@@ -143,7 +159,7 @@ def conversation_plain(detail: TicketDetail) -> str:
     return "\n\n".join(parts)
 
 
-def conversation_text(detail: TicketDetail) -> Text:
+def conversation_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Text:
     """The description and every message, kinds told apart by their labels."""
     t = detail.ticket
     text = Text()
@@ -152,17 +168,19 @@ def conversation_text(detail: TicketDetail) -> Text:
         f"  {clean(t.contact or 'customer', single_line=True)}, {show_local(t.created_at)}\n",
         style="dim",
     )
-    _body(text, t.description or "(no description)")
+    _body(text, t.description or "(no description)", keys)
     for m in detail.messages:
         text.append(f"▌ {MESSAGE_LABELS.get(m.kind, m.kind.upper())}", style="bold")
         text.append(f"  {clean(m.author, single_line=True)}, {show_local(m.at)}", style="dim")
         if m.mentions:
             text.append("  mentions " + ", ".join("@" + clean(n) for n in m.mentions), style="dim")
         text.append("\n")
-        _body(text, m.body)
+        _body(text, m.body, keys)
     if not detail.messages:
         text.append(
-            "No replies, comments or notes yet.  r reply · m comment · n note\n", style="dim"
+            f"No replies, comments or notes yet.  {keys('ticket.reply')} reply · "
+            f"{keys('ticket.comment')} comment · {keys('ticket.note')} note\n",
+            style="dim",
         )
     return text
 
@@ -199,11 +217,11 @@ def history_text(detail: TicketDetail) -> Text:
     return text
 
 
-def approvals_text(detail: TicketDetail, me: str) -> Text:
+def approvals_text(detail: TicketDetail, me: str, keys: KeyNames = default_keys) -> Text:
     """Approval requests and decisions; those waiting on ``me`` are marked."""
     text = Text()
     if not detail.approvals:
-        text.append("No approvals.  A requests one.\n", style="dim")
+        text.append(f"No approvals.  {keys('ticket.approval')} requests one.\n", style="dim")
     for a in detail.approvals:
         waiting = a.state == "pending" and me in a.approvers
         text.append(f"[{a.state.upper()}] ", style="bold")
@@ -224,17 +242,24 @@ def approvals_text(detail: TicketDetail, me: str) -> Text:
                 text.append(f": {clean(a.comment)}")
             text.append("\n")
         if waiting:
-            text.append("  ▶ waiting on you: D to approve or reject\n", style="bold")
+            text.append(
+                f"  ▶ waiting on you: {keys('ticket.decide')} to approve or reject\n",
+                style="bold",
+            )
         text.append("\n")
     return text
 
 
-def resolution_text(detail: TicketDetail) -> Text:
+def resolution_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Text:
     """The one resolution."""
     text = Text()
     res = detail.resolution
+    write = keys("ticket.resolution")
     if res is None:
-        text.append("No resolution yet.  w writes it (c closes with one).\n", style="dim")
+        text.append(
+            f"No resolution yet.  {write} writes it ({keys('ticket.close')} closes with one).\n",
+            style="dim",
+        )
         return text
     text.append(f"by {clean(res.author or '—')}, {show_local(res.updated_at)}   ", style="dim")
     text.append(
@@ -242,16 +267,18 @@ def resolution_text(detail: TicketDetail) -> Text:
         f"contact notified: {'yes' if res.notify_contact else 'no'}\n\n",
         style="dim",
     )
-    _body(text, res.text)
-    text.append("w edits the resolution.\n", style="dim")
+    _body(text, res.text, keys)
+    text.append(f"{write} edits the resolution.\n", style="dim")
     return text
 
 
-def activities_text(detail: TicketDetail) -> Text:
+def activities_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Text:
     """Tasks, calls and events."""
     text = Text()
     if not detail.activities:
-        text.append("No activities.  t adds a task, call or event.\n", style="dim")
+        text.append(
+            f"No activities.  {keys('ticket.task')} adds a task, call or event.\n", style="dim"
+        )
     for a in detail.activities:
         text.append("[x] " if a.done else "[ ] ", style="bold")
         text.append(f"{a.id}: {a.kind} {clean(a.title, single_line=True)}")
@@ -264,7 +291,7 @@ def activities_text(detail: TicketDetail) -> Text:
             text.append(f"  done {show_local(a.done_at)}", style="dim")
         text.append("\n")
     if any(not a.done for a in detail.activities):
-        text.append("\nd marks one done.\n", style="dim")
+        text.append(f"\n{keys('ticket.done')} marks one done.\n", style="dim")
     return text
 
 
@@ -272,7 +299,7 @@ def _minutes(total: int) -> str:
     return f"{total // 60}h {total % 60:02d}m"
 
 
-def time_text(detail: TicketDetail) -> Text:
+def time_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Text:
     """Time entries with total and billable total."""
     text = Text()
     text.append(
@@ -287,7 +314,7 @@ def time_text(detail: TicketDetail) -> Text:
             f"{clean(e.note, single_line=True)}\n"
         )
     if not detail.time_entries:
-        text.append("No time logged.  T logs time.\n", style="dim")
+        text.append(f"No time logged.  {keys('ticket.time')} logs time.\n", style="dim")
     return text
 
 
@@ -299,7 +326,7 @@ def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def attachments_text(detail: TicketDetail) -> Text:
+def attachments_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Text:
     """Attachments: name, type, size."""
     text = Text()
     for a in detail.attachments:
@@ -310,9 +337,9 @@ def attachments_text(detail: TicketDetail) -> Text:
             style="dim",
         )
     if not detail.attachments:
-        text.append("No attachments.  f attaches a file.\n", style="dim")
+        text.append(f"No attachments.  {keys('ticket.attach')} attaches a file.\n", style="dim")
     else:
-        text.append("\nO saves one to a file.\n", style="dim")
+        text.append(f"\n{keys('ticket.save')} saves one to a file.\n", style="dim")
     return text
 
 
@@ -355,19 +382,31 @@ class TicketDetailView(Vertical):
                 self.query_one(f"#body-{tab_id}", Static).update("")
             return
         now = self.clock()
+        keys = self.key_names()
         self.query_one("#detail-fields", Static).update(fields_text(detail, now))
-        self.query_one("#detail-actions", Static).update(actions_text(detail))
+        self.query_one("#detail-actions", Static).update(actions_text(detail, keys))
         bodies = {
-            "conversation": conversation_text(detail),
+            "conversation": conversation_text(detail, keys),
             "history": history_text(detail),
-            "approvals": approvals_text(detail, self.me),
-            "resolution": resolution_text(detail),
-            "activities": activities_text(detail),
-            "time": time_text(detail),
-            "attachments": attachments_text(detail),
+            "approvals": approvals_text(detail, self.me, keys),
+            "resolution": resolution_text(detail, keys),
+            "activities": activities_text(detail, keys),
+            "time": time_text(detail, keys),
+            "attachments": attachments_text(detail, keys),
         }
         for tab_id, body in bodies.items():
             self.query_one(f"#body-{tab_id}", Static).update(body)
+
+    def key_names(self) -> KeyNames:
+        """The keys hints name, as the app's keymap has them now.  ``read_all`` is the
+        pager key of the screen this view is on (the queue's or the full ticket's)."""
+        source: KeySource = self.app
+        read_all = "ticket.read_all" if self.id == "full" else "main.read_all"
+
+        def name(binding_id: str) -> str:
+            return key_hint(source, read_all if binding_id == "read_all" else binding_id)
+
+        return name
 
     def scroll_tab(self, lines: int) -> None:
         """Scroll the open tab by lines (negative: up)."""

@@ -202,7 +202,8 @@ class TicketQueue(Widget, can_focus=True):
         Binding("up,k", "cursor_up", "Up", show=False, id="queue.up"),
         Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="queue.page_down"),
         Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="queue.page_up"),
-        Binding("home,g", "first", "Top", show=False, id="queue.top"),
+        # g alone starts a two-key jump on the queue screen (g g is top: main.jump).
+        Binding("home", "first", "Top", show=False, id="queue.top"),
         Binding("end,G", "last", "Bottom", show=False, id="queue.bottom"),
         Binding("enter", "open", "Open", id="queue.open"),
     ]
@@ -237,6 +238,8 @@ class TicketQueue(Widget, can_focus=True):
         self.clock = clock or (lambda: datetime.now(UTC))
         self._asked: set[str] = set()
         self.empty_text = "No tickets here."
+        #: Tagged ticket numbers (tag, then act on them all); kept across reloads.
+        self.tagged: set[int] = set()
 
     # -- data in -------------------------------------------------------------------------
 
@@ -283,6 +286,20 @@ class TicketQueue(Widget, can_focus=True):
         self.refresh()
         self._maybe_prefetch()
 
+    def toggle_tag(self) -> None:
+        """Tag the ticket under the cursor (or untag it) and move down."""
+        row = self.current
+        if row is None:
+            return
+        self.tagged ^= {row.number}
+        self._refresh_row(self.cursor - self.top + 1)
+        self.action_cursor_down()
+
+    def set_tags(self, numbers: set[int]) -> None:
+        """Tag exactly ``numbers``."""
+        self.tagged = set(numbers)
+        self.refresh()
+
     @property
     def current(self) -> TicketRow | None:
         """The row under the cursor."""
@@ -326,7 +343,9 @@ class TicketQueue(Widget, can_focus=True):
         base = self.rich_style
         if row.priority == "High":
             base = base + self.get_component_rich_style("ticket-queue--high")
-        segments: list[Segment] = [Segment("▶ " if index == self.cursor else "  ", base)]
+        tag = "✓" if row.number in self.tagged else " "
+        marker = ("▶" if index == self.cursor else " ") + tag
+        segments: list[Segment] = [Segment(marker, base)]
         escalated = due_label(row, now)[1]
         for position, (column, w) in enumerate(columns):
             style = base

@@ -1,0 +1,80 @@
+"""Two-key jumps on the queue: ``g`` then ``g`` top, ``u`` Unassigned, ``m`` My Tickets,
+``a`` Assigned to Me, ``t`` My Team.
+
+After the first key this screen waits, over the queue, for the second one with a hint of
+the choices in place of the footer.  Its bindings are ordinary ones with ids
+(``jump.top``, ``jump.unassigned``, ...), so the second keys are remapped in ``[keymap]``
+like any other; the first key is the queue's ``main.jump``.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from console.keys import key_hint
+
+#: The jumps: binding id, default second key, where to, what the hint says.
+JUMPS: tuple[tuple[str, str, str, str], ...] = (
+    ("jump.top", "g", "top", "top"),
+    ("jump.unassigned", "u", "unassigned", "unassigned"),
+    ("jump.my", "m", "my", "my tickets"),
+    ("jump.assigned", "a", "assigned", "assigned to me"),
+    ("jump.team", "t", "team", "my team"),
+)
+
+
+class JumpScreen(ModalScreen[str | None]):
+    """Waits for the second key of a jump; dismisses with where to ("top" or a view), or
+    None when the time runs out or any other key (esc too) is pressed."""
+
+    BINDINGS = [  # noqa: RUF012
+        *[
+            Binding(key, f"jump('{target}')", f"Jump to {label}", id=binding_id)
+            for binding_id, key, target, label in JUMPS
+        ],
+        Binding("escape", "dismiss(None)", "Cancel", show=False, id="jump.cancel"),
+    ]
+
+    #: Seconds to wait for the second key.
+    TIMEOUT = 1.5
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.hint(), id="jump-hint")
+
+    def hint(self) -> Text:
+        """``g: g top · u unassigned · ...`` with the keys as they are mapped now."""
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f" {key_hint(self.app, 'main.jump')}:", style="bold")
+        for index, (binding_id, _key, _target, label) in enumerate(JUMPS):
+            text.append(" · " if index else " ")
+            text.append(key_hint(self.app, binding_id), style="bold")
+            text.append(f" {label}")
+        text.append(f" · {key_hint(self.app, 'jump.cancel')} cancels", style="dim")
+        return text
+
+    def on_mount(self) -> None:
+        self.set_timer(self.TIMEOUT, self._time_out)
+
+    def _time_out(self) -> None:
+        if self.is_current:
+            self.dismiss(None)
+
+    def action_jump(self, target: str) -> None:
+        self.dismiss(target)
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def on_key(self, event: events.Key) -> None:
+        # Runs before the bindings: a key that is not a jump ends the wait and does
+        # nothing else (as in vim, the pair is one command).
+        if event.key not in self.active_bindings:
+            event.stop()
+            event.prevent_default()
+            self.dismiss(None)

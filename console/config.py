@@ -12,6 +12,7 @@ against the console's bindings by ``console.keys.check_keymap`` (which needs the
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import tomllib
@@ -562,3 +563,18 @@ def _saved_view(
             known = [_COLUMN_NAMES[c.strip().lower()] for c in columns if c not in unknown]
             chosen = tuple(dict.fromkeys(known)) or None
     return SavedView(name, text.strip(), sort, chosen, settings.line_of("views", index) or 0)
+
+
+def append_view(view: SavedView, path: Path | None = None) -> Path:
+    """Add a ``[[views]]`` table for ``view`` at the end of the config file (made when
+    missing); what the file holds already is left as it is.  Returns the file."""
+    path = path or config_path()
+    lines = ["", "[[views]]", f"name = {json.dumps(view.name, ensure_ascii=False)}"]
+    lines.append(f"filter = {json.dumps(view.filter, ensure_ascii=False)}")
+    lines.append(f'sort = "{view.sort}"')
+    if view.columns:
+        lines.append(f"columns = {json.dumps(list(view.columns), ensure_ascii=False)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path

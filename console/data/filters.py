@@ -136,7 +136,7 @@ SYNTAX: tuple[tuple[str, str], ...] = (
     ("amc:expired", "account's contract ended; also amc:exception, amc:ok"),
     ("has:attachment", "at least one file attached"),
     ("#1042", "ticket number (a bare 1042 too)"),
-    ('printer "paper jam"', "words or a phrase in the subject or description"),
+    ('printer "paper jam"', "words, a phrase: subject, text, conversation, contact"),
     ("-status:closed -printer", "'-' before any term or word excludes its matches"),
 )
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
+from sqlalchemy import and_, false
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,10 +16,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static, Tabs
 
+from console.config import VIEW_COLUMNS, SavedView, append_view
 from console.data.bulk import Bulk, BulkRequest, Report
-from console.data.errors import ConsoleError
+from console.data.errors import BadValue, ConsoleError
+from console.data.filters import FilterError, build_filter, parse_filter, search_words
 from console.data.queries import SORTS, VIEWS, sort_key
 from console.data.records import StageCounts, TicketRecord
+from console.data.views import TeamViews, ViewSpec, checked
 from console.data.workflow import STAGES, Action
 from console.keys import key_hint
 from console.screens.bulk import (
@@ -27,7 +31,7 @@ from console.screens.bulk import (
     BulkPreviewScreen,
     BulkReportScreen,
 )
-from console.screens.form import ConfirmScreen, Field, FormScreen
+from console.screens.form import ConfirmScreen, Field, FieldError, FormScreen
 from console.screens.jump import JumpScreen
 from console.screens.new_ticket import NewTicketScreen
 from console.screens.pager import PagerScreen
@@ -41,6 +45,7 @@ from console.screens.ticket_actions import (
 from console.screens.view_picker import ViewPicker
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.header import ConsoleHeader
+from console.widgets.search_bar import SearchBar
 from console.widgets.stage_bar import StageBar
 from console.widgets.ticket_detail import TicketDetailView, conversation_plain
 from console.widgets.ticket_queue import FETCH_ROWS, TicketQueue
@@ -102,6 +107,8 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         Binding("x", "read_all", "Read all", show=False, id="main.read_all"),
         Binding("greater_than_sign", "detail_tab(1)", "Next tab", show=False, id="main.next_tab"),
         Binding("less_than_sign", "detail_tab(-1)", "Prev tab", show=False, id="main.prev_tab"),
+        Binding("slash", "search", "Search", id="main.search"),
+        Binding("V", "save_view", "Save view", show=False, id="main.save_view"),
         Binding("space", "tag", "Tag", show=False, id="main.tag"),
         Binding("asterisk", "tag_all", "Tag all", show=False, id="main.tag_all"),
         Binding("semicolon", "bulk", "Act on tagged", show=False, id="main.bulk"),
@@ -120,6 +127,12 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         self.views_forced: bool | None = None
         #: The search or saved view's condition narrowing the queue (None: the view only).
         self.where: ColumnElement[bool] | None = None
+        #: Saved views (one's own from the config file, then the team's): key -> view.
+        self.saved: dict[str, ViewSpec] = {}
+        #: What is searched for (the filter language; "" when not searching), and the
+        #: view to go back to when the search ends.
+        self.search_text = ""
+        self.search_from: str | None = None
         #: The last bulk action (``U`` undoes it while no one touched its tickets).
         self.last_bulk: Report | None = None
 
@@ -128,6 +141,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         with Horizontal(id="body"):
             yield ViewList(id="views")
             with Vertical(id="center"):
+                yield SearchBar(id="search")
                 yield StageBar(id="stages")
                 yield TicketQueue(clock=self.app.clock, id="queue")
                 yield Static("", id="queue-status")
@@ -136,6 +150,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(TicketQueue).focus()
+        self.load_saved_views()
         self._layout(self.size.width)
         self.app.show_header(self)
 
@@ -171,7 +186,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         if queue.tagged:
             text.append(f" {len(queue.tagged):,} tagged ", style="reverse")
         text.append(
-            f" {VIEWS[self.view]} · {self.stage} · {position} · sorted by {SORT_NAMES[self.sort]}",
+            f" {self.place()} · {self.stage} · {position} · sorted by {SORT_NAMES[self.sort]}",
             style="dim",
         )
         self.query_one("#queue-status", Static).update(text)
@@ -188,31 +203,36 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             top_row = queue.window.row(queue.top)
             anchor = sort_key(top_row, self.sort) if top_row else None
         try:
+            where = await self._where()
+            extra = await self._saved_clauses()
             counts, view_counts = await asyncio.gather(
-                queries.counts(self.view), queries.view_counts()
+                queries.counts(self.base_view, where), queries.view_counts(extra)
             )
             rows = await queries.window(
-                self.view,
+                self.base_view,
                 self.stage,
                 self.sort,
                 after=anchor,
                 inclusive=True,
                 limit=FETCH_ROWS,
+                where=where,
             )
         except ConsoleError as exc:
             app.notify(str(exc), severity="error", markup=False)
             return
         if generation != self.generation:
             return  # the person moved on to another view, stage or sort
+        self.where = where
         self.counts = counts
         bar = self.query_one(StageBar)
         bar.counts = counts
         bar.stage = self.stage
-        self.query_one(ViewList).show(self.view, view_counts)
+        self.query_one(ViewList).show(self.view, view_counts, self.view_names())
+        self.query_one(TicketQueue).columns_shown = self._columns()
         keep = keep_position and (anchor is not None or queue.top == 0)
         queue.show_rows(rows, counts[self.stage], keep_position=keep)
         self._status()
-        app.header_place(f"{VIEWS[self.view]} · {self.stage}")
+        app.header_place(f"{self.place()} · {self.stage}")
 
     @on(TicketQueue.NeedRows)
     def need_rows(self, message: TicketQueue.NeedRows) -> None:
@@ -227,20 +247,22 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             if where in ("after", "before"):
                 edge = window.rows[-1] if where == "after" else window.rows[0]
                 rows = await self.app.queries.window(
-                    self.view,
+                    self.base_view,
                     self.stage,
                     self.sort,
                     after=sort_key(edge, self.sort),
                     backwards=where == "before",
                     limit=FETCH_ROWS,
+                    where=self.where,
                 )
             else:
                 rows = await self.app.queries.window(
-                    self.view,
+                    self.base_view,
                     self.stage,
                     self.sort,
                     backwards=where == "end",
                     limit=FETCH_ROWS,
+                    where=self.where,
                 )
         except ConsoleError as exc:
             self.app.notify(str(exc), severity="error", markup=False)
@@ -289,6 +311,10 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         self, *, view: str | None = None, stage: str | None = None, sort: str | None = None
     ) -> None:
         """Show another view, stage or sort, from its top."""
+        if view is not None:
+            self._end_search(quietly=True)
+            if view in self.saved and sort is None:
+                sort = self.saved[view].sort
         self.view = view or self.view
         self.stage = stage or self.stage
         self.sort = sort or self.sort
@@ -317,7 +343,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             if view:
                 self.switch(view=view)
 
-        self.app.push_screen(ViewPicker(self.view), chosen)
+        self.app.push_screen(ViewPicker(self.view, self.view_names()), chosen)
 
     def action_jump(self) -> None:
         """The first key of a two-key jump (g g top, g u Unassigned, ...): the second
@@ -366,7 +392,200 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             self.app.notify(f"Open the ticket ({opens}), then {reads} reads it all.", timeout=3)
 
     def action_focus_queue(self) -> None:
+        queue = self.query_one(TicketQueue)
+        if queue.has_focus and self.search_text:
+            self._end_search()  # esc on the results ends the search
+        queue.focus()
+
+    # -- views, saved views and search -----------------------------------------------
+
+    @property
+    def base_view(self) -> str:
+        """The built-in view the queries narrow: a saved view narrows All Tickets."""
+        return self.view if self.view in VIEWS else "all"
+
+    def view_names(self) -> dict[str, str]:
+        """Every view in the order the list shows them: key -> name."""
+        names = dict(VIEWS)
+        for key, spec in self.saved.items():
+            names[key] = f"{spec.name} ({spec.team})" if spec.team else spec.name
+        return names
+
+    def place(self) -> str:
+        """What the queue shows, in words (for the header and the status line)."""
+        if self.search_text:
+            return f"Search: {self.search_text}"
+        return self.view_names().get(self.view, self.view)
+
+    def _columns(self) -> tuple[str, ...] | None:
+        spec = self.saved.get(self.view)
+        if spec is None or not spec.columns:
+            return None
+        return tuple(VIEW_COLUMNS.get(name, name) for name in spec.columns)
+
+    async def _compile(self, text: str) -> ColumnElement[bool]:
+        service = self.app.service
+        return await build_filter(
+            text,
+            service.db,
+            service.actor.id,
+            now=self.app.clock(),
+            words=search_words(service.db),
+        )
+
+    async def _where(self) -> ColumnElement[bool] | None:
+        """The condition of the saved view and the search, compiled afresh (``due:<4h``
+        and ``overdue`` move with the clock)."""
+        parts = []
+        spec = self.saved.get(self.view)
+        if spec is not None:
+            try:
+                parts.append(await self._compile(spec.filter))
+            except FilterError as exc:
+                self.app.notify(f"View {spec.name}: {exc}", severity="error", markup=False)
+                parts.append(false())
+        if self.search_text:
+            parts.append(await self._compile(self.search_text))
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else and_(*parts)
+
+    async def _saved_clauses(self) -> dict[str, ColumnElement[bool]]:
+        """Each saved view's condition, for its count in the view list (a view whose
+        filter no longer reads, say a departed agent's name, counts nothing)."""
+        clauses: dict[str, ColumnElement[bool]] = {}
+        for key, spec in self.saved.items():
+            try:
+                clauses[key] = await self._compile(spec.filter)
+            except FilterError:
+                clauses[key] = false()
+        return clauses
+
+    @work(exclusive=True, group="saved-views", exit_on_error=False)
+    async def load_saved_views(self) -> None:
+        """One's own views from the config file, then those shared with one's team."""
+        app = self.app
+        saved = {}
+        for view in app.settings.views:
+            spec = ViewSpec(view.name, view.filter, view.sort, tuple(view.columns or ()))
+            saved[spec.key] = spec
+        try:
+            for spec in await TeamViews(app.service.db, app.service.actor).list():
+                saved[spec.key] = spec
+        except ConsoleError as exc:
+            app.notify(f"Team views: {exc}", severity="warning", markup=False)
+        self.saved = saved
+        if self.view not in VIEWS and self.view not in saved:
+            self.view = "all"
+        self.reload(keep_position=True)
+
+    def action_search(self) -> None:
+        bar = self.query_one(SearchBar)
+        if not self.search_text:
+            self.search_from = self.view
+        bar.open()
+
+    @on(SearchBar.Changed)
+    def search_changed(self, message: SearchBar.Changed) -> None:
+        self.run_search(message.text)
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def run_search(self, text: str, then_open: bool = False) -> None:
+        """Check and show a search; a newer keystroke cancels this one."""
+        bar = self.query_one(SearchBar)
+        if text:
+            try:
+                await self._compile(text)
+            except FilterError as exc:
+                bar.show_problem(exc, text)
+                return
+        bar.show_problem(None)
+        number = parse_filter(text).ticket_number if text else None
+        if text != self.search_text:
+            self.search_text = text
+            self.view = "all" if text else (self.search_from or self.view)
+            self.generation += 1
+            self.reload()
+        if then_open and number is not None:
+            self.app.open_ticket(number)
+        elif then_open:
+            self.query_one(TicketQueue).focus()
+
+    @on(SearchBar.Submitted)
+    def search_submitted(self, message: SearchBar.Submitted) -> None:
+        self.run_search(message.text, then_open=True)
+
+    @on(SearchBar.Cleared)
+    def search_cleared(self) -> None:
+        self._end_search()
+
+    def _end_search(self, *, quietly: bool = False) -> None:
+        """Leave the search: back to the view it started from."""
+        if not self.search_text and not self.query_one(SearchBar).has_class("shown"):
+            return
+        self.query_one(SearchBar).close()
+        was_searching = bool(self.search_text)
+        self.search_text = ""
+        if not quietly and was_searching:
+            self.view = self.search_from or self.view
+            self.generation += 1
+            self.reload()
         self.query_one(TicketQueue).focus()
+
+    def action_save_view(self) -> None:
+        text = self.search_text
+        if not text:
+            self.app.notify(
+                f"Search first ({key_hint(self.app, 'main.search')}): the search is what a "
+                "view keeps.",
+                markup=False,
+                timeout=4,
+            )
+            return
+        self.save_view(text)
+
+    @work(group="save-view", exit_on_error=False)
+    async def save_view(self, text: str) -> None:
+        app = self.app
+        shared_allowed = app.service.actor.team_id is not None
+
+        async def save(values: dict[str, Any]) -> ViewSpec:
+            try:
+                name, filter_text, sort = checked(values["name"], text, values["sort"])
+            except BadValue as exc:
+                raise FieldError("name", str(exc)) from None
+            if name in VIEWS.values():
+                raise FieldError("name", f"{name} is a built-in view; choose another name.")
+            if values.get("share"):
+                return await TeamViews(app.service.db, app.service.actor, app.clock).share(
+                    name, filter_text, sort
+                )
+            view = SavedView(name, filter_text, sort)
+            path = await asyncio.to_thread(append_view, view, app.settings.source)
+            app.settings.views.append(view)
+            app.notify(f"Saved in {path}.", markup=False, timeout=4)
+            return ViewSpec(name, filter_text, sort)
+
+        fields = [
+            Field("name", "Name of the view", required=True),
+            Field(
+                "sort",
+                "Sort",
+                "select",
+                value=self.sort,
+                required=True,
+                options=[(SORT_NAMES[s], s) for s in SORTS],
+            ),
+        ]
+        if shared_allowed:
+            fields.append(Field("share", "Share with my team", "checkbox", False))
+        title = f"Save the search “{text}” as a view"
+        spec = await app.push_screen_wait(FormScreen(title, fields, save))
+        if spec is None:
+            return
+        self.saved[spec.key] = spec
+        self.switch(view=spec.key)
+        self.load_saved_views()
 
     # -- tag, then act ----------------------------------------------------------------
 
@@ -380,7 +599,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         queue = self.query_one(TicketQueue)
         try:
             numbers, total = await self.app.queries.numbers(
-                self.view, self.stage, where=self.where, limit=BULK_LIMIT
+                self.base_view, self.stage, where=self.where, limit=BULK_LIMIT
             )
         except ConsoleError as exc:
             self.app.notify(str(exc), severity="error", markup=False)

@@ -28,32 +28,36 @@ class ViewPicker(ModalScreen[str | None]):
         ],
     ]
 
-    def __init__(self, current: str) -> None:
+    def __init__(self, current: str, names: dict[str, str] | None = None) -> None:
         super().__init__()
         self.current = current
+        #: every view in order (key -> name): the built-in ones, then saved ones
+        self.names = names or dict(VIEWS)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
             cancel = key_hint(self.app, "views.cancel")
             yield Label(f"Queue views (enter picks, {cancel} cancels)")
             yield OptionList(
-                *[self._option(index, view) for index, view in enumerate(VIEWS, start=1)],
+                *[self._option(index, view) for index, view in enumerate(self.names, start=1)],
                 id="view-options",
             )
 
     def _option(self, index: int, view: str) -> Option:
-        prompt = view_prompt(view, None, view == self.current)
-        prompt.append(f"  ({index})", style="dim")
+        prompt = view_prompt(self.names[view], None, view == self.current)
+        if index <= len(VIEWS):
+            prompt.append(f"  ({index})", style="dim")
         return Option(prompt, id=view)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = list(VIEWS).index(self.current)
+        keys = list(self.names)
+        options.highlighted = keys.index(self.current) if self.current in keys else 0
         options.focus()
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = ((options.highlighted or 0) + step) % len(VIEWS)
+        options.highlighted = ((options.highlighted or 0) + step) % len(self.names)
 
     def action_pick(self, index: int) -> None:
         self.dismiss(list(VIEWS)[index])

@@ -240,6 +240,8 @@ class TicketQueue(Widget, can_focus=True):
         self.empty_text = "No tickets here."
         #: Tagged ticket numbers (tag, then act on them all); kept across reloads.
         self.tagged: set[int] = set()
+        #: The column titles a saved view chose, in order (None: the usual columns).
+        self.columns_shown: tuple[str, ...] | None = None
 
     # -- data in -------------------------------------------------------------------------
 
@@ -316,7 +318,15 @@ class TicketQueue(Widget, can_focus=True):
         return container.height
 
     def _columns(self) -> list[tuple[Column, int]]:
-        columns = COLUMNS_WIDE if self.size.width >= 110 else COLUMNS_NARROW
+        columns: tuple[Column, ...] = COLUMNS_WIDE if self.size.width >= 110 else COLUMNS_NARROW
+        if self.columns_shown:
+            by_title = {c.title: c for c in columns}
+            chosen = tuple(by_title[t] for t in self.columns_shown if t in by_title)
+            if chosen:
+                columns = chosen
+                if all(c.width for c in columns):  # one column takes the rest of the line
+                    last = columns[-1]
+                    columns = (*columns[:-1], Column(last.title, 0, last.text, last.right))
         fixed = sum(c.width + 1 for c in columns if c.width)
         flexible = max(8, self.size.width - fixed - 2)
         return [(c, c.width or flexible) for c in columns]

@@ -1,4 +1,5 @@
-"""The queue views with their counts, in the collapsible left column."""
+"""The queue views with their counts, in the collapsible left column: the seven built-in
+views, then one's own saved views and those shared with one's team."""
 
 from __future__ import annotations
 
@@ -7,37 +8,43 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from console.data.queries import VIEWS
+from console.safe import clean
 
 
-def view_prompt(view: str, count: int | None, current: bool) -> Text:
+def view_prompt(name: str, count: int | None, current: bool) -> Text:
     """One line of the list: a marker for the current view, its name and count."""
     marker = "▸ " if current else "  "
-    text = Text(marker + VIEWS[view], no_wrap=True, overflow="ellipsis")
+    text = Text(marker + clean(name, single_line=True), no_wrap=True, overflow="ellipsis")
     if count is not None:
         text.append(f" {count:,}", style="dim" if not current else "")
     return text
 
 
 class ViewList(OptionList):
-    """The seven queue views; choosing one switches the queue to it."""
+    """The queue views; choosing one switches the queue to it."""
 
     DEFAULT_CSS = """
     ViewList { width: 26; }
     """
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(*self._view_options("all", {}), **kwargs)  # type: ignore[arg-type]
+        super().__init__(*self._view_options("all", {}, dict(VIEWS)), **kwargs)  # type: ignore[arg-type]
         self.current = "all"
 
     @staticmethod
-    def _view_options(current: str, counts: dict[str, int]) -> list[Option]:
+    def _view_options(current: str, counts: dict[str, int], names: dict[str, str]) -> list[Option]:
         return [
-            Option(view_prompt(view, counts.get(view), view == current), id=view) for view in VIEWS
+            Option(view_prompt(name, counts.get(key), key == current), id=key)
+            for key, name in names.items()
         ]
 
-    def show(self, current: str, counts: dict[str, int]) -> None:
-        """Redraw with the current view marked and the latest counts."""
+    def show(self, current: str, counts: dict[str, int], names: dict[str, str]) -> None:
+        """Redraw with the current view marked and the latest counts; ``names`` are the
+        views in order (key -> name shown)."""
         self.current = current
         highlighted = self.highlighted
-        self.set_options(self._view_options(current, counts))
-        self.highlighted = highlighted if highlighted is not None else list(VIEWS).index(current)
+        self.set_options(self._view_options(current, counts, names))
+        keys = list(names)
+        if highlighted is None or highlighted >= len(keys):
+            highlighted = keys.index(current) if current in keys else 0
+        self.highlighted = highlighted

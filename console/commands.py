@@ -1,5 +1,6 @@
-"""Command palette (ctrl+p): actions on the selected ticket, views, stages, jumping to a
-ticket by number, and "assign to ..." for each agent with their open load."""
+"""Command palette (ctrl+p): actions on the selected ticket (those allowed now), every
+view (saved ones too), stages, jumping to a ticket by number or by words of its subject,
+text or contact, and "assign to ..." for each agent with their open load."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from console.screens.ticket_actions import TicketActions
 
 _NUMBER = re.compile(r"^\s*#?(\d+)\s*$")
+#: Tickets offered for typed words (the latest first).
+TICKET_HITS = 8
 
 
 class TicketCommands(Provider):
@@ -79,6 +82,11 @@ class TicketCommands(Provider):
                 else views_key
             )
             choices.append((f"View: {name}", partial(app.show_view, view), key))
+        main = app.main_screen()
+        if main is not None:  # saved views: one's own and the team's
+            for key, name in main.view_names().items():
+                if key not in VIEWS:
+                    choices.append((f"View: {name}", partial(app.show_view, key), views_key))
         for index, stage in enumerate(STAGES, start=1):
             key = key_hint(app, f"main.stage_{index}")
             choices.append((f"Stage: {stage}", partial(app.show_stage, stage), key))
@@ -97,7 +105,7 @@ class TicketCommands(Provider):
         if number:
             n = int(number.group(1))
             yield Hit(
-                2.0,
+                100.0,  # above every fuzzy match of the digits
                 Text(f"Open ticket #{n}"),
                 partial(app.open_ticket, n),
                 help="jump to the ticket",
@@ -107,3 +115,23 @@ class TicketCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), run, help=help_text)
+        if not number and len(query.strip()) >= 3:
+            for row in await self._tickets(query.strip()):
+                title = clean(f"Open #{row.number} {row.subject}", single_line=True)
+                yield Hit(
+                    0.5, Text(title), partial(app.open_ticket, row.number), help=row.status
+                )
+
+    async def _tickets(self, words: str) -> list[Any]:
+        """The latest tickets (in scope) whose text holds the typed words."""
+        from console.data.filters import search_words
+        from console.data.search import tokens
+
+        app: AgentConsole = self.app  # type: ignore[assignment]
+        if app.queries is None or not tokens(words):
+            return []
+        match = search_words(app.service.db)
+        try:
+            return await app.queries.window("all", where=match(words), limit=TICKET_HITS)
+        except ConsoleError:
+            return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Static
 from textual.worker import WorkerCancelled, WorkerFailed
@@ -155,3 +156,38 @@ async def test_save_a_search_as_my_view_and_as_my_teams_view(
         await settle(pilot)
         names = [str(o.prompt) for o in bob.screen.query_one(ViewList).options]
         assert any(n.strip().startswith("Urgent (Billing)") for n in names), names
+
+
+@sqlite_only
+async def test_the_palette_jumps_by_number_and_by_subject_words(desk: Desk) -> None:
+    t = await searchable(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"tray")
+        await pilot.pause(0.8)
+        await settle(pilot)
+        palette = app.screen
+        results = palette.query_one(CommandList)
+        listed = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
+        assert any(f"Open #{t['printer']} Printer jams on tray 2" in p for p in listed), listed
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.number == t["printer"]  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*str(t["vpn"]))
+        await pilot.pause(0.8)
+        await settle(pilot)
+        results = app.screen.query_one(CommandList)
+        listed = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
+        assert listed[0].startswith(f"Open ticket #{t['vpn']}"), listed
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        assert app.screen.number == t["vpn"]  # type: ignore[attr-defined]

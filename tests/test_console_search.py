@@ -191,3 +191,16 @@ async def test_the_palette_jumps_by_number_and_by_subject_words(desk: Desk) -> N
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen)
         assert app.screen.number == t["vpn"]  # type: ignore[attr-defined]
+
+
+@sqlite_only
+async def test_help_documents_the_filter_language(desk: Desk) -> None:
+    await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        text = str(app.screen.query_one("#help-filters", Static).render())
+        for term in ("status:new", "owner:me", "due:<4h", "-status:closed", "Examples:"):
+            assert term in text

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 from console.config import config_path
+from console.data.filters import describe
 from console.keys import CHORDS, Place, catalogue, key_hint, keys_shown, prefix_of
 
 
@@ -20,6 +21,13 @@ def notes(app: App[Any], queue: bool) -> str:
     jumps = (
         f"Jumps: {key_hint(app, 'main.jump')} then a second key; the choices show at the "
         "bottom until you press it (or any other key, to cancel).\n"
+        f"Tag, then act: {key_hint(app, 'main.tag')} tags the ticket under the cursor, "
+        f"{key_hint(app, 'main.tag_all')} every ticket shown; {key_hint(app, 'main.bulk')} "
+        "then an action key shows what will change and what will be refused, and applies "
+        f"it ticket by ticket; {key_hint(app, 'main.undo_bulk')} undoes it where no one has "
+        "touched the tickets since.\n"
+        f"Search: {key_hint(app, 'main.search')}, then words, #1042 or filter terms; "
+        f"{key_hint(app, 'main.save_view')} saves the search as a view.\n"
     )
     return (
         "Queue: the stage bar counts tickets of the current view per stage; ▸[..] marks the "
@@ -88,3 +96,5 @@ class HelpScreen(ModalScreen[None]):
                 place = place_of(self.context)
                 queue = place is not None and place.name == "MainScreen"
                 yield Static(Text(notes(self.app, queue), style="dim"))
+                if queue:
+                    yield Static(Text("\n" + describe()), id="help-filters")

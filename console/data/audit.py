@@ -141,8 +141,9 @@ async def append_events(session: AsyncSession, rows: list[dict[str, Any]]) -> No
         )
     ).scalar_one_or_none()
     chain(rows, _head_value(head)[1])
-    # The database moves the head (a trigger on insert), so there is no second write.
-    await session.execute(insert(Event), rows)
+    # One multi-row INSERT, in order; the database moves the head (a trigger on insert),
+    # so there is no second write.
+    await session.execute(insert(Event).values(rows))
 
 
 # -- verifying --------------------------------------------------------------------------

@@ -15,11 +15,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from console.data.errors import BadValue, ConsoleError, NotFound
 from console.data.models import Account, Agent, Ticket
-from console.data.queries import ticket_facts
+from console.data.queries import MERGED, OWNER, ticket_facts
 from console.data.tickets import TicketService
 from console.data.when import show_local
 from console.data.workflow import (
@@ -144,8 +143,7 @@ class Bulk:
     async def _facts(self, numbers: Sequence[int]) -> dict[int, tuple[TicketFacts, Ticket]]:
         """The workflow facts of every ticket the actor may see, read a chunk at a time."""
         queries = self.service.queries
-        merged = aliased(Ticket, name="merged")
-        owner = aliased(Agent, name="owner")
+        merged, owner = MERGED, OWNER
         found: dict[int, tuple[TicketFacts, Ticket]] = {}
         async with self.service.db.read() as session:
             scope = await queries.scope(session)

@@ -20,7 +20,6 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 
 from console.data.audit import append_events
@@ -45,7 +44,7 @@ from console.data.models import (
     approval_approvers,
     message_mentions,
 )
-from console.data.queries import Queries, ticket_facts
+from console.data.queries import MERGED, OWNER, Queries, ticket_facts
 from console.data.records import (
     ACTIVITY_KINDS,
     TicketRecord,
@@ -149,7 +148,7 @@ class TicketService:
         self, session: AsyncSession, number: int, *, lock: bool = True
     ) -> tuple[Ticket, TicketFacts]:
         """Load and lock the ticket, refusing when it is missing or out of scope."""
-        merged = aliased(Ticket, name="merged")
+        merged, owner = MERGED, OWNER
         stmt = (
             select(
                 Ticket,
@@ -157,9 +156,11 @@ class TicketService:
                 Account.amc_expires,
                 Account.coordinator_id,
                 merged.number,
+                owner.username,
             )
             .outerjoin(Account, Account.id == Ticket.account_id)
             .outerjoin(merged, merged.id == Ticket.merged_into_id)
+            .outerjoin(owner, owner.id == Ticket.owner_id)
             .where(Ticket.number == number)
         )
         if lock:
@@ -174,8 +175,7 @@ class TicketService:
         ):
             raise NotFound(f"No ticket #{number} (or not one you may see).")
         ticket: Ticket = row[0]
-        owner_name = await self._username(session, ticket.owner_id)
-        facts = ticket_facts(ticket, owner_name, row[1], row[2], row[4])
+        facts = ticket_facts(ticket, row[5], row[1], row[2], row[4])
         return ticket, facts
 
     async def _username(self, session: AsyncSession, agent_id: int | None) -> str | None:
@@ -748,11 +748,13 @@ class TicketService:
         self, act: _Action, text: str, publish_to_kb: bool, notify_contact: bool
     ) -> None:
         now = self.clock()
-        existing = (
-            await act.session.execute(
-                select(Resolution).where(Resolution.ticket_id == act.ticket.id)
-            )
-        ).scalar_one_or_none()
+        # No flush for this read: the ticket's change goes out in one UPDATE at the end.
+        with act.session.no_autoflush:
+            existing = (
+                await act.session.execute(
+                    select(Resolution).where(Resolution.ticket_id == act.ticket.id)
+                )
+            ).scalar_one_or_none()
         old = existing.text if existing else None
         if existing is None:
             act.session.add(

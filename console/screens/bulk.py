@@ -135,12 +135,12 @@ class BulkActionPicker(ModalScreen[str | None]):
             shown.setdefault(action, []).append(self.app.get_key_display(Binding(key, "")))
         text = Text()
         for action, keys in shown.items():
-            text.append(f"{'/'.join(keys):>8}", style="bold")
+            text.append(f"{'/'.join(keys):>4}", style="bold")
             text.append(f"  {ACTION_LABELS[action]}\n")
         with Vertical(classes="dialog picker"):
             yield Label(Text(f"Act on {self.tagged:,} tagged tickets", style="bold"))
             yield Static(text)
-            yield Static(Text("press an action's key · esc cancels", style="dim"))
+            yield Static(Text("an action's key · esc cancels", style="dim"))
 
     def on_key(self, event: events.Key) -> None:
         action = self.keys.get(event.key)
@@ -156,6 +156,6 @@ ACTION_LABELS = {
     "release": "release",
     "schedule": "schedule for …",
     "start": "start",
-    "close": "close (with a resolution)",
+    "close": "close (resolution …)",
     "reopen": "reopen",
 }

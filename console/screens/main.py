@@ -122,6 +122,8 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         self.stage = "All"
         self.sort = "updated"
         self.counts = StageCounts({})
+        #: Every view's count, as last read (the view list shows them).
+        self.view_counts: dict[str, int] = {}
         self.generation = 0
         self.detail_number: int | None = None
         self.views_forced: bool | None = None
@@ -192,8 +194,12 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         self.query_one("#queue-status", Static).update(text)
 
     @work(exclusive=True, group="queue", exit_on_error=False)
-    async def reload(self, keep_position: bool = False) -> None:
-        """Counts and the visible window; keeps the cursor's screen position when asked."""
+    async def reload(
+        self, keep_position: bool = False, *, recount: bool = True, count_views: bool = True
+    ) -> None:
+        """The visible window first, then the counts; keeps the cursor's screen position
+        when asked.  A stage switch keeps the counts (``recount=False``: they are the
+        view's, whatever the stage), a view switch the other views' counts."""
         app = self.app
         queries = app.queries
         queue = self.query_one(TicketQueue)
@@ -204,10 +210,6 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             anchor = sort_key(top_row, self.sort) if top_row else None
         try:
             where = await self._where()
-            extra = await self._saved_clauses()
-            counts, view_counts = await asyncio.gather(
-                queries.counts(self.base_view, where), queries.view_counts(extra)
-            )
             rows = await queries.window(
                 self.base_view,
                 self.stage,
@@ -223,16 +225,45 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         if generation != self.generation:
             return  # the person moved on to another view, stage or sort
         self.where = where
-        self.counts = counts
-        bar = self.query_one(StageBar)
-        bar.counts = counts
-        bar.stage = self.stage
-        self.query_one(ViewList).show(self.view, view_counts, self.view_names())
-        self.query_one(TicketQueue).columns_shown = self._columns()
+        queue.columns_shown = self._columns()
         keep = keep_position and (anchor is not None or queue.top == 0)
-        queue.show_rows(rows, counts[self.stage], keep_position=keep)
+        # Until the counts come, a full window says "at least this many".
+        known = self.counts[self.stage] if not recount else len(rows)
+        queue.show_rows(rows, known, keep_position=keep)
+        self.query_one(StageBar).stage = self.stage
         self._status()
         app.header_place(f"{self.place()} · {self.stage}")
+        if recount or count_views:
+            await self._recount(generation, where, recount=recount, count_views=count_views)
+
+    async def _recount(
+        self,
+        generation: int,
+        where: ColumnElement[bool] | None,
+        *,
+        recount: bool,
+        count_views: bool,
+    ) -> None:
+        """The stage counts of the view shown and every view's count, after the rows."""
+        queries = self.app.queries
+        try:
+            counts = await queries.counts(self.base_view, where) if recount else self.counts
+            if count_views:
+                view_counts = await queries.view_counts(await self._saved_clauses())
+        except ConsoleError as exc:
+            self.app.notify(str(exc), severity="error", markup=False)
+            return
+        if generation != self.generation:
+            return
+        if recount:
+            self.counts = counts
+            bar = self.query_one(StageBar)
+            bar.counts = counts
+            self.query_one(TicketQueue).set_total(counts[self.stage])
+        if count_views:
+            self.view_counts = view_counts
+            self.query_one(ViewList).show(self.view, view_counts, self.view_names())
+        self._status()
 
     @on(TicketQueue.NeedRows)
     def need_rows(self, message: TicketQueue.NeedRows) -> None:
@@ -315,13 +346,19 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             self._end_search(quietly=True)
             if view in self.saved and sort is None:
                 sort = self.saved[view].sort
+        same_view = view is None or view == self.view
         self.view = view or self.view
         self.stage = stage or self.stage
         self.sort = sort or self.sort
         self.generation += 1
         bar = self.query_one(StageBar)
         bar.stage = self.stage
-        self.reload()
+        if same_view:
+            # Another stage or sort of the same view: its counts stand.
+            self.reload(recount=False, count_views=False)
+        else:
+            self.query_one(ViewList).show(self.view, self.view_counts, self.view_names())
+            self.reload(count_views=False)
 
     def action_stage(self, step: int) -> None:
         index = (STAGES.index(self.stage) + step) % len(STAGES)

@@ -288,6 +288,12 @@ class TicketQueue(Widget, can_focus=True):
         self.refresh()
         self._maybe_prefetch()
 
+    def set_total(self, total: int) -> None:
+        """The queue's length, once counted (rows were shown before the count came)."""
+        window = self.window
+        window.total = window.stop if window.at_end else max(total, window.stop)
+        self.refresh()
+
     def toggle_tag(self) -> None:
         """Tag the ticket under the cursor (or untag it) and move down."""
         row = self.current

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from console.data.errors import Unavailable
 
 #: The Alembic revision this code expects; a test checks it is the migrations' head.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 #: The channel PostgreSQL consoles listen on for other agents' changes.
 NOTIFY_CHANNEL = "agent_console"

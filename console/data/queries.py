@@ -230,7 +230,10 @@ class Queries:
             case "created":
                 return Ticket.creator_id == me
             case _:  # "team"
-                return and_(base, Ticket.owner_id.in_(sorted(scope.team_member_ids)))
+                # Most of a team's scope is owned by its members: walk the sort index and
+                # filter ("+ 0", as the scope does) rather than fetch and sort them all.
+                owner = Ticket.owner_id + 0 if scan else Ticket.owner_id
+                return and_(base, owner.in_(sorted(scope.team_member_ids)))
 
     async def counts(self, view: str, where: ColumnElement[bool] | None = None) -> StageCounts:
         """All stage counts of a view (narrowed by ``where``, a search or filter), in one

@@ -65,11 +65,15 @@ def notices(app: AgentConsole) -> list[str]:
     return [n.message for n in app._notifications]
 
 
-async def settle(pilot: Pilot[None], seconds: float = 0.15) -> None:
-    """Let workers finish and the screen repaint (the live watcher runs for ever)."""
+async def settle(
+    pilot: Pilot[None], seconds: float = 0.15, *, waiting: tuple[str, ...] = ()
+) -> None:
+    """Let workers finish and the screen repaint.  The live watcher runs for ever, and the
+    worker groups named in ``waiting`` wait on a screen of their own: neither is awaited."""
     manager = pilot.app.workers
+    skip = ("live", *waiting)
     for _ in range(2):
-        for worker in [w for w in manager if w.group != "live"]:
+        for worker in [w for w in manager if w.group not in skip]:
             with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await worker.wait()
         await pilot.pause(seconds)

@@ -3,11 +3,8 @@ the report shows each ticket, and U undoes it."""
 
 from __future__ import annotations
 
-import contextlib
-
 from textual.pilot import Pilot
 from textual.widgets import Static
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from console.screens.bulk import BulkActionPicker, BulkPreviewScreen, BulkReportScreen
 from console.screens.form import ConfirmScreen, FormScreen
@@ -22,16 +19,14 @@ from tests.test_console import (
     sqlite_only,
     start,
 )
+from tests.test_console import (
+    settle as console_settle,
+)
 
 
 async def settle(pilot: Pilot[None], seconds: float = 0.15) -> None:
     """Let workers finish, except the bulk flow's own, which waits on its screens."""
-    for _ in range(2):
-        for worker in [w for w in pilot.app.workers if w.group not in ("live", "bulk")]:
-            with contextlib.suppress(WorkerCancelled, WorkerFailed):
-                await worker.wait()
-        await pilot.pause(seconds)
-    await pilot.pause()
+    await console_settle(pilot, seconds, waiting=("bulk",))
 
 
 async def reach(pilot: Pilot[None], screen: type) -> None:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Static
-from textual.worker import WorkerCancelled, WorkerFailed
 
 from console.config import Settings, load_settings
 from console.data.views import TeamViews
@@ -20,15 +18,12 @@ from console.widgets.ticket_queue import TicketQueue
 from console.widgets.view_list import ViewList
 from tests.conftest import Desk
 from tests.test_console import console_as, notices, queue_desk, sqlite_only, stage_text, start
+from tests.test_console import settle as console_settle
 
 
 async def settle(pilot: Pilot[None], seconds: float = 0.15) -> None:
-    """Let workers finish (not the live watcher, nor a flow waiting on a screen)."""
-    for _ in range(3):
-        for worker in [w for w in pilot.app.workers if w.group not in ("live", "save-view")]:
-            with contextlib.suppress(WorkerCancelled, WorkerFailed):
-                await worker.wait()
-        await pilot.pause(seconds)
+    """Let workers finish (not a flow waiting on a screen of its own)."""
+    await console_settle(pilot, seconds, waiting=("save-view",))
 
 
 async def search(pilot: Pilot[None], text: str) -> None:

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from console.data.errors import BadValue, ConsoleError, NotFound
-from console.data.models import Account, Agent, Ticket
+from console.data.errors import BadValue, ConsoleError
+from console.data.models import Account, Ticket
 from console.data.queries import MERGED, OWNER, ticket_facts
-from console.data.tickets import TicketService
+from console.data.tickets import TicketService, find_assignee
 from console.data.when import show_local
 from console.data.workflow import (
     ACTION_NAMES,
@@ -165,12 +165,7 @@ class Bulk:
 
     async def _assignee(self, username: str) -> Assignee:
         async with self.service.db.read() as session:
-            agent = (
-                await session.execute(select(Agent).where(Agent.username == username))
-            ).scalar_one_or_none()
-        if agent is None:
-            raise NotFound(f"No agent named {username!r}.")
-        return Assignee(agent.id, agent.username, agent.team_id, agent.active)
+            return await find_assignee(session, username)
 
     def _change(self, request: BulkRequest, facts: TicketFacts) -> str:
         match request.action:

@@ -311,12 +311,7 @@ class TicketService:
         )
 
     async def _assignee(self, session: AsyncSession, username: str) -> Assignee:
-        agent = (
-            await session.execute(select(Agent).where(Agent.username == username))
-        ).scalar_one_or_none()
-        if agent is None:
-            raise NotFound(f"No agent named {username!r}; `agent-console agent list` shows them.")
-        return Assignee(agent.id, agent.username, agent.team_id, agent.active)
+        return await find_assignee(session, username)
 
     # -- ownership -------------------------------------------------------------------
 
@@ -1168,6 +1163,16 @@ def _customer_event(
         "old_value": old,
         "new_value": new,
     }
+
+
+async def find_assignee(session: AsyncSession, username: str) -> Assignee:
+    """The agent a ticket would be given to, by username; NotFound names the way to look."""
+    agent = (
+        await session.execute(select(Agent).where(Agent.username == username))
+    ).scalar_one_or_none()
+    if agent is None:
+        raise NotFound(f"No agent named {username!r}; `agent-console agent list` shows them.")
+    return Assignee(agent.id, agent.username, agent.team_id, agent.active)
 
 
 async def allocate_number(session: AsyncSession, count: int = 1) -> int:

@@ -499,7 +499,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         return clauses
 
     @work(exclusive=True, group="saved-views", exit_on_error=False)
-    async def load_saved_views(self) -> None:
+    async def load_saved_views(self, recount: bool = False) -> None:
         """One's own views from the config file, then those shared with one's team."""
         app = self.app
         saved = {}
@@ -511,10 +511,12 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
                 saved[spec.key] = spec
         except ConsoleError as exc:
             app.notify(f"Team views: {exc}", severity="warning", markup=False)
+        changed = saved != self.saved
         self.saved = saved
         if self.view not in VIEWS and self.view not in saved:
             self.view = "all"
-        self.reload(keep_position=True)
+        if changed or recount:  # their counts join the view list
+            self.reload(keep_position=True)
 
     def action_search(self) -> None:
         bar = self.query_one(SearchBar)
@@ -622,7 +624,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             return
         self.saved[spec.key] = spec
         self.switch(view=spec.key)
-        self.load_saved_views()
+        self.load_saved_views(recount=True)
 
     # -- tag, then act ----------------------------------------------------------------
 

@@ -275,17 +275,23 @@ class TicketQueue(Widget, can_focus=True):
         self.refresh()
 
     def add_rows(self, where: str, rows: list[TicketRow]) -> None:
-        """Rows fetched after ``NeedRows``."""
+        """Rows fetched after ``NeedRows``.  The screen is redrawn only when it was
+        waiting for them (a prefetch ahead of the cursor changes nothing on screen)."""
         self._asked.discard(where)
+        window = self.window
+        shown = range(self.top, min(window.total, self.top + self.visible_rows))
+        waiting = any(window.row(index) is None for index in shown)
+        shift = 0
         if where == "after":
-            self.window.append(rows)
+            window.append(rows)
         elif where == "before":
-            shift = self.window.prepend(rows)
+            shift = window.prepend(rows)
             if shift:
                 self.top += shift
                 self.cursor += shift
-        self.window.trim(self.cursor)
-        self.refresh()
+        window.trim(self.cursor)
+        if waiting or shift or window.total < self.top + self.visible_rows:
+            self.refresh()
         self._maybe_prefetch()
 
     def set_total(self, total: int) -> None:

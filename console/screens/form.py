@@ -104,7 +104,7 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
-            yield Label(Text(self.form_title), classes="form-title")
+            yield Label(Text(clean(self.form_title, single_line=True)), classes="form-title")
             with VerticalScroll(classes="form-fields"):
                 for spec in self.fields:
                     yield from self._field(spec)

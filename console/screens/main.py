@@ -25,6 +25,7 @@ from console.data.records import StageCounts, TicketRecord
 from console.data.views import TeamViews, ViewSpec, checked
 from console.data.workflow import STAGES, Action
 from console.keys import key_hint
+from console.safe import clean
 from console.screens.bulk import (
     ACTION_LABELS,
     BulkActionPicker,
@@ -450,9 +451,10 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
 
     def place(self) -> str:
         """What the queue shows, in words (for the header and the status line)."""
+        # What was typed or saved is shown as plain, cleaned text (a paste may hold ESC).
         if self.search_text:
-            return f"Search: {self.search_text}"
-        return self.view_names().get(self.view, self.view)
+            return clean(f"Search: {self.search_text}", single_line=True)
+        return clean(self.view_names().get(self.view, self.view), single_line=True)
 
     def _columns(self) -> tuple[str, ...] | None:
         spec = self.saved.get(self.view)

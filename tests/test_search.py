@@ -4,17 +4,19 @@ change by the database itself (FTS5 on SQLite, GIN text-search indexes on Postgr
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from console.data.models import Ticket
-from console.data.search import tokens, words_clause
+from console.data.search import term_clause, tokens
 from tests.conftest import Desk
 
 
 async def found(desk: Desk, *terms: str) -> set[int]:
     async with desk.db.read() as session:
         rows = await session.execute(
-            select(Ticket.number).where(words_clause(list(terms), sqlite=desk.db.is_sqlite))
+            select(Ticket.number).where(
+                and_(*(term_clause(t, sqlite=desk.db.is_sqlite) for t in terms))
+            )
         )
         return {row[0] for row in rows}
 

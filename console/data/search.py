@@ -14,13 +14,11 @@ hundreds of thousands of hits is what makes searches slow.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     column,
     func,
     literal,
@@ -106,7 +104,3 @@ def term_clause(term: str, *, sqlite: bool) -> ColumnElement[bool]:
     )
     return or_(in_ticket, Ticket.id.in_(pg_messages))
 
-
-def words_clause(terms: Sequence[str], *, sqlite: bool) -> ColumnElement[bool]:
-    """Tickets holding every one of ``terms``."""
-    return and_(*(term_clause(term, sqlite=sqlite) for term in terms))

@@ -189,7 +189,9 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
         if queue.tagged:
             text.append(f" {len(queue.tagged):,} tagged ", style="reverse")
         text.append(
-            f" {self.place()} · {self.stage} · {position} · sorted by {SORT_NAMES[self.sort]}",
+            # What was typed or saved is shown cleaned (a paste may hold ESC).
+            f" {clean(self.place(), single_line=True)} · {self.stage} · {position} · "
+            f"sorted by {SORT_NAMES[self.sort]}",
             style="dim",
         )
         self.query_one("#queue-status", Static).update(text)
@@ -451,10 +453,9 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
 
     def place(self) -> str:
         """What the queue shows, in words (for the header and the status line)."""
-        # What was typed or saved is shown as plain, cleaned text (a paste may hold ESC).
         if self.search_text:
-            return clean(f"Search: {self.search_text}", single_line=True)
-        return clean(self.view_names().get(self.view, self.view), single_line=True)
+            return f"Search: {self.search_text}"
+        return self.view_names().get(self.view, self.view)
 
     def _columns(self) -> tuple[str, ...] | None:
         spec = self.saved.get(self.view)

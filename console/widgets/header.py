@@ -39,5 +39,5 @@ class ConsoleHeader(Widget):
                 " · ○ offline", style=self.get_component_rich_style("console-header--offline")
             )
         if self.place:
-            text.append(f" · {self.place}")
+            text.append(f" · {clean(self.place, single_line=True)}")
         return text

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.widgets import Static
 
 from console.commands import TicketCommands
@@ -116,7 +117,7 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         await self.push_screen(MainScreen())
         self.screen.reload()  # type: ignore[attr-defined]
         if self.password_source:
-            self.notify(f"Database password from {self.password_source}.", markup=False)
+            self.tell("Database password from {source}.", source=self.password_source)
         if self.watch_changes:
             self.watch_database()
 
@@ -148,6 +149,23 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         can quote an account or agent name that came from outside)."""
         kwargs["markup"] = False
         super().notify(clean(message), **kwargs)
+
+    def tell(
+        self,
+        template: str,
+        /,
+        *,
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        **values: object,
+    ) -> None:
+        """A notice in our own words with values filled in (``{name}`` in the template):
+        text values (names, what was typed, sentences quoting them) are shown as plain,
+        cleaned text, numbers as formatted; nothing is ever read as markup."""
+        shown = {
+            k: clean(v, single_line=True) if isinstance(v, str) else v for k, v in values.items()
+        }
+        self.notify(template.format(**shown), severity=severity, timeout=timeout)
 
     # -- shared by screens ------------------------------------------------------------
 
@@ -212,7 +230,7 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         except ConsoleError as exc:
             self.notify(str(exc), severity="warning", markup=False, timeout=6)
         else:
-            self.notify(f"Assigned #{number} to {username}.", markup=False)
+            self.tell("Assigned #{number} to {username}.", number=number, username=username)
         self.refresh_queue()
         refresh = getattr(self.screen, "refresh_live", None)
         if refresh is not None and self.screen is not self.main_screen():

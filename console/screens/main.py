@@ -376,7 +376,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
 
     def action_cycle_sort(self) -> None:
         self.switch(sort=SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)])
-        self.app.notify(f"Sorted by {SORT_NAMES[self.sort]}.", markup=False, timeout=2)
+        self.app.tell("Sorted by {sort}.", sort=SORT_NAMES[self.sort], timeout=2)
 
     def action_pick_view(self) -> None:
         def chosen(view: str | None) -> None:
@@ -420,7 +420,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             self.query_one(TicketDetailView).switch_tab(step)
         else:
             opens = key_hint(self.app, "queue.open")
-            self.app.notify(f"Open the ticket ({opens}) to see its tabs.", timeout=3)
+            self.app.tell("Open the ticket ({opens}) to see its tabs.", opens=opens, timeout=3)
 
     def action_read_all(self) -> None:
         side = self.query_one(TicketDetailView)
@@ -429,7 +429,12 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             self.app.push_screen(PagerScreen(title, conversation_plain(side.detail)))
         elif self.query_one(TicketQueue).current is not None:
             opens, reads = key_hint(self.app, "queue.open"), key_hint(self.app, "main.read_all")
-            self.app.notify(f"Open the ticket ({opens}), then {reads} reads it all.", timeout=3)
+            self.app.tell(
+                "Open the ticket ({opens}), then {reads} reads it all.",
+                opens=opens,
+                reads=reads,
+                timeout=3,
+            )
 
     def action_focus_queue(self) -> None:
         queue = self.query_one(TicketQueue)
@@ -482,7 +487,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             try:
                 parts.append(await self._compile(spec.filter))
             except FilterError as exc:
-                self.app.notify(f"View {spec.name}: {exc}", severity="error", markup=False)
+                self.app.tell("View {name}: {why}", name=spec.name, why=str(exc), severity="error")
                 parts.append(false())
         if self.search_text:
             parts.append(await self._compile(self.search_text))
@@ -513,7 +518,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             for spec in await TeamViews(app.service.db, app.service.actor).list():
                 saved[spec.key] = spec
         except ConsoleError as exc:
-            app.notify(f"Team views: {exc}", severity="warning", markup=False)
+            app.tell("Team views: {why}", why=str(exc), severity="warning")
         changed = saved != self.saved
         self.saved = saved
         if self.view not in VIEWS and self.view not in saved:
@@ -577,10 +582,9 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
     def action_save_view(self) -> None:
         text = self.search_text
         if not text:
-            self.app.notify(
-                f"Search first ({key_hint(self.app, 'main.search')}): the search is what a "
-                "view keeps.",
-                markup=False,
+            self.app.tell(
+                "Search first ({key}): the search is what a view keeps.",
+                key=key_hint(self.app, "main.search"),
                 timeout=4,
             )
             return
@@ -605,7 +609,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             view = SavedView(name, filter_text, sort)
             path = await asyncio.to_thread(append_view, view, app.settings.source)
             app.settings.views.append(view)
-            app.notify(f"Saved in {path}.", markup=False, timeout=4)
+            app.tell("Saved in {path}.", path=str(path), timeout=4)
             return ViewSpec(name, filter_text, sort)
 
         fields = [
@@ -648,13 +652,15 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             return
         if numbers and set(numbers) <= queue.tagged:
             queue.set_tags(queue.tagged - set(numbers))
-            self.app.notify(f"Untagged {len(numbers):,} tickets.", markup=False, timeout=3)
+            self.app.tell("Untagged {n:,} tickets.", n=len(numbers), timeout=3)
         else:
             queue.set_tags(queue.tagged | set(numbers))
             more = f" (the first {len(numbers):,} of {total:,})" if total > len(numbers) else ""
-            self.app.notify(
-                f"Tagged {len(numbers):,} tickets{more}; ; then an action key acts on them.",
-                markup=False,
+            self.app.tell(
+                "Tagged {n:,} tickets{more}; {act} then an action key acts on them.",
+                n=len(numbers),
+                more=more,
+                act=key_hint(self.app, "main.bulk"),
                 timeout=4,
             )
         self._status()
@@ -674,9 +680,11 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
     def action_bulk(self) -> None:
         queue = self.query_one(TicketQueue)
         if not queue.tagged:
-            self.app.notify(
-                "No tagged tickets: space tags the one under the cursor, * every one shown.",
-                markup=False,
+            self.app.tell(
+                "No tagged tickets: {tag} tags the one under the cursor, {tag_all} every one "
+                "shown.",
+                tag=key_hint(self.app, "main.tag"),
+                tag_all=key_hint(self.app, "main.tag_all"),
                 timeout=4,
             )
             return
@@ -727,7 +735,12 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             return
         if not await app.push_screen_wait(BulkPreviewScreen(preview)):
             return
-        app.notify(f"{request.name}: working on {len(preview.changes):,} tickets…", timeout=3)
+        app.tell(
+            "{action}: working on {n:,} tickets…",
+            action=request.name,
+            n=len(preview.changes),
+            timeout=3,
+        )
         report = await bulk.apply(request, [n for n, _ in preview.changes])
         queue = self.query_one(TicketQueue)
         queue.set_tags(queue.tagged - {o.number for o in report.done})
@@ -781,7 +794,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
 
         def created(record: TicketRecord | None) -> None:
             if record is not None:
-                app.notify(f"Created #{record.number}.", markup=False)
+                app.tell("Created #{number}.", number=record.number)
                 self.reload(keep_position=True)
 
         await app.push_screen(

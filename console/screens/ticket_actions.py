@@ -185,7 +185,7 @@ class TicketActions:
             return
         if conflict is not None:
             # Someone changed the ticket since this screen read it: say who, show it anew.
-            app.notify(f"{conflict} Reloaded.", severity="warning", markup=False, timeout=8)
+            app.tell("{why} Reloaded.", why=str(conflict), severity="warning", timeout=8)
             self.ticket_changed(number)
             return
         rule = RULE.get(action, action)
@@ -203,11 +203,11 @@ class TicketActions:
             try:
                 await direct[action](number, expected_version=version)
             except Conflict as exc:
-                app.notify(f"{exc} Reloaded.", severity="warning", markup=False, timeout=8)
+                app.tell("{why} Reloaded.", why=str(exc), severity="warning", timeout=8)
             except ConsoleError as exc:
                 app.notify(str(exc), severity="warning", markup=False, timeout=6)
             else:
-                app.notify(f"{DONE_WORDS[action]} #{number}.", markup=False)
+                app.tell("{done} #{number}.", done=DONE_WORDS[action], number=number)
             self.ticket_changed(number)
             return
         form = await self.build_form(action, number, Version(version))
@@ -220,7 +220,9 @@ class TicketActions:
         if isinstance(result, str):
             self.app.notify(result, markup=False)
         else:
-            self.app.notify(f"{DONE_WORDS.get(action, 'Updated')} #{number}.", markup=False)
+            self.app.tell(
+                "{done} #{number}.", done=DONE_WORDS.get(action, "Updated"), number=number
+            )
         self.ticket_changed(number)
 
     async def build_form(self, action: str, number: int, version: Version) -> FormScreen | None:
@@ -393,10 +395,10 @@ class TicketActions:
                     a for a in detail.approvals if a.state == "pending" and me in a.approvers
                 ]
                 if not pending:
-                    app.notify(
-                        f"No approval on #{number} is waiting on you.",
+                    app.tell(
+                        "No approval on #{number} is waiting on you.",
+                        number=number,
                         severity="warning",
-                        markup=False,
                     )
                     return None
 
@@ -517,7 +519,7 @@ class TicketActions:
             case "save":
                 detail = await app.queries.detail(number)
                 if not detail.attachments:
-                    app.notify(f"#{number} has no attachments.", severity="warning", markup=False)
+                    app.tell("#{number} has no attachments.", number=number, severity="warning")
                     return None
 
                 async def save(values: dict[str, Any]) -> str:
@@ -561,8 +563,8 @@ class TicketActions:
                 detail = await app.queries.detail(number)
                 open_ones = [a for a in detail.activities if not a.done]
                 if not open_ones:
-                    app.notify(
-                        f"#{number} has no open activities.", severity="warning", markup=False
+                    app.tell(
+                        "#{number} has no open activities.", number=number, severity="warning"
                     )
                     return None
 

@@ -24,7 +24,7 @@ from console.config import (
     load_settings,
 )
 from console.data.queries import VIEWS
-from console.data.tickets import EDITABLE_TEXT
+from console.data.records import EDITABLE_TEXT
 from console.data.workflow import STAGES
 from console.files import save_attachment
 from console.safe import clean

@@ -23,7 +23,7 @@ from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
 
-from console.data.records import priority_rank
+from console.data.records import SLA_HOURS, priority_rank
 
 APP_NAME = "agent-console"
 
@@ -97,10 +97,7 @@ TEMPLATE = """\
 
 # The SLA: how many hours after it is created a ticket of each priority is due.
 [sla]
-#High = 4
-#Medium = 24
-#Low = 72
-
+{sla}
 # Keys, by binding id.  `agent-console keys` lists every binding id with its keys and what
 # it does (`?` in the console shows the same).  Several keys for one binding are separated
 # by commas; a key taken by another binding on the same screen is reported, not used.
@@ -117,7 +114,7 @@ TEMPLATE = """\
 #filter = "prio:high overdue -status:closed"
 #sort = "due"
 #columns = ["number", "subject", "owner", "due"]
-"""
+""".replace("{sla}", "".join(f"#{name} = {hours:g}\n" for name, hours in SLA_HOURS.items()))
 
 
 def create_config_file(path: Path | None = None) -> Path | None:
@@ -296,9 +293,7 @@ class Settings:
     #: database URL or SQLite file path; ``None`` means the embedded default
     db: str | None = None
     #: SLA hours per priority: how long after creation a ticket is due
-    sla_hours: dict[str, float] = field(
-        default_factory=lambda: {"High": 4.0, "Medium": 24.0, "Low": 72.0}
-    )
+    sla_hours: dict[str, float] = field(default_factory=lambda: dict(SLA_HOURS))
     #: binding id -> keys ("down,j"); checked by console.keys, applied with App.set_keymap
     keymap: dict[str, str] = field(default_factory=dict)
     #: Textual theme name

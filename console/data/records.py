@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 PRIORITIES: dict[int, str] = {1: "High", 2: "Medium", 3: "Low"}
 PRIORITY_RANKS: dict[str, int] = {name.lower(): rank for rank, name in PRIORITIES.items()}
 CHANNELS: tuple[str, ...] = ("Email", "Phone", "Web", "Chat", "Forum", "Twitter", "Facebook")
 ACTIVITY_KINDS: tuple[str, ...] = ("task", "call", "event")
+
+#: The SLA by default: how many hours after creation a ticket of each priority is due
+#: (the ``[sla]`` table of the config file changes it).
+SLA_HOURS: dict[str, float] = {"High": 4.0, "Medium": 24.0, "Low": 72.0}
+
+#: Text fields a ticket's edit takes, as people type them (and a ticket record names them).
+EDITABLE_TEXT: tuple[str, ...] = (
+    "subject",
+    "description",
+    "priority",
+    "channel",
+    "department",
+    "category",
+    "subcategory",
+    "product",
+)
+#: Every field a ticket's edit takes.
+EDITABLE_FIELDS: tuple[str, ...] = (*EDITABLE_TEXT, "due", "sticky")
 
 
 def priority_name(rank: int) -> str:
@@ -24,6 +42,11 @@ def priority_rank(name: str) -> int:
         return PRIORITY_RANKS[name.strip().lower()]
     except KeyError:
         raise ValueError(f"Unknown priority {name!r}; use High, Medium or Low.") from None
+
+
+def default_sla() -> dict[int, timedelta]:
+    """The default SLA by priority rank, as the ticket services take it."""
+    return {priority_rank(name): timedelta(hours=hours) for name, hours in SLA_HOURS.items()}
 
 
 def looks_like_email(text: str) -> bool:

@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
+from console.data import history
 from console.data.audit import append_events
 from console.data.db import Database
 from console.data.errors import BadValue, Conflict, NotFound, Refused
@@ -47,8 +48,10 @@ from console.data.models import (
 from console.data.queries import MERGED, OWNER, Queries, ticket_facts
 from console.data.records import (
     ACTIVITY_KINDS,
+    EDITABLE_FIELDS,
     TicketRecord,
     channel_name,
+    default_sla,
     looks_like_email,
     priority_name,
     priority_rank,
@@ -70,25 +73,7 @@ MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 FIRST_TICKET_NUMBER = 1001
 
 #: Default SLA: how long after creation a ticket of each priority is due.
-DEFAULT_SLA: dict[int, timedelta] = {
-    1: timedelta(hours=4),
-    2: timedelta(hours=24),
-    3: timedelta(hours=72),
-}
-
-#: Text fields ``edit`` accepts, as people type them (and a ticket record names them).
-EDITABLE_TEXT: tuple[str, ...] = (
-    "subject",
-    "description",
-    "priority",
-    "channel",
-    "department",
-    "category",
-    "subcategory",
-    "product",
-)
-#: Every field ``edit`` accepts.
-EDITABLE_FIELDS: tuple[str, ...] = (*EDITABLE_TEXT, "due", "sticky")
+DEFAULT_SLA: dict[int, timedelta] = default_sla()
 
 MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9_])")
 
@@ -98,17 +83,6 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)
-
-
-def _text(value: Any) -> str | None:
-    """A field value as the history stores it."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="minutes")
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
 
 
 @dataclass
@@ -242,14 +216,14 @@ class TicketService:
             {
                 "ticket_id": act.ticket.id,
                 "ticket_number": act.ticket.number,
-                "actor_kind": "agent",
+                "actor_kind": history.AGENT,
                 "actor_id": self.actor.id,
                 "actor_name": self.actor.username,
                 "at": self.clock(),
                 "action": action,
                 "field": field_name,
-                "old_value": _text(old),
-                "new_value": _text(new),
+                "old_value": history.shown(old),
+                "new_value": history.shown(new),
             }
         )
 
@@ -259,7 +233,7 @@ class TicketService:
         if old == value:
             return
         setattr(act.ticket, name, value)
-        label = name.removesuffix("_id").removesuffix("_at")
+        label = history.field_label(name)
         old_shown, new_shown = (old, value) if shown is None else shown
         self._event(act, action, label, old_shown, new_shown)
 
@@ -412,10 +386,10 @@ class TicketService:
             if "owner_id" in before:
                 old_owner = await self._username(session, before["owner_id"])
                 shown = (facts.owner_name, old_owner)
-                self._set(act, "undo", "owner_id", before["owner_id"], shown)
+                self._set(act, history.UNDO, "owner_id", before["owner_id"], shown)
             for name in ("status", "scheduled_at", "closed_at"):
                 if name in before:
-                    self._set(act, "undo", name, before[name])
+                    self._set(act, history.UNDO, name, before[name])
             if not act.events:
                 raise BadValue(f"Nothing to put back on #{number}.")
             await self._finish(act)
@@ -441,7 +415,7 @@ class TicketService:
                 insert(message_mentions),
                 [{"message_id": message.id, "agent_id": agent_id} for agent_id in ids],
             )
-        self._event(act, kind, None, None, _preview(body))
+        self._event(act, kind, None, None, history.preview(body))
 
     @staticmethod
     def _body(body: str, what: str) -> str:
@@ -548,7 +522,9 @@ class TicketService:
                 )
             )
             events: list[dict[str, Any]] = [
-                _customer_event(ticket, who, now, "customer", None, None, _preview(body))
+                _customer_event(
+                    ticket, who, now, history.CUSTOMER, None, None, history.preview(body)
+                )
             ]
             if ticket.status == Status.CLOSED.value:
                 events.append(
@@ -623,7 +599,7 @@ class TicketService:
                 raise Refused(f"Activity {activity_id} on #{number} is already done.")
             activity.done = True
             activity.done_at = self.clock()
-            self._event(act, "done", activity.kind, None, activity.title)
+            self._event(act, history.DONE, activity.kind, None, activity.title)
 
         return await self._run(number, Action.ACTIVITY, None, change)
 
@@ -728,14 +704,14 @@ class TicketService:
                 raise Refused(f"Approval {approval_id} on #{number} is not waiting on you.")
             if approval.state != "pending":
                 raise Refused(f"Approval {approval_id} on #{number} is already {approval.state}.")
-            state = "approved" if approve else "rejected"
+            state = history.APPROVED if approve else history.REJECTED
             approval.state = state
             approval.decider_id = self.actor.id
             approval.decision_comment = comment or None
             approval.decided_at = self.clock()
             self._event(act, state, "approval", approval.subject, comment)
             if approve and approval.kind == "amc_exception":
-                self._set(act, "amc", "amc_state", AmcState.EXCEPTION.value)
+                self._set(act, history.AMC, "amc_state", AmcState.EXCEPTION.value)
             await self._finish(act)
         return await self.queries.ticket(number)
 
@@ -768,7 +744,7 @@ class TicketService:
             existing.notify_contact = notify_contact
             existing.author_id = self.actor.id
             existing.updated_at = now
-        self._event(act, "resolution", "resolution", _preview(old), _preview(text))
+        self._event(act, "resolution", "resolution", history.preview(old), history.preview(text))
         if publish_to_kb:
             article = (
                 await act.session.execute(select(Article).where(Article.ticket_id == act.ticket.id))
@@ -781,7 +757,7 @@ class TicketService:
                 )
             else:
                 article.body = text
-            self._event(act, "publish", "knowledge base", None, act.ticket.subject)
+            self._event(act, history.PUBLISH, history.KNOWLEDGE_BASE, None, act.ticket.subject)
         if notify_contact:
             await self._add_message(act, "reply", f"Resolution:\n{text}")
 
@@ -830,9 +806,7 @@ class TicketService:
                     note=note,
                 )
             )
-            self._event(
-                act, "time", None, None, f"{minutes} min" + (" billable" if billable else "")
-            )
+            self._event(act, "time", None, None, history.time_logged(minutes, billable))
 
         return await self._run(number, Action.LOG_TIME, expected_version, change)
 
@@ -887,7 +861,7 @@ class TicketService:
                     created_at=self.clock(),
                 )
             )
-            self._event(act, "attach", None, None, f"{file_name} ({len(content)} bytes)")
+            self._event(act, "attach", None, None, history.attached(file_name, len(content)))
 
         return await self._run(number, Action.ATTACH, expected_version, change)
 
@@ -936,7 +910,9 @@ class TicketService:
                         raise BadValue("The subject cannot be empty.")
                     self._set(act, "edit", "subject", str(value))
                 elif name == "description":
-                    self._set(act, "edit", "description", str(value), (None, _preview(value)))
+                    self._set(
+                        act, "edit", "description", str(value), (None, history.preview(value))
+                    )
                 elif name == "priority":
                     rank = _checked(priority_rank, value)
                     self._set(
@@ -1125,14 +1101,14 @@ class TicketService:
             session.add(ticket)
             await session.flush()
             act = _Action(session, ticket, _facts_of_new(ticket))
-            self._event(act, "create", None, None, subject)
+            self._event(act, history.CREATE, None, None, subject)
             if expired and acct is not None:
                 self._event(
                     act,
-                    "amc",
+                    history.AMC,
                     "amc_state",
                     None,
-                    f"expired (contract of {acct.name} ended {acct.amc_expires})",
+                    history.amc_expired(acct.name, acct.amc_expires),
                 )
             await self._finish(act, touch=False)
         return await self.queries.ticket(number)
@@ -1154,7 +1130,7 @@ def _customer_event(
     return {
         "ticket_id": ticket.id,
         "ticket_number": ticket.number,
-        "actor_kind": "customer",
+        "actor_kind": history.CUSTOMER_ACTOR,
         "actor_id": None,
         "actor_name": who,
         "at": at,
@@ -1205,13 +1181,6 @@ def _checked(parse: Callable[[str], Any], value: Any) -> Any:
         return parse(str(value))
     except ValueError as exc:
         raise BadValue(str(exc)) from None
-
-
-def _preview(text: str | None, limit: int = 80) -> str | None:
-    if text is None:
-        return None
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _read_file(file: Path) -> bytes:

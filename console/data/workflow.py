@@ -2,6 +2,7 @@
 
 No I/O here.  The services load the facts (``Actor``, ``TicketFacts``), ask ``refusal`` and
 apply ``next_status``; the console asks ``allowed_actions`` to show the keys that apply.
+The actions themselves (ids, names, keys) are the table in ``console.data.actions``.
 Every refusal is a plain sentence naming the ticket, its state and what is needed.
 """
 
@@ -9,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from console.data.actions import Action as Action  # the workflow's actions, re-exported
+from console.data.actions import name_of
 
 
 class Status(StrEnum):
@@ -32,50 +36,9 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class Action(StrEnum):
-    """Every action of the workflow table."""
-
-    ASSIGN = "assign"
-    PICK_UP = "pickup"
-    RELEASE = "release"
-    SCHEDULE = "schedule"
-    START = "start"
-    CLOSE = "close"
-    REOPEN = "reopen"
-    REPLY = "reply"
-    COMMENT = "comment"
-    NOTE = "note"
-    ACTIVITY = "task"
-    REQUEST_APPROVAL = "approval"
-    SET_RESOLUTION = "resolution"
-    LOG_TIME = "time"
-    ATTACH = "attach"
-    EDIT = "edit"
-    MERGE = "merge"
-    DELETE = "delete"
-
-
-#: Plain names used in sentences ("Pick up needs an unassigned ticket").
-ACTION_NAMES: dict[Action, str] = {
-    Action.ASSIGN: "Assign",
-    Action.PICK_UP: "Pick up",
-    Action.RELEASE: "Release",
-    Action.SCHEDULE: "Schedule",
-    Action.START: "Start",
-    Action.CLOSE: "Close",
-    Action.REOPEN: "Reopen",
-    Action.REPLY: "Reply",
-    Action.COMMENT: "Comment",
-    Action.NOTE: "Note",
-    Action.ACTIVITY: "Add activity",
-    Action.REQUEST_APPROVAL: "Request approval",
-    Action.SET_RESOLUTION: "Set resolution",
-    Action.LOG_TIME: "Log time",
-    Action.ATTACH: "Attach",
-    Action.EDIT: "Edit",
-    Action.MERGE: "Merge",
-    Action.DELETE: "Delete",
-}
+#: Plain names used in sentences ("Pick up needs an unassigned ticket"), from the table of
+#: actions.
+ACTION_NAMES: dict[Action, str] = {action: name_of(action) for action in Action}
 
 #: Which statuses each stage-changing action leaves from, and where it goes.
 TRANSITIONS: dict[Action, tuple[frozenset[Status], Status]] = {

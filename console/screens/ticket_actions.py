@@ -17,8 +17,7 @@ from textual import work
 from textual.binding import Binding
 
 from console.data.errors import BadValue, Conflict, ConsoleError
-from console.data.records import ACTIVITY_KINDS, AgentRecord, TicketRecord
-from console.data.tickets import EDITABLE_TEXT
+from console.data.records import ACTIVITY_KINDS, EDITABLE_TEXT, AgentRecord, TicketRecord
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.files import save_attachment
 from console.screens.form import Field, FieldError, FormScreen

@@ -28,7 +28,7 @@ from benchmarks.report import Figure, median, ms
 from console.data.db import Database, make_engine
 from console.data.directory import resolve_actor
 from console.data.models import Ticket
-from console.data.queries import Queries
+from console.data.queries import Queries, QueueQuery
 from console.data.scope import load_scope
 from console.data.tickets import TicketService
 
@@ -111,11 +111,11 @@ async def overhead(demo: Demo, repeats: int) -> list[Figure]:
         actor = await resolve_actor(db, demo.agent, login="benchmark-nobody")
         queries = Queries(db, actor)
         await queries.scope()
-        first = await queries.window("all", "All", "updated", limit=120)
+        first = await queries.window(QueueQuery("all", "All", "updated"), limit=120)
         number = first[0].number
         calls: dict[str, Callable[[], Awaitable[Any]]] = {
-            "counts": lambda: queries.counts("all"),
-            "window": lambda: queries.window("all", "All", "updated", limit=120),
+            "counts": lambda: queries.counts(QueueQuery("all")),
+            "window": lambda: queries.window(QueueQuery("all", "All", "updated"), limit=120),
             "ticket": lambda: queries.ticket(number),
         }
         figures = []
@@ -175,9 +175,9 @@ async def statements_per_action(demo: Demo) -> list[Figure]:
         number = await _workable_ticket(db, service)
 
         async def open_queue() -> None:
-            await queries.counts("all")
+            await queries.counts(QueueQuery("all"))
             await queries.view_counts()
-            await queries.window("all", "All", "updated", limit=120)
+            await queries.window(QueueQuery("all", "All", "updated"), limit=120)
 
         soon = datetime.now(UTC) + timedelta(hours=2)
         actions: list[tuple[str, Callable[[], Awaitable[Any]]]] = [

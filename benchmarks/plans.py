@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 from console.data.db import Database
 from console.data.directory import resolve_actor
 from console.data.models import Agent, Ticket
-from console.data.queries import SORTS, VIEWS, Queries
+from console.data.queries import SORTS, VIEWS, Queries, QueueQuery
 from console.data.workflow import STAGES, Actor
 
 #: Names the tickets table goes by in the queries (itself and its aliases).
@@ -172,7 +172,7 @@ async def collect(db: Database) -> list[Case]:
                     for page in PAGES:
                         after = None if page == "first" else AFTER[sort]
                         stmt = queries._window_stmt(
-                            scope, view, stage, sort, after, page == "previous", 120
+                            scope, QueueQuery(view, stage, sort), after, page == "previous", 120
                         )
                         with recorder.recording() as plans:
                             async with db.read() as session:
@@ -183,7 +183,7 @@ async def collect(db: Database) -> list[Case]:
                     cases.append(case)
             case = Case(role, f"counts {view}")
             with recorder.recording() as plans:
-                await queries.counts(view)
+                await queries.counts(QueueQuery(view))
             case.plans += plans
             cases.append(case)
         for name, run in (("view counts", queries.view_counts), ("detail", None)):

@@ -24,8 +24,7 @@ from benchmarks.report import Figure, median, ms
 from console.data.bulk import Bulk, BulkRequest
 from console.data.db import make_engine
 from console.data.directory import resolve_actor
-from console.data.filters import build_filter, search_words
-from console.data.queries import Queries
+from console.data.queries import Queries, QueueQuery
 from console.data.search import tokens
 from console.data.tickets import TicketService
 from console.data.workflow import Action
@@ -55,14 +54,13 @@ async def search(big: Demo, repeats: int) -> list[Figure]:
     try:
         actor = await resolve_actor(db, big.agent, login=big.agent)
         queries = Queries(db, actor)
-        await queries.window("all", limit=1)  # the scope, read once
+        await queries.window(QueueQuery("all"), limit=1)  # the scope, read once
         for term in TERMS:
             raw, ours = [], []
             for _ in range(max(3, repeats)):
                 raw.append(_raw_fts(big.path, term))
                 started = time.perf_counter()
-                where = await build_filter(term, db, actor.id, words=search_words(db))
-                await queries.window("all", where=where, limit=120)
+                await queries.window(QueueQuery(filters=(term,)), limit=120)
                 ours.append(time.perf_counter() - started)
             raw_ms, ours_ms = ms(median(raw)), ms(median(ours))
             budget = max(1.3 * raw_ms, raw_ms + 35)
@@ -94,11 +92,15 @@ async def bulk_close(shared: Demo) -> list[Figure]:
         try:
             actor = await resolve_actor(db, shared.agent, login=shared.agent)
             service = TicketService(db, actor)
-            numbers, _total = await service.queries.numbers("all", "New", limit=BULK_TICKETS)
+            numbers, _total = await service.queries.numbers(
+                QueueQuery("all", "New"), limit=BULK_TICKETS
+            )
             numbers += (
-                (await service.queries.numbers("all", "ReOpen", limit=BULK_TICKETS - len(numbers)))[
-                    0
-                ]
+                (
+                    await service.queries.numbers(
+                        QueueQuery("all", "ReOpen"), limit=BULK_TICKETS - len(numbers)
+                    )
+                )[0]
                 if len(numbers) < BULK_TICKETS
                 else []
             )

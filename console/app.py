@@ -3,28 +3,35 @@ theme and the keymap, and keeps screens live with other agents' changes."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import App, ComposeResult
-from textual.binding import Binding
+from textual.message import Message
 from textual.notifications import SeverityLevel
+from textual.reactive import var
 from textual.widgets import Static
 
 from console.commands import TicketCommands
 from console.config import Settings
 from console.data.db import Database
 from console.data.errors import ConsoleError
-from console.data.queries import Queries
+from console.data.queries import VIEWS, Queries
 from console.data.tickets import TicketService
-from console.keys import check_keymap
+from console.keys import bindings, check_keymap
+from console.messages import DatabaseChanged, OpenTicket, TicketChanged
 from console.safe import clean
+from console.screens.help import HelpScreen
+from console.screens.main import MainScreen
+from console.screens.ticket import TicketScreen
 from console.screens.worker_errors import ReportsWorkerErrors
-from console.widgets.header import ConsoleHeader
+from console.widgets.header import ConsoleHeader, HeaderInfo
 
 
 def styles_dir() -> Path:
@@ -36,17 +43,16 @@ def styles_dir() -> Path:
 
 
 class AgentConsole(ReportsWorkerErrors, App[None]):
-    """The help desk console."""
+    """The help desk console (it is the ``ConsoleContext`` its screens see)."""
 
     TITLE = "agent-console"
     CSS_PATH = [styles_dir() / "console.tcss"]  # noqa: RUF012
     COMMANDS = App.COMMANDS | {TicketCommands}
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [  # noqa: RUF012
-        Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.palette"),
-    ]
+    BINDINGS = bindings("AgentConsole")
+
+    #: what every screen's header shows of the session
+    header_info: var[HeaderInfo] = var(HeaderInfo)
 
     def __init__(
         self,
@@ -69,10 +75,9 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self.service: TicketService = None  # type: ignore[assignment]
         self.queries: Queries = None  # type: ignore[assignment]
         self.actor_name = ""
-        self.role = ""
-        self.live: bool | None = None
-        self.place = ""
         self.password_source: str | None = None
+        #: every view the queue offers (the queue screen adds saved views as it reads them)
+        self.view_names: dict[str, str] = dict(VIEWS)
         if settings.theme in self.available_themes:
             self.theme = settings.theme
         elif settings.theme:
@@ -100,7 +105,6 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
     async def connect(self) -> None:
         """Open the database, find the acting agent, then show the queue."""
         from console.data.directory import resolve_actor
-        from console.screens.main import MainScreen
         from console.session import open_database
 
         try:
@@ -113,9 +117,10 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self.service = TicketService(self.db, actor, clock=self.clock, sla=self.settings.sla())
         self.queries = self.service.queries
         self.actor_name = actor.username
-        self.role = actor.role.value
-        await self.push_screen(MainScreen())
-        self.screen.reload()  # type: ignore[attr-defined]
+        self.header_info = HeaderInfo(actor.username, actor.role.value, self.db.label)
+        queue = MainScreen()
+        await self.push_screen(queue)
+        queue.reload()
         if self.password_source:
             self.tell("Database password from {source}.", source=self.password_source)
         if self.watch_changes:
@@ -130,15 +135,11 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         watcher = ChangeWatcher(self.db)
         self.set_interval(1.0, lambda: self._set_live(watcher.live))
         async for _ in watcher.changes():
-            for screen in self.screen_stack:
-                refresh = getattr(screen, "refresh_live", None)
-                if refresh is not None:
-                    refresh()
+            self.broadcast(DatabaseChanged())
 
     def _set_live(self, live: bool) -> None:
-        if live != self.live:
-            self.live = live
-            self.show_header(self.screen)
+        if live != self.header_info.live:
+            self.header_info = replace(self.header_info, live=live)
 
     async def on_unmount(self) -> None:
         if self.db is not None and self.owns_db:
@@ -167,60 +168,19 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         }
         self.notify(template.format(**shown), severity=severity, timeout=timeout)
 
-    # -- shared by screens ------------------------------------------------------------
+    # -- what screens ask of the console ----------------------------------------------
 
-    def show_header(self, screen: Any) -> None:
-        """Fill a screen's header with who, where and whether live."""
-        for header in screen.query(ConsoleHeader):
-            header.agent = self.actor_name or "connecting…"
-            header.role = self.role
-            header.database = self.db.label if self.db else ""
-            header.live = self.live
-            header.place = self.place
-
-    def header_place(self, place: str) -> None:
-        """Where the agent is (view and stage, or ticket)."""
-        self.place = place
-        self.show_header(self.screen)
-
-    def main_screen(self) -> Any:
-        """The queue screen (under any ticket screen or form)."""
-        from console.screens.main import MainScreen
-
+    def broadcast(self, message: Message) -> None:
+        """Pass a message to every screen on the stack (each takes what concerns it)."""
         for screen in self.screen_stack:
-            if isinstance(screen, MainScreen):
-                return screen
-        return None
+            # One message is handled by one target: each screen gets its own copy (made
+            # before any is posted, so none carries another's handling state).
+            screen.post_message(copy.copy(message))
 
-    def open_ticket(self, number: int) -> None:
+    @on(OpenTicket)
+    def open_ticket(self, message: OpenTicket) -> None:
         """Show one ticket full screen."""
-        from console.screens.ticket import TicketScreen
-
-        self.push_screen(TicketScreen(number))
-
-    def refresh_queue(self) -> None:
-        """Reload the queue in place (after an action elsewhere)."""
-        main = self.main_screen()
-        if main is not None:
-            main.reload(keep_position=True)
-
-    def show_view(self, view: str) -> None:
-        """Switch the queue to a view."""
-        main = self.main_screen()
-        if main is not None:
-            main.switch(view=view)
-
-    def show_stage(self, stage: str) -> None:
-        """Switch the queue to a stage."""
-        main = self.main_screen()
-        if main is not None:
-            main.switch(stage=stage)
-
-    def new_ticket(self) -> None:
-        """Open the new-ticket form."""
-        main = self.main_screen()
-        if main is not None:
-            main.action_new_ticket()
+        self.push_screen(TicketScreen(message.number))
 
     @work(group="palette-assign", exit_on_error=False)
     async def assign_to(self, number: int, version: int, username: str) -> None:
@@ -231,17 +191,11 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
             self.notify(str(exc), severity="warning", markup=False, timeout=6)
         else:
             self.tell("Assigned #{number} to {username}.", number=number, username=username)
-        self.refresh_queue()
-        refresh = getattr(self.screen, "refresh_live", None)
-        if refresh is not None and self.screen is not self.main_screen():
-            refresh()
+        self.broadcast(TicketChanged(number))
 
     def action_help(self) -> None:
-        from console.screens.help import HelpScreen
-
-        screen = self.screen
-        title = "ticket" if type(screen).__name__ == "TicketScreen" else "queue"
-        self.push_screen(HelpScreen(screen, title))
+        """Help for the screen shown: its keys as they are mapped now."""
+        self.push_screen(HelpScreen(self.screen))
 
 
 def run_console(settings: Settings, target: str, as_user: str | None) -> int:

@@ -348,7 +348,7 @@ def _ticket_summary(record: Any) -> str:
 
 async def _ticket_command(args: argparse.Namespace, session: Session) -> int:
     from console.data.errors import BadValue
-    from console.data.queries import Queries, check_stage
+    from console.data.queries import Queries, QueueQuery
     from console.data.when import parse_when
 
     tickets = session.tickets()
@@ -372,26 +372,16 @@ async def _ticket_command(args: argparse.Namespace, session: Session) -> int:
                 due=parse_when(args.due) if args.due else None,
             )
         case "list":
-            queries = Queries(session.db, session.actor)
-            where = None
-            if args.filter is not None:
-                from console.data.filters import (
-                    FilterError,
-                    build_filter,
-                    render_error,
-                    search_words,
-                )
+            from console.data.filters import FilterError, render_error
 
-                try:
-                    where = await build_filter(
-                        args.filter, session.db, session.actor.id, words=search_words(session.db)
-                    )
-                except FilterError as exc:
-                    _err(render_error(args.filter, exc))
-                    return EXIT_REFUSED
-            rows = await queries.window(
-                args.view, check_stage(args.stage), args.sort, limit=args.limit, where=where
-            )
+            queries = Queries(session.db, session.actor)
+            filters = (args.filter,) if args.filter is not None else ()
+            query = QueueQuery(args.view, args.stage, args.sort, filters=filters)
+            try:
+                rows = await queries.window(query, limit=args.limit)
+            except FilterError as exc:
+                _err(render_error(args.filter or "", exc))
+                return EXIT_REFUSED
             if args.json:
                 _print_json([_row_json(row) for row in rows])
             else:

@@ -6,22 +6,21 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from rich.text import Text
 from textual.command import Hit, Hits, Provider
 
+from console.context import ConsoleContext
+from console.data.actions import KEYED
 from console.data.errors import ConsoleError
-from console.data.queries import VIEWS
+from console.data.queries import QueueQuery
 from console.data.workflow import STAGES
+from console.keymap import JUMPS
 from console.keys import key_hint
+from console.messages import NewTicket, OpenTicket, ShowStage, ShowView
 from console.safe import clean
-from console.screens.jump import JUMPS
-from console.widgets.ticket_detail import ACTION_KEYS
-
-if TYPE_CHECKING:
-    from console.app import AgentConsole
-    from console.screens.ticket_actions import TicketActions
+from console.screens.ticket_actions import TicketActions
 
 _NUMBER = re.compile(r"^\s*#?(\d+)\s*$")
 #: Tickets offered for typed words (the latest first).
@@ -31,67 +30,67 @@ TICKET_HITS = 8
 class TicketCommands(Provider):
     """Everything the console can do, by name."""
 
+    @property
+    def ctx(self) -> ConsoleContext:
+        """The console the palette runs in."""
+        return cast(ConsoleContext, self.app)
+
     async def startup(self) -> None:
-        app: AgentConsole = self.app  # type: ignore[assignment]
+        ctx = self.ctx
         self.current: tuple[int, int] | None = None
         self.allowed: dict[str, str | None] = {}
         self.agents: list[Any] = []
-        if app.queries is None:
+        self.screen_with_ticket: TicketActions | None = None
+        if ctx.queries is None:
             return
-        screen = app.screen_stack[-2] if len(app.screen_stack) > 1 else app.screen
-        current = getattr(screen, "current_ticket", None)
-        self.screen_with_ticket = screen
-        self.current = current() if current else None
+        screen = self.app.screen_stack[-2] if len(self.app.screen_stack) > 1 else self.app.screen
+        if isinstance(screen, TicketActions):
+            self.screen_with_ticket = screen
+            self.current = screen.current_ticket()
         try:
             if self.current:
-                self.allowed = await app.queries.allowed(self.current[0])
-            self.agents = await app.queries.agents()
+                self.allowed = await ctx.queries.allowed(self.current[0])
+            self.agents = await ctx.queries.agents()
         except ConsoleError:
             # The ticket went away or the database is busy: views and stages still work.
             self.current, self.allowed, self.agents = None, {}, []
 
     def _choices(self) -> list[tuple[str, Any, str]]:
-        app: AgentConsole = self.app  # type: ignore[assignment]
+        app, ctx = self.app, self.ctx
         choices: list[tuple[str, Any, str]] = []
-        if self.current:
+        if self.current and self.screen_with_ticket is not None:
             number = self.current[0]
-            for action, binding_id, label in ACTION_KEYS:
-                if self.allowed.get(action, "x") is None:
-                    run = partial(
-                        cast("TicketActions", self.screen_with_ticket).action_ticket, action
-                    )
-                    key = key_hint(app, binding_id)
-                    choices.append((f"{label.capitalize()} #{number}", run, f"key {key}"))
+            for action in KEYED:
+                rule = action.rule
+                if action.listed and rule and self.allowed.get(rule.value, "x") is None:
+                    run = partial(self.screen_with_ticket.action_ticket, action.id)
+                    key = key_hint(app, action.binding_id)
+                    choices.append((f"{action.label.capitalize()} #{number}", run, f"key {key}"))
             if self.allowed.get("assign") is None:
                 for agent in self.agents:
                     if agent.active:
                         choices.append(
                             (
                                 f"Assign #{number} to {agent.username}",
-                                partial(app.assign_to, number, self.current[1], agent.username),
+                                partial(ctx.assign_to, number, self.current[1], agent.username),
                                 f"{agent.role}, open {agent.open_load}",
                             )
                         )
         # The keys named are the keys now (remapped in [keymap] or not).
         jumps = {target: binding_id for binding_id, _key, target, _label in JUMPS}
         views_key = key_hint(app, "main.views")
-        for view, name in VIEWS.items():
-            key = (
-                f"{key_hint(app, 'main.jump')} {key_hint(app, jumps[view])}"
-                if view in jumps
-                else views_key
-            )
-            choices.append((f"View: {name}", partial(app.show_view, view), key))
-        main = app.main_screen()
-        if main is not None:  # saved views: one's own and the team's
-            for key, name in main.view_names().items():
-                if key not in VIEWS:
-                    choices.append((f"View: {name}", partial(app.show_view, key), views_key))
+        for view, name in ctx.view_names.items():
+            key = views_key
+            if view in jumps:
+                key = f"{key_hint(app, 'main.jump')} {key_hint(app, jumps[view])}"
+            choices.append((f"View: {name}", partial(ctx.broadcast, ShowView(view)), key))
         for index, stage in enumerate(STAGES, start=1):
             key = key_hint(app, f"main.stage_{index}")
-            choices.append((f"Stage: {stage}", partial(app.show_stage, stage), key))
-        choices.append(("New ticket", app.new_ticket, key_hint(app, "main.new_ticket")))
-        choices.append(("Help", app.action_help, key_hint(app, "app.help")))
+            choices.append((f"Stage: {stage}", partial(ctx.broadcast, ShowStage(stage)), key))
+        choices.append(
+            ("New ticket", partial(ctx.broadcast, NewTicket()), key_hint(app, "main.new_ticket"))
+        )
+        choices.append(("Help", partial(app.run_action, "help"), key_hint(app, "app.help")))
         # Agents' names are typed by people: shown only as plain, cleaned text.
         return [(clean(title, single_line=True), run, why) for title, run, why in choices]
 
@@ -100,14 +99,13 @@ class TicketCommands(Provider):
             yield Hit(1.0, Text(title), run, help=help_text)
 
     async def search(self, query: str) -> Hits:
-        app: AgentConsole = self.app  # type: ignore[assignment]
         number = _NUMBER.match(query)
         if number:
             n = int(number.group(1))
             yield Hit(
                 100.0,  # above every fuzzy match of the digits
                 Text(f"Open ticket #{n}"),
-                partial(app.open_ticket, n),
+                partial(self.app.post_message, OpenTicket(n)),
                 help="jump to the ticket",
             )
         matcher = self.matcher(query)
@@ -119,19 +117,20 @@ class TicketCommands(Provider):
             for row in await self._tickets(query.strip()):
                 title = clean(f"Open #{row.number} {row.subject}", single_line=True)
                 yield Hit(
-                    0.5, Text(title), partial(app.open_ticket, row.number), help=row.status
+                    0.5,
+                    Text(title),
+                    partial(self.app.post_message, OpenTicket(row.number)),
+                    help=row.status,
                 )
 
     async def _tickets(self, words: str) -> list[Any]:
         """The latest tickets (in scope) whose text holds the typed words."""
-        from console.data.filters import search_words
         from console.data.search import tokens
 
-        app: AgentConsole = self.app  # type: ignore[assignment]
-        if app.queries is None or not tokens(words):
+        queries = self.ctx.queries
+        if queries is None or not tokens(words):
             return []
-        match = search_words(app.service.db)
         try:
-            return await app.queries.window("all", where=match(words), limit=TICKET_HITS)
+            return await queries.window(QueueQuery(words=words), limit=TICKET_HITS)
         except ConsoleError:
             return []

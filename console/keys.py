@@ -1,11 +1,13 @@
-"""The console's keys as data: every binding by id, where it is active, and its keys now.
+"""The console's keys: every binding by id, where it is active, and its keys now.
 
-Bindings are declared where they act (``BINDINGS`` of the screens and widgets), each with a
-stable ``id``; a person remaps them by id in the config file's ``[keymap]`` table, which the
-App applies with Textual's ``set_keymap``.  This module
+Bindings are data (``console.keymap``): screens and widgets take their ``BINDINGS`` from
+there through ``bindings``, each with a stable ``id``; a person remaps them by id in the
+config file's ``[keymap]`` table, which the App applies with Textual's ``set_keymap``.
+This module
 
-* finds every binding of the console and groups them by the screen where they are active
-  together (``catalogue``), so ``?`` and ``agent-console keys`` list them all;
+* groups every binding by the screen where they are active together (``catalogue``),
+  with the Textual classes' own bindings beside ours, so ``?`` and ``agent-console keys``
+  list them all and clashes are found, without importing a screen;
 * checks a ``[keymap]`` before it is applied (``check_keymap``): unknown ids, key names
   that are not keys, and keys that would collide on one screen are reported with the
   config file's line, and those entries keep their default keys;
@@ -16,19 +18,22 @@ App applies with Textual's ``set_keymap``.  This module
 from __future__ import annotations
 
 import difflib
-import importlib
-import pkgutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, cached_property
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from textual.app import App
 from textual.binding import Binding
 from textual.keys import REPLACED_KEYS, _character_to_key, key_to_character
+from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
+from textual.widgets import TextArea
+
+from console.keymap import PLACES, WIDGETS, PlaceKeys
 
 if TYPE_CHECKING:
-    from textual.app import App
     from textual.dom import DOMNode
 
     from console.config import Settings
@@ -37,33 +42,24 @@ if TYPE_CHECKING:
     #: (the default keys).
     KeySource: TypeAlias = App[Any] | Mapping[str, str] | None
 
+#: The Textual classes our places extend: their own bindings are active there too.
+_BASES: dict[str, type[DOMNode]] = {
+    "app": App,
+    "screen": Screen,
+    "modal": ModalScreen,
+    "widget": Widget,
+    "text_area": TextArea,
+}
+
 #: Widgets of ours with bindings, and the screens they are on: when they (or a widget
-#: inside them) have the focus, their bindings are active along with the screen's.  A test
-#: fails for a widget with bindings that is missing here.
+#: inside them) have the focus, their bindings are active along with the screen's.
 FOCUSED_WIDGETS: dict[str, tuple[str, ...]] = {
-    "TicketQueue": ("MainScreen",),
-    "SearchBar": ("MainScreen",),
-    "MentionArea": ("FormScreen",),
+    widget.name: tuple(p.name for p in PLACES if widget.name in p.focused) for widget in WIDGETS
 }
 
 #: Screens that wait for the second key of a two-key sequence: the screen the first key is
 #: pressed on, and the id of the binding of that first key.
-CHORDS: dict[str, tuple[str, str]] = {
-    "JumpScreen": ("MainScreen", "main.jump"),
-}
-
-#: How each place is called in help and in `agent-console keys`, in the order listed.
-TITLES: dict[str, str] = {
-    "AgentConsole": "Everywhere (outside dialogs)",
-    "MainScreen": "Queue",
-    "JumpScreen": "Queue, two-key jumps",
-    "TicketScreen": "Ticket (full screen)",
-    "ViewPicker": "View picker",
-    "PagerScreen": "Reading a whole conversation",
-    "FormScreen": "Forms",
-    "ConfirmScreen": "Questions",
-    "HelpScreen": "Help",
-}
+CHORDS: dict[str, tuple[str, str]] = {p.name: p.chord_of for p in PLACES if p.chord_of}
 
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
 NAMED_KEYS = frozenset(
@@ -72,6 +68,23 @@ NAMED_KEYS = frozenset(
     + [f"f{n}" for n in range(1, 25)]
     + list(REPLACED_KEYS)
 )
+
+
+def bindings(place: str) -> list[Binding | tuple[str, str] | tuple[str, str, str]]:
+    """The Textual bindings of a place of ``console.keymap`` (a screen's or a widget's
+    ``BINDINGS``)."""
+    found = _place_keys(place)
+    made: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
+        Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in found.keys
+    ]
+    return made
+
+
+def _place_keys(name: str) -> PlaceKeys:
+    for place in (*PLACES, *WIDGETS):
+        if place.name == name:
+            return place
+    raise KeyError(f"no place {name!r} in console.keymap")
 
 
 @dataclass(frozen=True)
@@ -131,91 +144,45 @@ class Catalogue:
         return found
 
 
-def _bindings(owner: type[DOMNode]) -> tuple[KeyBinding, ...]:
-    """A class's bindings (inherited ones included), one per id, keys in order."""
+def _textual_bindings(base: type[DOMNode], owner: str) -> tuple[KeyBinding, ...]:
+    """The bindings a Textual class brings with it (not remappable by id), keys in order."""
     merged: dict[str, tuple[Binding, list[str]]] = {}
-    for key, bindings in owner._merge_bindings().key_to_bindings.items():
-        for binding in bindings:
-            name = binding.id or f"{binding.action}"
-            merged.setdefault(name, (binding, []))[1].append(key)
+    for key, found in base._merge_bindings().key_to_bindings.items():
+        for binding in found:
+            merged.setdefault(binding.id or binding.action, (binding, []))[1].append(key)
     return tuple(
-        KeyBinding(binding.id, tuple(keys), binding.description, binding.action, owner.__name__)
+        KeyBinding(binding.id, tuple(keys), binding.description, binding.action, owner)
         for binding, keys in merged.values()
     )
 
 
-def _console_classes() -> tuple[type[DOMNode], list[type[DOMNode]], list[type[DOMNode]]]:
-    """The App, every screen class and every widget class with bindings, of ours."""
-    from textual.screen import Screen
-
-    import console.screens
-    import console.widgets
-    from console.app import AgentConsole
-
-    for package in (console.screens, console.widgets):
-        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-            importlib.import_module(module.name)
-
-    def ours(cls: type[Any]) -> bool:
-        return cls.__module__.startswith("console.")
-
-    def subclasses(cls: type[Any]) -> Iterable[type[Any]]:
-        for sub in cls.__subclasses__():
-            yield sub
-            yield from subclasses(sub)
-
-    from textual.widget import Widget
-
-    screens = [s for s in dict.fromkeys(subclasses(Screen)) if ours(s)]
-    widgets = [
-        w
-        for w in dict.fromkeys(subclasses(Widget))
-        if ours(w) and not issubclass(w, Screen) and "BINDINGS" in w.__dict__
-    ]
-    return AgentConsole, screens, widgets
+def _bindings(place: PlaceKeys) -> tuple[KeyBinding, ...]:
+    """A place's bindings: the Textual class's own first, then ours, keys normalised."""
+    ours = tuple(
+        KeyBinding(
+            k.id,
+            tuple(dict.fromkeys(normalise_key(key) for key in k.keys.split(","))),
+            k.description,
+            k.action,
+            place.name,
+        )
+        for k in place.keys
+    )
+    return _textual_bindings(_BASES[place.base], place.name) + ours
 
 
 @cache
 def catalogue() -> Catalogue:
     """Every binding of the console, grouped by the screen where it is active."""
-    app_class, screens, widgets = _console_classes()
-    app_place = Place("AgentConsole", TITLES["AgentConsole"], _bindings(app_class))
+    app_place = Place(PLACES[0].name, PLACES[0].title, _bindings(PLACES[0]))
     places = [app_place]
-    for screen in screens:
-        focused = [w for w in widgets if screen.__name__ in FOCUSED_WIDGETS.get(w.__name__, ())]
-        if "BINDINGS" not in screen.__dict__ and not focused:
-            continue  # the keys of the screen it extends (a form is a form)
-        own = _bindings(screen)
-        for widget in focused:
-            own += _bindings(widget)
-        if not any(b.id for b in own):
-            continue  # a screen without keys of its own
-        modal = _is_modal(screen)
-        places.append(
-            Place(
-                screen.__name__,
-                TITLES.get(screen.__name__, _words(screen.__name__)),
-                own,
-                () if modal else app_place.bindings,
-            )
-        )
-    order = list(TITLES)
-    places.sort(key=lambda p: (order.index(p.name) if p.name in order else len(order), p.name))
+    for spec in PLACES[1:]:
+        own = _bindings(spec)
+        for widget in spec.focused:
+            own += _bindings(_place_keys(widget))
+        modal = spec.base == "modal"
+        places.append(Place(spec.name, spec.title, own, () if modal else app_place.bindings))
     return Catalogue(tuple(places))
-
-
-def _is_modal(screen: type[Any]) -> bool:
-    from textual.screen import ModalScreen
-
-    return issubclass(screen, ModalScreen)
-
-
-def _words(class_name: str) -> str:
-    """``BulkActionPicker`` -> ``Bulk action picker``."""
-    words = "".join(f" {c.lower()}" if c.isupper() else c for c in class_name).split()
-    if len(words) > 1 and words[-1] == "screen":
-        words.pop()
-    return " ".join(words).capitalize()
 
 
 # -- keys as people write and read them ----------------------------------------------------

@@ -16,7 +16,7 @@ import pytest
 from console.cli import main
 from console.data.db import ensure_schema, make_engine
 from console.data.directory import Directory, resolve_actor
-from console.data.queries import Queries
+from console.data.queries import Queries, QueueQuery
 from tests.conftest import PG_SKIP, PG_URL
 
 WRITER = """
@@ -90,7 +90,7 @@ async def _count_through_the_console(path: Path) -> int:
     db = make_engine(path)
     try:
         queries = Queries(db, await resolve_actor(db, login="root"))
-        return (await queries.counts("all"))["All"]
+        return (await queries.counts(QueueQuery("all")))["All"]
     finally:
         await db.dispose()
 

@@ -17,6 +17,7 @@ from console.app import AgentConsole
 from console.config import Settings
 from console.data.db import make_engine
 from console.data.directory import Directory
+from console.data.queries import QueueQuery
 from console.data.tickets import TicketService
 from console.screens.form import FormScreen
 from console.screens.main import MainScreen
@@ -85,6 +86,11 @@ async def console(desk: Desk) -> AsyncIterator[tuple[AgentConsole, Desk, list[in
     numbers = await queue_desk(desk)
     app = console_as(desk, "alice")
     yield app, desk, numbers
+
+
+def queue_screen(app: AgentConsole) -> MainScreen:
+    """The queue screen, under any ticket screen or form."""
+    return next(s for s in app.screen_stack if isinstance(s, MainScreen))
 
 
 def console_as(
@@ -529,7 +535,7 @@ async def test_new_ticket_fills_the_account_from_a_known_contact(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen), notices(app)
-    rows = await desk.service("alice").queries.window("created", "New", limit=10)
+    rows = await desk.service("alice").queries.window(QueueQuery("created", "New"), limit=10)
     created = next(r for r in rows if r.subject == "Cannot log in to the portal")
     assert (created.contact, created.account) == ("Pat Customer", "Acme Ltd")
 
@@ -702,10 +708,10 @@ async def test_live_update_keeps_a_form_being_typed(desk: Desk) -> None:
         )
         for _ in range(40):
             await pilot.pause(0.1)
-            main = app.main_screen()
+            main = queue_screen(app)
             if main is not None and "All 6" in str(main.query_one(StageBar).render()):
                 break
-        assert "All 6" in str(app.main_screen().query_one(StageBar).render())
+        assert "All 6" in str(queue_screen(app).query_one(StageBar).render())
         assert isinstance(app.screen, FormScreen)
         assert app.screen.query_one("#field-body", TextArea).text == "Half a reply"
 

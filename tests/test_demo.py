@@ -32,6 +32,7 @@ from console.data.models import (
     approval_approvers,
     message_mentions,
 )
+from console.data.queries import QueueQuery
 from console.data.tickets import DEFAULT_SLA, TicketService, allocate_number
 from tests.conftest import NOW, Desk, FixedClock
 
@@ -206,11 +207,11 @@ async def test_the_default_lead_works_demo_tickets(db: Database) -> None:
     assert actor.username == "maya"
     clock = FixedClock(NOW + timedelta(minutes=5))
     service = TicketService(db, actor, clock=clock)
-    counts = await service.queries.counts("all")
+    counts = await service.queries.counts(QueueQuery("all"))
     assert 0 < counts["All"] < N  # her team's departments, not everything
     assert counts["Closed"] > 0 and counts["New"] > 0
 
-    waiting = await service.queries.window("unassigned", "New")
+    waiting = await service.queries.window(QueueQuery("unassigned", "New"))
     assert waiting
     picked = await service.pick_up(waiting[0].number, expected_version=waiting[0].version)
     assert picked.owner == "maya" and picked.version == waiting[0].version + 1

@@ -38,7 +38,7 @@ from console.data.filters import (
     resolve_names,
 )
 from console.data.models import Account, Agent, Department, Team, Ticket
-from console.data.queries import Queries
+from console.data.queries import Queries, QueueQuery
 from console.data.search import term_clause
 from console.data.workflow import Actor, Role
 from tests.conftest import NOW, PG_SKIP, PG_URL, Desk, drop_pg_database, new_pg_database
@@ -845,18 +845,18 @@ async def test_words_are_pluggable_full_text_search_fits(
 async def test_the_queue_counts_windows_and_saved_views_take_the_filter(
     desk: Desk, tickets: dict[int, int]
 ) -> None:
-    """How the console wires it: the clause narrows windows, stage counts and the view
+    """How the console wires it: the filter narrows windows, stage counts and the view
     list's live counts of saved views."""
     t = tickets
     queries = desk.service("lena").queries
-    where = await build_filter("printer -owner:lena", desk.db, desk.actors["lena"].id, now=NOW)
-    rows = await queries.window("all", "All", "updated", where=where)
+    printers = QueueQuery("all", "All", "updated", filters=("printer -owner:lena",), now=NOW)
+    rows = await queries.window(printers)
     assert sorted(r.number for r in rows) == numbers_of(t, {1, 7})
-    counts = await queries.counts("all", where=where)
+    counts = await queries.counts(printers)
     assert (counts["New"], counts["ReOpen"], counts["Closed"], counts["All"]) == (1, 1, 0, 2)
-    overdue = await build_filter("overdue", desk.db, desk.actors["lena"].id, now=NOW)
-    files = await build_filter("has:attachment", desk.db, desk.actors["lena"].id, now=NOW)
-    views = await queries.view_counts({"Printers": where, "Escalated": overdue, "Files": files})
+    overdue = QueueQuery(filters=("overdue",), now=NOW)
+    files = QueueQuery(filters=("has:attachment",), now=NOW)
+    views = await queries.view_counts({"Printers": printers, "Escalated": overdue, "Files": files})
     assert (views["Printers"], views["Escalated"], views["Files"], views["all"]) == (2, 1, 1, 5)
 
 

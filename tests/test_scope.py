@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from console.data.errors import BadValue, NotFound
-from console.data.queries import VIEWS, sort_key
+from console.data.queries import VIEWS, QueueQuery, sort_key
 from console.data.records import TicketRow
 from console.data.tickets import TicketService
 from console.data.workflow import STAGES
@@ -114,10 +114,10 @@ async def test_every_view_and_stage_shows_exactly_the_right_tickets(desk: Desk) 
         assert view_counts == {v: len(EXPECTED[who][v]) for v in VIEWS}, who
         for view in VIEWS:
             expected = EXPECTED[who][view]
-            counts = await queries.counts(view)
+            counts = await queries.counts(QueueQuery(view))
             for stage in STAGES:
                 want = {n for n in expected if stage == "All" or STATUS[n] == stage}
-                rows = await queries.window(view, stage, limit=100)
+                rows = await queries.window(QueueQuery(view, stage), limit=100)
                 got = [back[r.number] for r in rows]
                 assert sorted(got) == sorted(want), (who, view, stage)
                 assert counts[stage] == len(want), (who, view, stage)
@@ -126,14 +126,14 @@ async def test_every_view_and_stage_shows_exactly_the_right_tickets(desk: Desk) 
     # Unknown views, stages and sorts say what there is.
     queries = desk.service("alice").queries
     with pytest.raises(BadValue, match=r"^Unknown view 'mine'; use one of: my, unassigned, all"):
-        await queries.window("mine")
+        await queries.window(QueueQuery("mine"))
     with pytest.raises(BadValue, match=r"^Unknown stage 'Done'; use one of: New, Scheduled"):
-        await queries.window("all", "Done")
+        await queries.window(QueueQuery("all", "Done"))
     with pytest.raises(BadValue, match=r"^Unknown sort 'age'; use one of: updated, due, priority"):
-        await queries.window("all", "All", "age")
+        await queries.window(QueueQuery("all", "All", "age"))
     with pytest.raises(BadValue, match=r"^Unknown view"):
-        await queries.counts("everything")
-    assert [r.number for r in await queries.window("all", "in progress")] == [t[4]]
+        await queries.counts(QueueQuery("everything"))
+    assert [r.number for r in await queries.window(QueueQuery("all", "in progress"))] == [t[4]]
 
 
 async def test_scope_for_detail_and_ticket_and_leads_see_their_team(desk: Desk) -> None:
@@ -273,7 +273,8 @@ async def page_through(
     seen: list[int] = []
     after = None
     for _ in range(200):
-        rows = await queries.window(view, stage, sort, after=after, backwards=backwards, limit=size)
+        query = QueueQuery(view, stage, sort)
+        rows = await queries.window(query, after=after, backwards=backwards, limit=size)
         assert len(rows) <= size
         if not rows:
             return seen
@@ -311,7 +312,7 @@ async def test_keyset_windows_page_without_gaps_or_duplicates(desk: Desk) -> Non
     for number in list(rows)[::11]:
         await desk.service("root").close(number)
 
-    everything = await desk.service("root").queries.window("all", limit=1000)
+    everything = await desk.service("root").queries.window(QueueQuery("all"), limit=1000)
     assert len(everything) == 120
     closed = [r for r in everything if r.status == "Closed"]
     assert len(closed) == 11

@@ -132,7 +132,7 @@ def _message(kind: str, label: str, done: str, rule: Action, keys: str, help_tex
         done,
         rule,
         kind,
-        form="message",
+        form=kind,
         show=kind == "reply",
         verbs=(Verb((kind,), help_text),),
         options=(Option("--body", "body", required=True, metavar="TEXT"),),
@@ -234,7 +234,7 @@ ACTIONS: tuple[TicketAction, ...] = (
     ),
     TicketAction(
         "resolution", "Set resolution", "Resolution", "w", "Wrote the resolution of",
-        Action.SET_RESOLUTION, "set_resolution", form="resolution",
+        Action.SET_RESOLUTION, "set_resolution", form="resolution", listed=False,
         verbs=(Verb(("resolution",), "write the resolution"),),
         options=(
             Option("--text", "text", required=True),

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from console.data.actions import BULK, action_of
 from console.data.errors import BadValue, ConsoleError
 from console.data.models import Account, Ticket
 from console.data.queries import MERGED, OWNER, ticket_facts
@@ -30,16 +31,8 @@ from console.data.workflow import (
     refusal,
 )
 
-#: The actions that can be applied to tagged tickets.
-BULK_ACTIONS: tuple[Action, ...] = (
-    Action.PICK_UP,
-    Action.ASSIGN,
-    Action.RELEASE,
-    Action.SCHEDULE,
-    Action.START,
-    Action.CLOSE,
-    Action.REOPEN,
-)
+#: The actions that can be applied to tagged tickets (the table's bulk rows).
+BULK_ACTIONS: tuple[Action, ...] = tuple(Action(a.id) for a in BULK)
 
 #: The ticket columns an undo can put back, by the bulk actions that change them.
 _UNDONE = ("owner_id", "status", "scheduled_at", "closed_at")
@@ -67,7 +60,18 @@ class BulkRequest:
 
     @property
     def name(self) -> str:
+        """The action's name in sentences."""
         return ACTION_NAMES[self.action]
+
+    def arguments(self) -> dict[str, Any]:
+        """What the action's service method takes besides the ticket."""
+        if self.action is Action.ASSIGN:
+            return {"to": self.assignee}
+        if self.action is Action.SCHEDULE:
+            return {"at": self.at}
+        if self.action is Action.CLOSE:
+            return {"resolution": self.resolution}
+        return {}
 
 
 @dataclass(frozen=True)
@@ -202,26 +206,9 @@ class Bulk:
         return Preview(request, changes, refused, subjects)
 
     async def _one(self, request: BulkRequest, number: int, version: int | None) -> Any:
-        service = self.service
-        match request.action:
-            case Action.PICK_UP:
-                return await service.pick_up(number, expected_version=version)
-            case Action.ASSIGN:
-                assert request.assignee is not None
-                return await service.assign(number, request.assignee, expected_version=version)
-            case Action.RELEASE:
-                return await service.release(number, expected_version=version)
-            case Action.SCHEDULE:
-                assert request.at is not None
-                return await service.schedule(number, request.at, expected_version=version)
-            case Action.START:
-                return await service.start(number, expected_version=version)
-            case Action.CLOSE:
-                return await service.close(
-                    number, resolution=request.resolution, expected_version=version
-                )
-            case _:
-                return await service.reopen(number, expected_version=version)
+        """The action on one ticket, through the same service method as by hand."""
+        method = getattr(self.service, action_of(request.action).method)
+        return await method(number, **request.arguments(), expected_version=version)
 
     async def apply(self, request: BulkRequest, numbers: Sequence[int]) -> Report:
         """Apply ``request`` to each ticket in its own transaction; a refusal or conflict on

@@ -7,19 +7,21 @@ before) the sort key of a row the caller already has.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    false,
     func,
     literal,
     or_,
     select,
+    true,
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +29,7 @@ from sqlalchemy.orm import aliased
 
 from console.data.db import Database
 from console.data.errors import BadValue, NotFound
+from console.data.filters import FilterError, build_filter, search_words
 from console.data.models import (
     Account,
     Activity,
@@ -85,6 +88,10 @@ _SORT_COLUMNS: dict[str, tuple[tuple[Any, ...], bool]] = {
     "priority": ((Ticket.priority, Ticket.due_at, Ticket.id), False),
 }
 
+#: A condition that keeps nothing (a filter that no longer reads, say a departed agent's
+#: name, narrows its view to nothing rather than widening it).
+_NOTHING = false()
+
 
 def ticket_facts(
     ticket: Ticket,
@@ -130,6 +137,44 @@ def check_stage(stage: str) -> str:
         if name.lower() == key:
             return name
     raise BadValue(f"Unknown stage {stage!r}; use one of: {', '.join(STAGES)}.")
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """A queue as people name it, compiled to SQL by the data layer alone.
+
+    ``view`` and ``stage`` pick the tickets (within the actor's scope), ``sort`` their
+    order; ``filters`` narrow them further, each in the filter language typed at ``/``
+    (a saved view's filter and the search line, say: all of them must hold); ``words``
+    are searched for as they are, never read as filter terms (the palette's typed words).
+    ``now`` is the moment relative terms (``due:<4h``, ``overdue``, ``updated:<7d``) are
+    read at: a screen fixes it when it (re)loads, so the windows it fetches afterwards
+    agree with each other; None reads them at each call.
+    """
+
+    view: str = "all"
+    stage: str = "All"
+    sort: str = "updated"
+    filters: tuple[str, ...] = ()
+    words: str = ""
+    now: datetime | None = None
+
+    def __post_init__(self) -> None:
+        check_view(self.view)
+        # Any spelling of a stage ("inprogress", "in progress") reads as its name.
+        object.__setattr__(self, "stage", check_stage(self.stage))
+        if self.sort not in _SORT_COLUMNS:
+            raise BadValue(f"Unknown sort {self.sort!r}; use one of: {', '.join(SORTS)}.")
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything beyond the view narrows it."""
+        return bool(self.filters or self.words.strip())
+
+
+#: Compiled filter conditions kept per ``Queries`` (a screen fetches many windows of one
+#: query; names in a filter cost a lookup each time it is compiled).
+_COMPILED_KEPT = 32
 
 
 #: Aliases made once: making one copies every column, which costs more than the query.
@@ -193,6 +238,9 @@ class Queries:
     actor: Actor
     _scope: Scope | None = None
     _names: dict[int, str] | None = None
+    _compiled: dict[tuple[tuple[str, ...], str, datetime | None], ColumnElement[bool] | None] = (
+        field(default_factory=dict)
+    )
 
     async def scope(self, conn: AsyncSession | None = None) -> Scope:
         """The actor's scope, read once and kept (``refresh`` reads it again)."""
@@ -205,9 +253,54 @@ class Queries:
         return self._scope
 
     def refresh(self) -> None:
-        """Forget the cached scope and agent names (after team or department changes)."""
+        """Forget the cached scope, agent names and compiled filters (after team or
+        department changes)."""
         self._scope = None
         self._names = None
+        self._compiled.clear()
+
+    # -- what narrows a queue ----------------------------------------------------------
+
+    async def check_filter(self, text: str) -> None:
+        """Raise ``FilterError`` (naming the token, with a suggestion) when ``text`` does
+        not read in the filter language or names something unknown."""
+        await self._filter(text, datetime.now(UTC))
+
+    async def _filter(self, text: str, now: datetime) -> ColumnElement[bool]:
+        return await build_filter(
+            text, self.db, self.actor.id, now=now, words=search_words(self.db)
+        )
+
+    async def _where(
+        self, query: QueueQuery, *, broken: ColumnElement[bool] | None = None
+    ) -> ColumnElement[bool] | None:
+        """The condition of a query's filters and words (None: nothing narrows it).
+
+        A filter that cannot be compiled raises ``FilterError``; with ``broken`` given,
+        that condition stands in for it instead (a saved view that no longer reads).
+        """
+        if not query.narrowed:
+            return None
+        key = (query.filters, query.words, query.now)
+        if query.now is not None and key in self._compiled:
+            return self._compiled[key]
+        now = query.now or datetime.now(UTC)
+        parts: list[ColumnElement[bool]] = []
+        for text in query.filters:
+            try:
+                parts.append(await self._filter(text, now))
+            except FilterError:
+                if broken is None:
+                    raise
+                parts.append(broken)
+        if query.words.strip():
+            parts.append(search_words(self.db)(query.words))
+        where = parts[0] if len(parts) == 1 else and_(*parts)
+        if query.now is not None:
+            if len(self._compiled) >= _COMPILED_KEPT:
+                self._compiled.pop(next(iter(self._compiled)))
+            self._compiled[key] = where
+        return where
 
     # -- views -------------------------------------------------------------------------
 
@@ -235,14 +328,15 @@ class Queries:
                 owner = Ticket.owner_id + 0 if scan else Ticket.owner_id
                 return and_(base, owner.in_(sorted(scope.team_member_ids)))
 
-    async def counts(self, view: str, where: ColumnElement[bool] | None = None) -> StageCounts:
-        """All stage counts of a view (narrowed by ``where``, a search or filter), in one
-        query."""
+    async def counts(self, query: QueueQuery) -> StageCounts:
+        """All stage counts of a query's view, narrowed by its filters, in one query (its
+        stage does not matter: every stage is counted)."""
+        where = await self._where(query)
         async with self.db.read() as conn:
             scope = await self.scope(conn)
             stmt = (
                 select(Ticket.status, func.count())
-                .where(self.view_clause(scope, view, scan=True))
+                .where(self.view_clause(scope, query.view, scan=True))
                 .group_by(Ticket.status)
             )
             if where is not None:
@@ -250,12 +344,14 @@ class Queries:
             rows = (await conn.execute(stmt)).all()
         return StageCounts({status: count for status, count in rows})
 
-    async def view_counts(
-        self, extra: dict[str, ColumnElement[bool]] | None = None
-    ) -> dict[str, int]:
-        """Every view's ticket count (all stages), in one query; ``extra`` adds views of
-        one's own (name -> condition within the scope)."""
-        extra = extra or {}
+    async def view_counts(self, extra: Mapping[str, QueueQuery] | None = None) -> dict[str, int]:
+        """Every view's ticket count (all stages), in one query; ``extra`` adds saved views
+        (key -> their query, narrowing All Tickets).  A saved view whose filter no longer
+        reads (a departed agent's name) counts nothing."""
+        saved: dict[str, ColumnElement[bool]] = {}
+        for key, query in (extra or {}).items():
+            clause = await self._where(query, broken=_NOTHING)
+            saved[key] = true() if clause is None else clause
         async with self.db.read() as conn:
             scope = await self.scope(conn)
             columns = [
@@ -263,29 +359,25 @@ class Queries:
                 .filter(self.view_clause(scope, view, scan=True))
                 .label(view.replace("-", "_"))
                 for view in VIEWS
-            ] + [func.count().filter(clause) for clause in extra.values()]
+            ] + [func.count().filter(clause) for clause in saved.values()]
             # Every view lies inside the scope: count over the scope only, from the
             # covering index rather than the whole table.
             stmt = select(*columns).select_from(Ticket).where(scope.clause(scan=True))
             row = (await conn.execute(stmt)).one()
-        return {view: int(value) for view, value in zip([*VIEWS, *extra], row, strict=True)}
+        return {view: int(value) for view, value in zip([*VIEWS, *saved], row, strict=True)}
 
     def _window_stmt(
         self,
         scope: Scope,
-        view: str,
-        stage: str,
-        sort: str,
+        query: QueueQuery,
         after: tuple[Any, ...] | None,
         backwards: bool,
         limit: int,
         inclusive: bool = False,
         where: ColumnElement[bool] | None = None,
     ) -> Select[*tuple[Any, ...]]:
-        if sort not in _SORT_COLUMNS:
-            raise BadValue(f"Unknown sort {sort!r}; use one of: {', '.join(SORTS)}.")
-        columns, descending = _SORT_COLUMNS[sort]
-        stage = check_stage(stage)
+        columns, descending = _SORT_COLUMNS[query.sort]
+        stage = check_stage(query.stage)
         stmt = (
             select(*_ROW_COLUMNS)
             .select_from(Ticket)
@@ -293,7 +385,7 @@ class Queries:
             .outerjoin(Account, Account.id == Ticket.account_id)
             .outerjoin(OWNER, OWNER.id == Ticket.owner_id)
             .outerjoin(CREATOR, CREATOR.id == Ticket.creator_id)
-            .where(self.view_clause(scope, view, scan=True))
+            .where(self.view_clause(scope, query.view, scan=True))
         )
         if stage != "All":
             stmt = stmt.where(Ticket.status == stage)
@@ -313,46 +405,36 @@ class Queries:
 
     async def window(
         self,
-        view: str,
-        stage: str = "All",
-        sort: str = "updated",
+        query: QueueQuery,
         *,
         after: tuple[Any, ...] | None = None,
         backwards: bool = False,
         inclusive: bool = False,
         limit: int = 50,
-        where: ColumnElement[bool] | None = None,
     ) -> list[TicketRow]:
-        """Up to ``limit`` rows of a view and stage in queue order.
+        """Up to ``limit`` rows of a query (view, stage, filters) in its queue order.
 
         ``after`` is the ``sort_key`` of a row: the window starts just past it (or, with
         ``backwards``, ends just before it; ``inclusive`` takes that row too).  Rows always
         come back in queue order.
         """
+        where = await self._where(query)
         async with self.db.read() as conn:
             scope = await self.scope(conn)
-            stmt = self._window_stmt(
-                scope, view, stage, sort, after, backwards, limit, inclusive, where
-            )
+            stmt = self._window_stmt(scope, query, after, backwards, limit, inclusive, where)
             rows = [_row(r) for r in (await conn.execute(stmt)).all()]
         if backwards:
             rows.reverse()
         return rows
 
-    async def numbers(
-        self,
-        view: str,
-        stage: str = "All",
-        *,
-        where: ColumnElement[bool] | None = None,
-        limit: int = 5000,
-    ) -> tuple[list[int], int]:
-        """The numbers of up to ``limit`` tickets of a view and stage in queue order (to
-        tag them all), and how many there are in all."""
-        stage = check_stage(stage)
+    async def numbers(self, query: QueueQuery, *, limit: int = 5000) -> tuple[list[int], int]:
+        """The numbers of up to ``limit`` tickets of a query, newest first (to tag them
+        all), and how many there are in all."""
+        stage = query.stage
+        where = await self._where(query)
         async with self.db.read() as conn:
             scope = await self.scope(conn)
-            stmt = select(Ticket.number).where(self.view_clause(scope, view, scan=True))
+            stmt = select(Ticket.number).where(self.view_clause(scope, query.view, scan=True))
             if stage != "All":
                 stmt = stmt.where(Ticket.status == stage)
             if where is not None:

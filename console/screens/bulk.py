@@ -10,7 +10,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from console.data.actions import BY_ID
 from console.data.bulk import Preview, Report
+from console.keys import bindings
 from console.safe import clean
 
 #: At most this many tickets are listed one by one; the rest are counted.
@@ -66,10 +68,7 @@ class BulkPreviewScreen(ModalScreen[bool]):
     """How many tickets will change, what will change, and which will be refused and why;
     ``y`` or enter applies, ``n`` or esc does nothing."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("y,enter", "answer(True)", "Apply", id="bulk.apply"),
-        Binding("n,escape", "answer(False)", "Cancel", id="bulk.cancel"),
-    ]
+    BINDINGS = bindings("BulkPreviewScreen")
 
     def __init__(self, preview: Preview) -> None:
         super().__init__()
@@ -95,9 +94,7 @@ class BulkPreviewScreen(ModalScreen[bool]):
 class BulkReportScreen(ModalScreen[None]):
     """The result, ticket by ticket."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape,enter,q", "dismiss", "Close", id="bulk.close_report"),
-    ]
+    BINDINGS = bindings("BulkReportScreen")
 
     def __init__(self, report: Report, *, undo_key: str | None = None) -> None:
         super().__init__()
@@ -121,12 +118,12 @@ class BulkActionPicker(ModalScreen[str | None]):
     """After ``;``: the next key names the action for every tagged ticket.  The keys are
     the queue's own action keys (as remapped), so there is nothing new to learn."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="bulk.cancel_pick")]  # noqa: RUF012
+    BINDINGS = bindings("BulkActionPicker")
 
     def __init__(self, tagged: int, keys: dict[str, str]) -> None:
         super().__init__()
         self.tagged = tagged
-        #: key -> ticket action ("pickup", "assign", ...)
+        #: key -> ticket action id ("pickup", "assign", ...)
         self.keys = keys
 
     def compose(self) -> ComposeResult:
@@ -136,7 +133,7 @@ class BulkActionPicker(ModalScreen[str | None]):
         text = Text()
         for action, keys in shown.items():
             text.append(f"{'/'.join(keys):>4}", style="bold")
-            text.append(f"  {ACTION_LABELS[action]}\n")
+            text.append(f"  {BY_ID[action].bulk}\n")
         with Vertical(classes="dialog picker"):
             yield Label(Text(f"Act on {self.tagged:,} tagged tickets", style="bold"))
             yield Static(text)
@@ -147,15 +144,3 @@ class BulkActionPicker(ModalScreen[str | None]):
         if action is not None:
             event.stop()
             self.dismiss(action)
-
-
-#: The ticket actions (as the queue's bindings name them) that work on tagged tickets.
-ACTION_LABELS = {
-    "pickup": "pick up",
-    "assign": "assign to …",
-    "release": "release",
-    "schedule": "schedule for …",
-    "start": "start",
-    "close": "close (resolution …)",
-    "reopen": "reopen",
-}

@@ -10,7 +10,6 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
@@ -18,7 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from console.data.errors import Conflict, ConsoleError
-from console.keys import key_hint
+from console.keys import bindings, key_hint
 from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.completion import MentionArea
@@ -62,10 +61,7 @@ class FieldError(ConsoleError):
 class ConfirmScreen(ModalScreen[bool]):
     """A yes/no question; ``y`` or enter says yes, ``n`` or esc says no."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
+    BINDINGS = bindings("ConfirmScreen")
 
     def __init__(self, question: str) -> None:
         super().__init__()
@@ -85,11 +81,7 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
     """A form that runs its submit coroutine itself, so a refusal or a conflict is shown
     in the form while everything typed stays."""
 
-    BINDINGS = [  # noqa: RUF012
-        # Not a priority binding: it must come after the keys typed before it.
-        Binding("ctrl+s", "submit", "Submit", id="form.submit"),
-        Binding("escape", "cancel", "Cancel", id="form.cancel"),
-    ]
+    BINDINGS = bindings("FormScreen")
 
     def __init__(self, title: str, fields: list[Field], submit: Submit) -> None:
         super().__init__()

@@ -6,14 +6,13 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 from console.config import config_path
 from console.data.filters import describe
-from console.keys import CHORDS, Place, catalogue, key_hint, keys_shown, prefix_of
+from console.keys import CHORDS, Place, bindings, catalogue, key_hint, keys_shown, prefix_of
 
 
 def notes(app: App[Any], queue: bool) -> str:
@@ -81,19 +80,18 @@ def key_lines(screen: Screen[Any]) -> Text:
 class HelpScreen(ModalScreen[None]):
     """The keys of the screen it was opened from."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close", id="help.close")]  # noqa: RUF012
+    BINDINGS = bindings("HelpScreen")
 
-    def __init__(self, context: Screen[Any], title: str) -> None:
+    def __init__(self, context: Screen[Any]) -> None:
         super().__init__()
         self.context = context
-        self.title_text = title
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog help"):
-            yield Label(Text(f"Help: {self.title_text}"))
+            place = place_of(self.context)
+            yield Label(Text(f"Help: {place.title if place else 'keys'}"))
             with VerticalScroll():
                 yield Static(key_lines(self.context))
-                place = place_of(self.context)
                 queue = place is not None and place.name == "MainScreen"
                 yield Static(Text(notes(self.app, queue), style="dim"))
                 if queue:

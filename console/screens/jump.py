@@ -12,33 +12,18 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from console.keys import key_hint
-
-#: The jumps: binding id, default second key, where to, what the hint says.
-JUMPS: tuple[tuple[str, str, str, str], ...] = (
-    ("jump.top", "g", "top", "top"),
-    ("jump.unassigned", "u", "unassigned", "unassigned"),
-    ("jump.my", "m", "my", "my tickets"),
-    ("jump.assigned", "a", "assigned", "assigned to me"),
-    ("jump.team", "t", "team", "my team"),
-)
+from console.keymap import JUMPS
+from console.keys import bindings, key_hint
 
 
 class JumpScreen(ModalScreen[str | None]):
     """Waits for the second key of a jump; dismisses with where to ("top" or a view), or
     None when the time runs out or any other key (esc too) is pressed."""
 
-    BINDINGS = [  # noqa: RUF012
-        *[
-            Binding(key, f"jump('{target}')", f"Jump to {label}", id=binding_id)
-            for binding_id, key, target, label in JUMPS
-        ],
-        Binding("escape", "dismiss(None)", "Cancel", show=False, id="jump.cancel"),
-    ]
+    BINDINGS = bindings("JumpScreen")
 
     #: Seconds to wait for the second key.
     TIMEOUT = 1.5

@@ -3,12 +3,22 @@ account filled in when an existing contact is chosen."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from textual import on
+from textual.app import App
 from textual.widgets import Input, Select
 
-from console.data.records import CHANNELS, PRIORITIES, ContactRecord, looks_like_email
+from console.context import ConsoleContext
+from console.data.records import (
+    CHANNELS,
+    PRIORITIES,
+    ContactRecord,
+    TicketRecord,
+    looks_like_email,
+)
 from console.screens.form import Field, FormScreen, Submit
 from console.widgets.completion import ContactSuggester
 
@@ -110,3 +120,38 @@ class NewTicketScreen(FormScreen):
         account = self.query_one("#field-account", Select)
         if contact.account and account.value is Select.NULL:
             account.value = contact.account
+
+
+async def open_new_ticket(ctx: ConsoleContext, app: App[Any], created: Callable[[], Any]) -> None:
+    """Read what the new-ticket form offers (accounts, departments, the agent's own
+    department first), open it, and say which number the ticket got."""
+    accounts, departments, agents = await asyncio.gather(
+        ctx.queries.accounts(), ctx.queries.departments(), ctx.queries.agents()
+    )
+    mine = next((a for a in agents if a.username == ctx.actor_name), None)
+    department = mine.departments[0] if mine and mine.departments else None
+
+    async def create(values: dict[str, Any]) -> TicketRecord:
+        return await ctx.service.create(
+            subject=values["subject"],
+            contact_name=values["contact_name"],
+            contact_email=values["contact_email"] or None,
+            contact_phone=values["contact_phone"] or None,
+            account=values["account"],
+            description=values["description"],
+            priority=values["priority"],
+            channel=values["channel"],
+            department=values["department"],
+            category=values["category"] or None,
+            subcategory=values["subcategory"] or None,
+            product=values["product"] or None,
+        )
+
+    def done(record: TicketRecord | None) -> None:
+        if record is not None:
+            ctx.tell("Created #{number}.", number=record.number)
+            created()
+
+    await app.push_screen(
+        NewTicketScreen(create, ctx.queries.contacts, accounts, departments, department), done
+    )

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from console.keys import key_hint
+from console.keys import bindings, key_hint
 from console.safe import clean
 
 PAGE_CHARS = 20_000
@@ -22,15 +21,7 @@ PAGE_CHARS = 20_000
 class PagerScreen(ModalScreen[None]):
     """A long text in pages: n / p turn pages, esc closes."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape,q", "dismiss", "Close", id="pager.close"),
-        Binding("n,right,l", "turn(1)", "Next page", id="pager.next"),
-        Binding("p,left,h", "turn(-1)", "Previous page", id="pager.previous"),
-        Binding("j,down", "scroll(1)", "Down", show=False, id="pager.down"),
-        Binding("k,up", "scroll(-1)", "Up", show=False, id="pager.up"),
-        Binding("pagedown,space", "scroll(20)", "Page down", show=False, id="pager.page_down"),
-        Binding("pageup", "scroll(-20)", "Page up", show=False, id="pager.page_up"),
-    ]
+    BINDINGS = bindings("PagerScreen")
 
     def __init__(self, title: str, text: str) -> None:
         super().__init__()

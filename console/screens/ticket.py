@@ -2,52 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer
 
 from console.data.errors import ConsoleError
+from console.keys import bindings
+from console.messages import DatabaseChanged, TicketChanged
 from console.screens.pager import PagerScreen
-from console.screens.ticket_actions import TICKET_BINDINGS, TicketActions
+from console.screens.ticket_actions import TicketActions
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.header import ConsoleHeader
 from console.widgets.ticket_detail import TicketDetailView, conversation_plain
 
-if TYPE_CHECKING:
-    from console.app import AgentConsole
 
-
-class TicketScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
+class TicketScreen(ReportsWorkerErrors, TicketActions):
     """One ticket, full screen; esc goes back to the queue."""
 
-    app: AgentConsole
-
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape,q", "back", "Back", id="ticket.back"),
-        Binding(
-            "right,l,greater_than_sign", "tab(1)", "Next tab", show=False, id="ticket.next_tab"
-        ),
-        Binding("left,h,less_than_sign", "tab(-1)", "Prev tab", show=False, id="ticket.prev_tab"),
-        Binding("down,j", "scroll_tab(1)", "Scroll down", show=False, id="ticket.scroll_down"),
-        Binding("up,k", "scroll_tab(-1)", "Scroll up", show=False, id="ticket.scroll_up"),
-        Binding(
-            "pagedown,ctrl+d,space",
-            "scroll_tab(20)",
-            "Page down",
-            show=False,
-            id="ticket.page_down",
-        ),
-        Binding("pageup,ctrl+u", "scroll_tab(-20)", "Page up", show=False, id="ticket.page_up"),
-        Binding("home,g", "scroll_tab(-1000000)", "Top", show=False, id="ticket.top"),
-        Binding("end,G", "scroll_tab(1000000)", "Bottom", show=False, id="ticket.bottom"),
-        Binding("ctrl+r", "reload", "Refresh", show=False, id="ticket.refresh"),
-        Binding("x", "read_all", "Read all", show=False, id="ticket.read_all"),
-        *TICKET_BINDINGS,
-    ]
+    BINDINGS = bindings("TicketScreen")
 
     def __init__(self, number: int) -> None:
         super().__init__()
@@ -56,20 +28,19 @@ class TicketScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
-        yield TicketDetailView(me=self.app.actor_name, clock=self.app.clock, id="full")
+        yield TicketDetailView(me=self.ctx.actor_name, clock=self.ctx.clock, id="full")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.app.show_header(self)
         self.load()
 
     @work(exclusive=True, group="ticket", exit_on_error=False)
     async def load(self) -> None:
         """Read the ticket and show it."""
         try:
-            detail = await self.app.queries.detail(self.number)
+            detail = await self.ctx.queries.detail(self.number)
         except ConsoleError as exc:
-            self.app.notify(str(exc), severity="error", markup=False)
+            self.notify(str(exc), severity="error", markup=False)
             if self.is_current:
                 self.dismiss()
             # Under a form: leave the form (and what is typed in it) alone; the error
@@ -77,17 +48,15 @@ class TicketScreen(ReportsWorkerErrors, TicketActions, Screen[None]):
             return
         self.version = detail.ticket.version
         self.query_one(TicketDetailView).show(detail)
-        self.app.header_place(f"#{self.number}")
+        self.query_one(ConsoleHeader).place = f"#{self.number}"
 
     def current_ticket(self) -> tuple[int, int] | None:
         return (self.number, self.version) if self.version else None
 
-    def ticket_changed(self, number: int) -> None:
-        self.load()
-        self.app.refresh_queue()
-
-    def refresh_live(self) -> None:
-        """Another agent changed something: show the ticket as it is now."""
+    @on(TicketChanged)
+    @on(DatabaseChanged)
+    def changed(self) -> None:
+        """A ticket changed (by an action here or another agent): show it as it is now."""
         self.load()
 
     def action_back(self) -> None:

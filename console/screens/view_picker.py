@@ -4,29 +4,20 @@ from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from console.data.queries import VIEWS
-from console.keys import key_hint
+from console.keys import bindings, key_hint
 from console.widgets.view_list import view_prompt
 
 
 class ViewPicker(ModalScreen[str | None]):
     """Pick a queue view; esc keeps the current one."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape", "dismiss(None)", "Cancel", id="views.cancel"),
-        Binding("j", "move(1)", "Down", show=False, id="views.down"),
-        Binding("k", "move(-1)", "Up", show=False, id="views.up"),
-        *[
-            Binding(str(i), f"pick({i - 1})", view, show=False, id=f"views.pick_{i}")
-            for i, view in enumerate(VIEWS.values(), start=1)
-        ],
-    ]
+    BINDINGS = bindings("ViewPicker")
 
     def __init__(self, current: str, names: dict[str, str] | None = None) -> None:
         super().__init__()

@@ -8,9 +8,10 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from textual.binding import Binding
 from textual.suggester import Suggester
 from textual.widgets import TextArea
+
+from console.keys import bindings
 
 
 class NamesSuggester(Suggester):
@@ -85,11 +86,7 @@ _MENTION_AT_CURSOR = re.compile(r"@([A-Za-z0-9_.-]*)$")
 class MentionArea(TextArea):
     """A text area where ``tab`` completes an ``@mention`` to an agent's username."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding(
-            "tab", "complete_mention", "Complete @mention", show=False, id="form.complete_mention"
-        ),
-    ]
+    BINDINGS = bindings("MentionArea")
 
     def __init__(self, text: str = "", *, names: Sequence[str] = (), **kwargs: object) -> None:
         super().__init__(text, soft_wrap=True, show_line_numbers=False, **kwargs)  # type: ignore[arg-type]

@@ -11,13 +11,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static
 
 from console.data.filters import FilterError, caret_lines
+from console.keys import bindings
 from console.safe import clean
 
 #: Seconds after the last keystroke before the search runs.
@@ -34,10 +34,7 @@ class SearchBar(Vertical):
     SearchBar > #search-problem.shown { display: block; }
     """
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("escape", "clear", "Clear search", id="search.clear"),
-        Binding("down", "leave", "To the queue", show=False, id="search.to_queue"),
-    ]
+    BINDINGS = bindings("SearchBar")
 
     class Changed(Message):
         """The text settled: search for it (empty: no search)."""

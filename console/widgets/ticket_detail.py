@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
+from console.data.actions import KEYED
 from console.data.records import TicketDetail
 from console.data.when import show_local
 from console.keys import key_hint
@@ -40,26 +41,6 @@ TABS: tuple[tuple[str, str], ...] = (
     ("activities", "Activities"),
     ("time", "Time log"),
     ("attachments", "Attachments"),
-)
-
-#: Action -> (binding id, label) shown in the action line, in the order people use them;
-#: the key shown is the binding's key now (remapped in [keymap] or not).
-ACTION_KEYS: tuple[tuple[str, str, str], ...] = (
-    ("pickup", "ticket.pickup", "pick up"),
-    ("assign", "ticket.assign", "assign"),
-    ("release", "ticket.release", "release"),
-    ("schedule", "ticket.schedule", "schedule"),
-    ("start", "ticket.start", "start"),
-    ("close", "ticket.close", "close"),
-    ("reopen", "ticket.reopen", "reopen"),
-    ("reply", "ticket.reply", "reply"),
-    ("comment", "ticket.comment", "comment"),
-    ("note", "ticket.note", "note"),
-    ("task", "ticket.task", "task"),
-    ("approval", "ticket.approval", "approval"),
-    ("time", "ticket.time", "log time"),
-    ("attach", "ticket.attach", "attach"),
-    ("edit", "ticket.edit", "edit"),
 )
 
 MESSAGE_LABELS = {
@@ -122,9 +103,9 @@ def actions_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Text:
     text = Text()
     text.append("Keys: ", style="dim")
     allowed = [
-        (keys(binding_id), label)
-        for action, binding_id, label in ACTION_KEYS
-        if detail.actions.get(action, "x") is None
+        (keys(action.binding_id), action.label.lower())
+        for action in KEYED
+        if action.listed and action.rule and detail.actions.get(action.rule.value, "x") is None
     ]
     for index, (key, label) in enumerate(allowed):
         if index:

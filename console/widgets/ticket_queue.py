@@ -16,7 +16,6 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -24,6 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from console.data.records import TicketRow
+from console.keys import bindings
 from console.safe import clean
 
 PAGE_CACHE_ROWS = 600  # rows kept around the cursor; older ones are dropped
@@ -197,16 +197,7 @@ class TicketQueue(Widget, can_focus=True):
         "ticket-queue--high",
         "ticket-queue--loading",
     }
-    BINDINGS = [  # noqa: RUF012
-        Binding("down,j", "cursor_down", "Down", show=False, id="queue.down"),
-        Binding("up,k", "cursor_up", "Up", show=False, id="queue.up"),
-        Binding("pagedown,ctrl+d", "page_down", "Page down", show=False, id="queue.page_down"),
-        Binding("pageup,ctrl+u", "page_up", "Page up", show=False, id="queue.page_up"),
-        # g alone starts a two-key jump on the queue screen (g g is top: main.jump).
-        Binding("home", "first", "Top", show=False, id="queue.top"),
-        Binding("end,G", "last", "Bottom", show=False, id="queue.bottom"),
-        Binding("enter", "open", "Open", id="queue.open"),
-    ]
+    BINDINGS = bindings("TicketQueue")
 
     cursor: reactive[int] = reactive(0, repaint=False)
 

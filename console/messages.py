@@ -1,0 +1,55 @@
+"""What screens tell each other, as Textual messages, instead of looking each other up.
+
+A screen posts a request (``OpenTicket``, ``ShowView``...) and it bubbles to the App,
+which acts on it or passes it to every screen on the stack (``Broadcast`` messages do not
+bubble back up).  ``TicketChanged`` and ``DatabaseChanged`` are passed to every screen so
+each shows what is now true.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+
+class OpenTicket(Message):
+    """Show one ticket full screen."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
+
+
+class Broadcast(Message, bubble=False):
+    """A message the App passes to every screen on the stack; it stays there."""
+
+
+class TicketChanged(Broadcast):
+    """An action of this console changed a ticket: reload what shows it."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
+
+
+class DatabaseChanged(Broadcast):
+    """Another agent committed a change: show what is true now."""
+
+
+class ShowView(Broadcast):
+    """Switch the queue to a view (a built-in view's key or a saved view's)."""
+
+    def __init__(self, view: str) -> None:
+        super().__init__()
+        self.view = view
+
+
+class ShowStage(Broadcast):
+    """Switch the queue to a stage."""
+
+    def __init__(self, stage: str) -> None:
+        super().__init__()
+        self.stage = stage
+
+
+class NewTicket(Broadcast):
+    """The queue opens its new-ticket form."""

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from console.data.db import SCHEMA_REVISION, ensure_schema, make_engine, schema_revision
+from console.data.db import make_engine
 from console.data.migrate import downgrade, head_revision, upgrade
 from console.data.models import Base
+from console.data.schema import SCHEMA_REVISION, ensure_schema, schema_revision
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,32 @@ async def test_migrations_from_empty_to_head_and_back(db_url: str) -> None:
         assert await schema_revision(db) == SCHEMA_REVISION
     finally:
         await db.dispose()
+
+
+def test_an_up_to_date_database_never_loads_alembic(sqlite_url: str) -> None:
+    """Opening a database already at SCHEMA_REVISION imports no Alembic (slow to load)."""
+
+    async def migrate() -> None:
+        db = make_engine(sqlite_url)
+        try:
+            await ensure_schema(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(migrate())
+    code = (
+        "import asyncio, sys\n"
+        "from console.data.db import make_engine\n"
+        "from console.data.schema import ensure_schema\n"
+        "async def main():\n"
+        f"    db = make_engine({sqlite_url!r})\n"
+        "    print(await ensure_schema(db))\n"
+        "    await db.dispose()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] == 'alembic'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "[]"]
 
 
 async def test_models_match_the_migrations(db_url: str) -> None:

@@ -7,11 +7,13 @@ import ast
 import asyncio
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine
 
 from console.data.db import make_engine
 from console.data.migrate import downgrade, head_revision, upgrade
@@ -43,6 +45,62 @@ async def test_migrations_from_empty_to_head_and_back(db_url: str) -> None:
         async with db.engine.connect() as conn:
             assert await conn.run_sync(tables) <= {"alembic_version"}
         await upgrade(db)
+        assert await schema_revision(db) == SCHEMA_REVISION
+    finally:
+        await db.dispose()
+
+
+async def test_a_migration_leaves_the_calling_event_loop_free(db_url: str) -> None:
+    """While Alembic migrates a new database, the loop that asked for it keeps running.
+
+    Each CREATE TABLE of the migration waits until a task on the calling loop has ticked
+    twice more.  A migration run on that loop would block it at the first one: the task
+    could not tick, the wait would give up, and ``moved`` would hold False.
+    """
+    progress = threading.Condition()
+    ticks = 0
+    moved: list[bool] = []
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            with progress:
+                ticks += 1
+                progress.notify_all()
+            await asyncio.sleep(0.005)
+
+    def on_statement(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if not statement.lstrip().upper().startswith("CREATE TABLE") or False in moved:
+            return  # once the loop stood still, waiting again proves nothing more
+        with progress:
+            seen = ticks
+            moved.append(progress.wait_for(lambda: ticks >= seen + 2, timeout=10))
+
+    # On the Engine class: the migration's engine is made where it runs, out of reach.
+    event.listen(Engine, "before_cursor_execute", on_statement)
+    db = make_engine(db_url)
+    task = asyncio.create_task(ticker())
+    try:
+        assert await ensure_schema(db) is True
+    finally:
+        event.remove(Engine, "before_cursor_execute", on_statement)
+        task.cancel()
+        await db.dispose()
+    assert moved and all(moved), "the calling loop stood still while the migration ran"
+    assert len(moved) >= len(Base.metadata.tables)  # it kept running through every table
+    db = make_engine(db_url)
+    try:
+        assert await schema_revision(db) == SCHEMA_REVISION
+    finally:
+        await db.dispose()
+
+
+async def test_an_in_memory_database_is_migrated_in_its_own_engine() -> None:
+    """SQLite in memory lives in its engine's one connection; another engine (the
+    migration's own, in its thread) would migrate a different, empty database."""
+    db = make_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        assert await ensure_schema(db) is True
         assert await schema_revision(db) == SCHEMA_REVISION
     finally:
         await db.dispose()

@@ -84,6 +84,7 @@ def _migrate_in_thread(url: URL, step: Step) -> None:
 
 
 async def _migrate_apart(url: URL, step: Step) -> None:
+    """Run ``step`` in one transaction on a new engine for ``url``, then close it."""
     # An engine of its own: the caller's engine and its connections belong to the
     # caller's loop and cannot be used from this one.  make_engine gives it the same
     # SQLite settings (WAL, busy timeout, foreign keys) as every other connection.

@@ -63,6 +63,7 @@ class Frame:
     queries: Queries = field(init=False)
 
     def __post_init__(self) -> None:
+        """The agent's queries, in the same scope as their actions."""
         self.queries = Queries(self.db, self.actor)
 
     async def _scope(self, session: AsyncSession) -> Scope:

@@ -6,8 +6,9 @@ import asyncio
 import sys
 
 from console.credentials import password_needed, prompt_password, with_password
-from console.data.db import Database, ensure_schema, make_engine, normalise_url
+from console.data.db import Database, make_engine, normalise_url
 from console.data.errors import Unavailable
+from console.data.schema import ensure_schema
 
 
 def _needs_password(exc: BaseException) -> bool:

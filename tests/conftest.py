@@ -16,8 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from console.data.db import Database, ensure_schema, make_engine
+from console.data.db import Database, make_engine
 from console.data.directory import Directory, resolve_actor
+from console.data.schema import ensure_schema
 from console.data.tickets import TicketService
 from console.data.workflow import Actor
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
-from console.data.db import ensure_schema, make_engine
+from console.data.db import make_engine
 from console.data.directory import Directory, resolve_actor
 from console.data.queries import Queries, QueueQuery
+from console.data.schema import ensure_schema
 from tests.conftest import PG_SKIP, PG_URL
 
 WRITER = """

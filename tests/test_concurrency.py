@@ -14,10 +14,11 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from console.data.db import ensure_schema, make_engine
+from console.data.db import make_engine
 from console.data.directory import Directory, resolve_actor
 from console.data.errors import ConsoleError
 from console.data.models import Agent, Event, Ticket
+from console.data.schema import ensure_schema
 from console.data.tickets import TicketService
 from tests.conftest import PG_SKIP, PG_URL, FixedClock, drop_pg_database, new_pg_database
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from console.data.db import ensure_schema, make_engine
+from console.data.db import make_engine
 from console.data.directory import Directory, resolve_actor
+from console.data.schema import ensure_schema
 
 KILLS = 50
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from console.data import audit, demo
-from console.data.db import Database, ensure_schema, make_engine
+from console.data.db import Database, make_engine
 from console.data.demo import DemoSummary, build_demo, demo_matches
 from console.data.directory import resolve_actor
 from console.data.errors import Refused
@@ -33,6 +33,7 @@ from console.data.models import (
     message_mentions,
 )
 from console.data.queries import QueueQuery
+from console.data.schema import ensure_schema
 from console.data.tickets import DEFAULT_SLA, TicketService, allocate_number
 from tests.conftest import NOW, Desk, FixedClock
 

@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 from console.app import AgentConsole
 from console.cli import main
 from console.config import Settings
-from console.data.db import Database, ensure_schema, make_engine
+from console.data.db import Database, make_engine
 from console.data.directory import Directory, resolve_actor
 from console.data.errors import Unavailable
 from console.data.models import Attachment
+from console.data.schema import ensure_schema
 from console.data.tickets import TicketService
 from tests.test_console import goto, notices, settle, start
 

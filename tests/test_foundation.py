@@ -7,15 +7,18 @@ import ast
 import asyncio
 import subprocess
 import sys
+import threading
 import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine
 
-from console.data.db import SCHEMA_REVISION, ensure_schema, make_engine, schema_revision
+from console.data.db import make_engine
 from console.data.migrate import downgrade, head_revision, upgrade
 from console.data.models import Base
+from console.data.schema import SCHEMA_REVISION, ensure_schema, schema_revision
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +48,88 @@ async def test_migrations_from_empty_to_head_and_back(db_url: str) -> None:
         assert await schema_revision(db) == SCHEMA_REVISION
     finally:
         await db.dispose()
+
+
+async def test_a_migration_leaves_the_calling_event_loop_free(db_url: str) -> None:
+    """While Alembic migrates a new database, the loop that asked for it keeps running.
+
+    Each CREATE TABLE of the migration waits until a task on the calling loop has ticked
+    twice more.  A migration run on that loop would block it at the first one: the task
+    could not tick, the wait would give up, and ``moved`` would hold False.
+    """
+    progress = threading.Condition()
+    ticks = 0
+    moved: list[bool] = []
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            with progress:
+                ticks += 1
+                progress.notify_all()
+            await asyncio.sleep(0.005)
+
+    def on_statement(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if not statement.lstrip().upper().startswith("CREATE TABLE") or False in moved:
+            return  # once the loop stood still, waiting again proves nothing more
+        with progress:
+            seen = ticks
+            moved.append(progress.wait_for(lambda: ticks >= seen + 2, timeout=10))
+
+    # On the Engine class: the migration's engine is made where it runs, out of reach.
+    event.listen(Engine, "before_cursor_execute", on_statement)
+    db = make_engine(db_url)
+    task = asyncio.create_task(ticker())
+    try:
+        assert await ensure_schema(db) is True
+    finally:
+        event.remove(Engine, "before_cursor_execute", on_statement)
+        task.cancel()
+        await db.dispose()
+    assert moved and all(moved), "the calling loop stood still while the migration ran"
+    assert len(moved) >= len(Base.metadata.tables)  # it kept running through every table
+    db = make_engine(db_url)
+    try:
+        assert await schema_revision(db) == SCHEMA_REVISION
+    finally:
+        await db.dispose()
+
+
+async def test_an_in_memory_database_is_migrated_in_its_own_engine() -> None:
+    """SQLite in memory lives in its engine's one connection; another engine (the
+    migration's own, in its thread) would migrate a different, empty database."""
+    db = make_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        assert await ensure_schema(db) is True
+        assert await schema_revision(db) == SCHEMA_REVISION
+    finally:
+        await db.dispose()
+
+
+def test_an_up_to_date_database_never_loads_alembic(sqlite_url: str) -> None:
+    """Opening a database already at SCHEMA_REVISION imports no Alembic (slow to load)."""
+
+    async def migrate() -> None:
+        db = make_engine(sqlite_url)
+        try:
+            await ensure_schema(db)
+        finally:
+            await db.dispose()
+
+    asyncio.run(migrate())
+    code = (
+        "import asyncio, sys\n"
+        "from console.data.db import make_engine\n"
+        "from console.data.schema import ensure_schema\n"
+        "async def main():\n"
+        f"    db = make_engine({sqlite_url!r})\n"
+        "    print(await ensure_schema(db))\n"
+        "    await db.dispose()\n"
+        "asyncio.run(main())\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] == 'alembic'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "[]"]
 
 
 async def test_models_match_the_migrations(db_url: str) -> None:

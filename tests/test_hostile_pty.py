@@ -25,8 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from console.data.db import ensure_schema, make_engine
+from console.data.db import make_engine
 from console.data.directory import Directory, resolve_actor
+from console.data.schema import ensure_schema
 from console.data.tickets import TicketService
 
 OSC52 = "\x1b]52;c;aGFja2Vk\x07"

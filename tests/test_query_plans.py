@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from benchmarks.plans import Case, collect, window_key
-from console.data.db import ensure_schema, make_engine
+from console.data.db import make_engine
 from console.data.demo import build_demo
 from console.data.queries import SORTS, VIEWS
+from console.data.schema import ensure_schema
 from console.data.workflow import STAGES
 from tests.conftest import NOW
 

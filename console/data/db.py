@@ -5,6 +5,9 @@ write lock when they begin (``BEGIN IMMEDIATE``): a deferred transaction that re
 then writes either loses updates or fails at once with "database is locked" whatever the
 busy timeout.  PostgreSQL: the services lock the ticket row (``SELECT ... FOR UPDATE``)
 for the length of an action, and every write sends a ``NOTIFY`` for live consoles.
+
+The schema (which revision a database has, bringing it up to date) is ``schema.py`` and
+``migrate.py``, beside the migrations; they import this module, never the other way.
 """
 
 from __future__ import annotations
@@ -24,9 +27,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from console.data.errors import Unavailable
-
-#: The Alembic revision this code expects; a test checks it is the migrations' head.
-SCHEMA_REVISION = "0005"
 
 #: The channel PostgreSQL consoles listen on for other agents' changes.
 NOTIFY_CHANNEL = "agent_console"
@@ -183,41 +183,3 @@ def make_engine(url: str | os.PathLike[str] | URL, *, pool_size: int = 5) -> Dat
             resolved, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
         )
     return Database(url=resolved, engine=engine)
-
-
-def _writable_beside(path: str) -> bool:
-    """Whether the folder of a database file can take its -wal and -shm files."""
-    return os.access(Path(path).parent, os.W_OK)
-
-
-async def schema_revision(db: Database) -> str | None:
-    """The database's Alembic revision, or ``None`` for a new, empty database."""
-    async with db.engine.connect() as conn:
-        try:
-            row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
-        except (OperationalError, DBAPIError):
-            return None
-    return row[0] if row else None
-
-
-async def ensure_schema(db: Database) -> bool:
-    """Create or migrate the schema when it is not at ``SCHEMA_REVISION``.
-
-    Returns True when migrations ran.  An up-to-date database never loads Alembic.
-    """
-    try:
-        current = await schema_revision(db)
-    except (OperationalError, DBAPIError, OSError) as exc:
-        if db.is_sqlite and db.url.database and not _writable_beside(db.url.database):
-            raise Unavailable(
-                f"{db.label} is on a read-only disk: SQLite needs to write its -wal and -shm "
-                "files beside it. Nothing was changed; copy it somewhere writable "
-                "(`agent-console db backup`) to read it."
-            ) from exc
-        raise translate_error(exc) from exc
-    if current == SCHEMA_REVISION:
-        return False
-    from console.data.migrate import upgrade  # deferred: Alembic is slow to import
-
-    await upgrade(db)
-    return True

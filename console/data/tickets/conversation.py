@@ -1,0 +1,189 @@
+"""The conversation on a ticket: replies, comments with @mentions, notes, and messages
+from the customer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from console.data import history
+from console.data.audit import append_events
+from console.data.errors import BadValue, NotFound
+from console.data.models import Agent, Contact, Message, Ticket, message_mentions
+from console.data.records import TicketRecord
+from console.data.tickets.checks import some_text
+from console.data.tickets.frame import Frame, _Action
+from console.data.workflow import Action, Status
+
+#: ``@username`` in a comment; not the middle of an email address (``pat@acme``).
+MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9_])")
+
+
+class Conversation(Frame):
+    """What is written on a ticket, by agents and by the customer."""
+
+    async def _add_message(
+        self, act: _Action, kind: str, body: str, mentions: Iterable[int] = ()
+    ) -> None:
+        """Add an agent's message of ``kind`` (and the agents it mentions) and record it."""
+        message = Message(
+            ticket_id=act.ticket.id,
+            kind=kind,
+            author_agent_id=self.actor.id,
+            body=body,
+            created_at=self.clock(),
+        )
+        act.session.add(message)
+        await act.session.flush()
+        ids = sorted(set(mentions))
+        if ids:
+            await act.session.execute(
+                insert(message_mentions),
+                [{"message_id": message.id, "agent_id": agent_id} for agent_id in ids],
+            )
+        self._event(act, kind, None, None, history.preview(body))
+
+    async def reply(
+        self, number: int, body: str, *, expected_version: int | None = None
+    ) -> TicketRecord:
+        """A public reply to the customer (the first one sets the first-response time)."""
+        body = some_text(body, "reply")
+
+        async def change(act: _Action) -> None:
+            await self._add_message(act, "reply", body)
+            if act.ticket.first_response_at is None:
+                act.ticket.first_response_at = self.clock()
+
+        return await self._run(number, Action.REPLY, expected_version, change)
+
+    async def comment(
+        self, number: int, body: str, *, expected_version: int | None = None
+    ) -> TicketRecord:
+        """An internal comment; ``@username`` mentions must name agents."""
+        body = some_text(body, "comment")
+
+        async def change(act: _Action) -> None:
+            ids = await self._mentions(act.session, body)
+            await self._add_message(act, "comment", body, ids)
+
+        return await self._run(number, Action.COMMENT, expected_version, change)
+
+    async def note(
+        self, number: int, body: str, *, expected_version: int | None = None
+    ) -> TicketRecord:
+        """A private note."""
+        body = some_text(body, "note")
+
+        async def change(act: _Action) -> None:
+            await self._add_message(act, "note", body)
+
+        return await self._run(number, Action.NOTE, expected_version, change)
+
+    async def _mentions(self, session: AsyncSession, body: str) -> list[int]:
+        """The ids of the agents a comment mentions; BadValue names any that are not."""
+        names = sorted({m.group(1) for m in MENTION.finditer(body)})
+        if not names:
+            return []
+        rows = dict(
+            (
+                await session.execute(
+                    select(Agent.username, Agent.id).where(Agent.username.in_(names))
+                )
+            ).all()
+        )
+        unknown = [n for n in names if n not in rows]
+        if unknown:
+            raise BadValue(
+                "Not an agent: "
+                + ", ".join("@" + n for n in unknown)
+                + ". Mention agents by username (`agent-console agent list`)."
+            )
+        return [rows[n] for n in names]
+
+    async def customer_message(
+        self, number: int, body: str, *, contact_email: str | None = None
+    ) -> TicketRecord:
+        """Record a message from the customer; a reply to a Closed ticket reopens it."""
+        body = some_text(body, "message")
+        async with self.db.write() as session:
+            # A reply to a ticket that was merged belongs on the ticket it went to.  Only
+            # that ticket is written and locked, so this never deadlocks with a merge.
+            ticket_id = (
+                await session.execute(select(Ticket.id).where(Ticket.number == number))
+            ).scalar_one_or_none()
+            if ticket_id is None:
+                raise NotFound(f"No ticket #{number}.")
+            for _ in range(10):
+                onward = (
+                    await session.execute(
+                        select(Ticket.merged_into_id).where(Ticket.id == ticket_id)
+                    )
+                ).scalar_one_or_none()
+                if onward is None:
+                    break
+                ticket_id = onward
+            ticket = (
+                await session.execute(
+                    select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+                )
+            ).scalar_one()
+            number = ticket.number
+            contact = (
+                await session.execute(select(Contact).where(Contact.id == ticket.contact_id))
+            ).scalar_one_or_none()
+            who = contact.name if contact else (contact_email or "customer")
+            now = self.clock()
+            session.add(
+                Message(
+                    ticket_id=ticket.id,
+                    kind="customer",
+                    author_contact_id=ticket.contact_id,
+                    body=body,
+                    created_at=now,
+                )
+            )
+            events: list[dict[str, Any]] = [
+                _customer_event(
+                    ticket, who, now, history.CUSTOMER, None, None, history.preview(body)
+                )
+            ]
+            if ticket.status == Status.CLOSED.value:
+                events.append(
+                    _customer_event(ticket, who, now, "reopen", "status", "Closed", "ReOpen")
+                )
+                ticket.status = Status.REOPEN.value
+                ticket.closed_at = None
+            ticket.updated_at = now
+            await session.flush()
+            await append_events(session, events)
+            await self.db.notify(session, str(number))
+        return await self.queries.ticket(number)
+
+
+def _customer_event(
+    ticket: Ticket,
+    who: str,
+    at: datetime,
+    action: str,
+    field_name: str | None,
+    old: str | None,
+    new: str | None,
+) -> dict[str, Any]:
+    """A history event by the customer (not an agent: no actor id, the contact's name)."""
+    return {
+        "ticket_id": ticket.id,
+        "ticket_number": ticket.number,
+        "actor_kind": history.CUSTOMER_ACTOR,
+        "actor_id": None,
+        "actor_name": who,
+        "at": at,
+        "action": action,
+        "field": field_name,
+        "old_value": old,
+        "new_value": new,
+    }

@@ -1,0 +1,213 @@
+"""Creating tickets: the next number, the contact found or created, the account, the
+department, the SLA due time and the AMC gate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from console.data import history
+from console.data.errors import BadValue
+from console.data.models import Account, Contact, Counter, Department, Ticket, agent_departments
+from console.data.records import TicketRecord, channel_name, looks_like_email, priority_rank
+from console.data.tickets.checks import aware, checked
+from console.data.tickets.frame import Frame, _Action
+from console.data.workflow import AmcState, Status, TicketFacts
+
+FIRST_TICKET_NUMBER = 1001
+
+
+class Creating(Frame):
+    """Opening a ticket."""
+
+    async def create(
+        self,
+        *,
+        subject: str,
+        contact_name: str,
+        contact_email: str | None = None,
+        contact_phone: str | None = None,
+        account: str | None = None,
+        description: str = "",
+        priority: str = "Medium",
+        channel: str = "Email",
+        department: str | None = None,
+        category: str | None = None,
+        subcategory: str | None = None,
+        product: str | None = None,
+        due: datetime | None = None,
+    ) -> TicketRecord:
+        """Open a ticket: next number, contact found or created, account from the contact,
+        SLA due time from the priority, and the AMC gate applied."""
+        if not subject.strip():
+            raise BadValue("A ticket needs a subject.")
+        if not contact_name.strip():
+            raise BadValue("A ticket needs the contact's name.")
+        if contact_email is not None and not looks_like_email(contact_email):
+            raise BadValue(f"{contact_email!r} is not an email address (name@example.com).")
+        rank = checked(priority_rank, priority)
+        channel = checked(channel_name, channel)
+        aware(due, "due time")
+        now = self.clock()
+        async with self.db.write() as session:
+            dept = await find_department(session, department) if department else None
+            if dept is None:
+                # No department named: the creator's first one (None when they have none).
+                dept_id = (
+                    await session.execute(
+                        select(func.min(agent_departments.c.department_id)).where(
+                            agent_departments.c.agent_id == self.actor.id
+                        )
+                    )
+                ).scalar()
+            else:
+                dept_id = dept.id
+            acct = await find_account(session, account) if account else None
+            contact = await find_contact(
+                session, contact_name.strip(), contact_email, contact_phone, acct
+            )
+            if contact is None:
+                contact = Contact(
+                    name=contact_name.strip(),
+                    email=contact_email,
+                    phone=contact_phone,
+                    account_id=acct.id if acct else None,
+                )
+                session.add(contact)
+                await session.flush()
+            if acct is None and contact.account_id is not None:
+                acct = (
+                    await session.execute(select(Account).where(Account.id == contact.account_id))
+                ).scalar_one()
+            expired = (
+                acct is not None
+                and acct.amc_expires is not None
+                and (acct.amc_expires < now.date())
+            )
+            number = await allocate_number(session)
+            ticket = Ticket(
+                number=number,
+                subject=subject,
+                description=description,
+                status=Status.NEW.value,
+                priority=rank,
+                channel=channel,
+                department_id=dept_id,
+                category=category,
+                subcategory=subcategory,
+                product=product,
+                contact_id=contact.id,
+                account_id=acct.id if acct else None,
+                owner_id=None,
+                creator_id=self.actor.id,
+                due_at=due or now + self.sla[rank],
+                sticky=False,
+                created_at=now,
+                updated_at=now,
+                amc_state=(AmcState.EXPIRED if expired else AmcState.OK).value,
+                version=1,
+            )
+            session.add(ticket)
+            await session.flush()
+            act = _Action(session, ticket, _facts_of_new(ticket))
+            self._event(act, history.CREATE, None, None, subject)
+            if expired and acct is not None:
+                self._event(
+                    act,
+                    history.AMC,
+                    "amc_state",
+                    None,
+                    history.amc_expired(acct.name, acct.amc_expires),
+                )
+            # ``touch=False``: the new row already carries its times and version 1.
+            await self._finish(act, touch=False)
+        return await self.queries.ticket(number)
+
+
+def _facts_of_new(ticket: Ticket) -> TicketFacts:
+    """What the workflow knows of a ticket just created (nothing to load yet)."""
+    return TicketFacts(ticket.number, Status.NEW, None, None, ticket.creator_id)
+
+
+async def allocate_number(session: AsyncSession, count: int = 1) -> int:
+    """Reserve ``count`` ticket numbers and return the first; numbers are never reused."""
+    result = await session.execute(
+        update(Counter)
+        .where(Counter.name == "ticket_number")
+        .values(next_value=Counter.next_value + count)
+        .returning(Counter.next_value)
+    )
+    after = result.scalar_one_or_none()
+    if after is not None:
+        return int(after) - count
+    highest = (await session.execute(select(func.max(Ticket.number)))).scalar()
+    first = max(FIRST_TICKET_NUMBER, (highest or 0) + 1)
+    session.add(Counter(name="ticket_number", next_value=first + count))
+    await session.flush()
+    return first
+
+
+async def find_department(session: AsyncSession, name: str) -> Department:
+    """The department by name in any case; BadValue lists the departments there are."""
+    dept = (
+        await session.execute(
+            select(Department).where(func.lower(Department.name) == name.strip().lower())
+        )
+    ).scalar_one_or_none()
+    if dept is None:
+        names = (await session.execute(select(Department.name).order_by(Department.name))).scalars()
+        raise BadValue(f"No department {name!r}; departments: {', '.join(names) or 'none yet'}.")
+    return dept
+
+
+async def department_name(session: AsyncSession, dept_id: int | None) -> str | None:
+    """A department's name by id (``None`` for none)."""
+    if dept_id is None:
+        return None
+    return (
+        await session.execute(select(Department.name).where(Department.id == dept_id))
+    ).scalar_one_or_none()
+
+
+async def find_account(session: AsyncSession, name: str) -> Account:
+    """The account by name in any case; BadValue says who adds accounts."""
+    acct = (
+        await session.execute(
+            select(Account).where(func.lower(Account.name) == name.strip().lower())
+        )
+    ).scalar_one_or_none()
+    if acct is None:
+        raise BadValue(
+            f"No account {name!r}; an admin adds accounts (`agent-console account add`)."
+        )
+    return acct
+
+
+async def find_contact(
+    session: AsyncSession,
+    name: str,
+    email: str | None,
+    phone: str | None,
+    account: Account | None,
+) -> Contact | None:
+    """The existing contact these details name: same email, else same name and phone or
+    account.  ``None`` when the details are new."""
+    if email:
+        found = (
+            await session.execute(
+                select(Contact).where(func.lower(Contact.email) == email.lower()).limit(1)
+            )
+        ).scalar_one_or_none()
+        if found is not None:
+            return found
+        return None
+    stmt = select(Contact).where(func.lower(Contact.name) == name.lower())
+    if phone:
+        stmt = stmt.where(Contact.phone == phone)
+    elif account is not None:
+        stmt = stmt.where(Contact.account_id == account.id)
+    else:
+        return None
+    return (await session.execute(stmt.limit(1))).scalar_one_or_none()

@@ -1,0 +1,262 @@
+"""The frame every ticket action runs in.
+
+An action is one write transaction: the ticket row is locked (``FOR UPDATE`` on
+PostgreSQL; ``BEGIN IMMEDIATE`` holds the write lock on SQLite), the actor's scope, the
+version the agent saw and the workflow are checked, the change and its history events are
+written, and all of it commits together or not at all.  ``Frame`` holds that sequence;
+the parts of ``TicketService`` (ownership, stages, conversation...) are mixins over it
+that say only what their actions change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
+
+from console.data import history
+from console.data.audit import append_events
+from console.data.db import Database
+from console.data.errors import Conflict, NotFound, Refused
+from console.data.models import Account, Agent, Event, Ticket
+from console.data.queries import MERGED, OWNER, Queries, ticket_facts
+from console.data.records import TicketRecord, default_sla
+from console.data.scope import Scope, load_scope
+from console.data.workflow import Action, Actor, Assignee, Role, TicketFacts, refusal
+
+#: Default SLA: how long after creation a ticket of each priority is due.
+DEFAULT_SLA: dict[int, timedelta] = default_sla()
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class _Action:
+    """One action in progress: the locked ticket and the events it will record."""
+
+    session: AsyncSession
+    ticket: Ticket
+    facts: TicketFacts
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Frame:
+    """One agent acting on tickets: the database, who acts, the clock and the SLA, and
+    the steps every action takes (lock, check, record, finish)."""
+
+    db: Database
+    actor: Actor
+    clock: Clock = utc_now
+    sla: dict[int, timedelta] = field(default_factory=lambda: dict(DEFAULT_SLA))
+    queries: Queries = field(init=False)
+
+    def __post_init__(self) -> None:
+        """The agent's queries, in the same scope as their actions."""
+        self.queries = Queries(self.db, self.actor)
+
+    async def _scope(self, session: AsyncSession) -> Scope:
+        """The actor's scope as it is now: read afresh in every action, so access taken
+        away (a department, a deactivated agent) stops at once, not at the next start."""
+        scope = await load_scope(session, self.actor)
+        if not scope.active:
+            raise Refused(f"{self.actor.username} is no longer an active agent.")
+        return scope
+
+    async def _lock(
+        self, session: AsyncSession, number: int, *, lock: bool = True
+    ) -> tuple[Ticket, TicketFacts]:
+        """Load and lock the ticket, refusing when it is missing or out of scope."""
+        merged, owner = MERGED, OWNER
+        stmt = (
+            select(
+                Ticket,
+                Account.name,
+                Account.amc_expires,
+                Account.coordinator_id,
+                merged.number,
+                owner.username,
+            )
+            .outerjoin(Account, Account.id == Ticket.account_id)
+            .outerjoin(merged, merged.id == Ticket.merged_into_id)
+            .outerjoin(owner, owner.id == Ticket.owner_id)
+            .where(Ticket.number == number)
+        )
+        if lock:
+            stmt = stmt.with_for_update(of=Ticket)
+        row = (await session.execute(stmt)).first()
+        scope = await self._scope(session)
+        if row is None or not scope.allows(
+            department_id=row[0].department_id,
+            owner_id=row[0].owner_id,
+            creator_id=row[0].creator_id,
+            coordinator_id=row[3],
+        ):
+            raise NotFound(f"No ticket #{number} (or not one you may see).")
+        ticket: Ticket = row[0]
+        facts = ticket_facts(ticket, row[5], row[1], row[2], row[4])
+        return ticket, facts
+
+    async def _username(self, session: AsyncSession, agent_id: int | None) -> str | None:
+        """An agent's username by id (``None`` for nobody)."""
+        if agent_id is None:
+            return None
+        return (
+            await session.execute(select(Agent.username).where(Agent.id == agent_id))
+        ).scalar_one_or_none()
+
+    async def _conflict(
+        self, session: AsyncSession, ticket: Ticket, expected_version: int
+    ) -> Conflict:
+        """The conflict to raise: who last changed the ticket, when and how."""
+        last = (
+            await session.execute(
+                select(Event.actor_name, Event.at, Event.action)
+                .where(Event.ticket_id == ticket.id)
+                .order_by(Event.id.desc())
+                .limit(1)
+            )
+        ).first()
+        who, when, what = last if last else ("someone", ticket.updated_at, "change")
+        return Conflict(
+            f"#{ticket.number} was changed by {who} at {when:%Y-%m-%d %H:%M} UTC ({what}) "
+            "while you were looking at it; nothing of yours was applied.",
+            who,
+            when,
+            what,
+        )
+
+    async def conflict(self, number: int, seen_version: int) -> Conflict | None:
+        """The conflict an action on ``seen_version`` would meet now (who changed the
+        ticket since, when and how), or None when the ticket is still at that version."""
+        async with self.db.read() as session:
+            ticket, _facts = await self._lock(session, number, lock=False)
+            if ticket.version == seen_version:
+                return None
+            return await self._conflict(session, ticket, seen_version)
+
+    async def _begin(
+        self,
+        session: AsyncSession,
+        number: int,
+        action: Action,
+        expected_version: int | None,
+        assignee: Assignee | None = None,
+    ) -> _Action:
+        """Lock the ticket and check the version the agent saw and the workflow."""
+        ticket, facts = await self._lock(session, number)
+        if expected_version is not None and ticket.version != expected_version:
+            raise await self._conflict(session, ticket, expected_version)
+        why = refusal(action, self.actor, facts, assignee=assignee)
+        if why:
+            raise Refused(why)
+        return _Action(session, ticket, facts)
+
+    def _event(
+        self,
+        act: _Action,
+        action: str,
+        field_name: str | None = None,
+        old: Any = None,
+        new: Any = None,
+    ) -> None:
+        """Record one history event of the action, by the actor, now."""
+        act.events.append(
+            {
+                "ticket_id": act.ticket.id,
+                "ticket_number": act.ticket.number,
+                "actor_kind": history.AGENT,
+                "actor_id": self.actor.id,
+                "actor_name": self.actor.username,
+                "at": self.clock(),
+                "action": action,
+                "field": field_name,
+                "old_value": history.shown(old),
+                "new_value": history.shown(new),
+            }
+        )
+
+    def _set(self, act: _Action, action: str, name: str, value: Any, shown: Any = None) -> None:
+        """Change one ticket column and record it (``shown`` is what history says)."""
+        old = getattr(act.ticket, name)
+        if old == value:
+            return
+        setattr(act.ticket, name, value)
+        label = history.field_label(name)
+        old_shown, new_shown = (old, value) if shown is None else shown
+        self._event(act, action, label, old_shown, new_shown)
+
+    async def _finish(self, act: _Action, *, touch: bool = True) -> None:
+        """Write the change and its events, and tell live consoles (sent at commit)."""
+        if touch:
+            act.ticket.updated_at = self.clock()
+            # Every action is a new version, even within the same clock tick.
+            flag_modified(act.ticket, "updated_at")
+        await act.session.flush()
+        if act.events:
+            await append_events(act.session, act.events)
+        await self.db.notify(act.session, str(act.ticket.number))
+
+    async def _run(
+        self,
+        number: int,
+        action: Action,
+        expected_version: int | None,
+        change: Callable[[_Action], Any],
+        *,
+        assignee: str | None = None,
+    ) -> TicketRecord:
+        """One action in one write transaction: begin, ``change``, finish; then the
+        ticket as it is now."""
+        async with self.db.write() as session:
+            who = await self._assignee(session, assignee) if assignee else None
+            act = await self._begin(session, number, action, expected_version, who)
+            result = change(act)
+            if asyncio.iscoroutine(result):
+                await result
+            await self._finish(act)
+        return await self.queries.ticket(number)
+
+    async def _sees(self, act: _Action, agent_id: int) -> bool:
+        """Whether another agent's scope includes the ticket being acted on."""
+        agent = await act.session.get(Agent, agent_id)
+        assert agent is not None
+        scope = await load_scope(
+            act.session, Actor(agent.id, agent.username, Role(agent.role), agent.team_id)
+        )
+        coordinator = (
+            await act.session.execute(
+                select(Account.coordinator_id).where(Account.id == act.ticket.account_id)
+            )
+        ).scalar_one_or_none()
+        return scope.allows(
+            department_id=act.ticket.department_id,
+            owner_id=act.ticket.owner_id,
+            creator_id=act.ticket.creator_id,
+            coordinator_id=coordinator,
+        )
+
+    async def _assignee(self, session: AsyncSession, username: str) -> Assignee:
+        """The agent named, as the workflow checks an assignment."""
+        return await find_assignee(session, username)
+
+
+async def find_assignee(session: AsyncSession, username: str) -> Assignee:
+    """The agent a ticket would be given to, by username; NotFound names the way to look."""
+    agent = (
+        await session.execute(select(Agent).where(Agent.username == username))
+    ).scalar_one_or_none()
+    if agent is None:
+        raise NotFound(f"No agent named {username!r}; `agent-console agent list` shows them.")
+    return Assignee(agent.id, agent.username, agent.team_id, agent.active)

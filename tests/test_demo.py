@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from console.data import audit, demo
+from console.data import audit
 from console.data.db import Database, ensure_schema, make_engine
-from console.data.demo import DemoSummary, build_demo, demo_matches
 from console.data.directory import resolve_actor
 from console.data.errors import Refused
 from console.data.models import (
@@ -33,6 +32,8 @@ from console.data.models import (
     message_mentions,
 )
 from console.data.tickets import DEFAULT_SLA, TicketService, allocate_number
+from console.demo import DemoSummary, build_demo, demo_matches
+from console.demo import build as demo  # where BATCH is read (a test makes it small)
 from tests.conftest import NOW, Desk, FixedClock
 
 N = 600

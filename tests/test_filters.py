@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from sqlalchemy import ColumnElement, select
 
 from console.data.db import Database, ensure_schema, make_engine
-from console.data.demo import build_demo
 from console.data.directory import Directory, resolve_actor
 from console.data.errors import BadValue
 from console.data.filters import (
@@ -41,6 +40,7 @@ from console.data.models import Account, Agent, Department, Team, Ticket
 from console.data.queries import Queries
 from console.data.search import term_clause
 from console.data.workflow import Actor, Role
+from console.demo import build_demo
 from tests.conftest import NOW, PG_SKIP, PG_URL, Desk, drop_pg_database, new_pg_database
 
 # -- the parser -----------------------------------------------------------------------------

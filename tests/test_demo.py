@@ -3,6 +3,7 @@ and queries work on like on any other; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from collections import Counter as Tally
 from collections import defaultdict
@@ -272,3 +273,22 @@ async def test_an_empty_demo_has_people_and_no_tickets(db: Database) -> None:
     summary = await build(db, tickets=0)
     assert summary.tickets == 0 and summary.agents == 13 and summary.contacts > 60
     assert await scalar(db, select(Counter.next_value)) == 1001
+
+
+def test_the_data_layer_never_imports_the_demo() -> None:
+    """The demo sits beside the data layer: it imports the data layer, never the reverse
+    (only the command line, the tests and the benchmarks build demos)."""
+    data = Path(audit.__file__).parent
+    importers = []
+    for source in sorted(data.rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(name == "console.demo" or name.startswith("console.demo.") for name in names):
+                importers.append(source.relative_to(data).as_posix())
+    assert importers == []

@@ -20,9 +20,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from console.data.db import Database, make_engine
-from console.data.demo import build_demo, demo_matches
 from console.data.models import Meta
 from console.data.schema import ensure_schema
+from console.demo import build_demo, demo_matches
 
 SEED = 7
 

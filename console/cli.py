@@ -791,10 +791,10 @@ def _keys(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from console.data.demo import build_demo, demo_matches
     from console.data.directory import is_demo
     from console.data.errors import Refused
     from console.data.migrate import downgrade
+    from console.demo import build_demo, demo_matches
 
     target = getattr(args, "db", None) or str(demo_db_path())
     db = await open_database(target)

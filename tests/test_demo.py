@@ -3,6 +3,7 @@ and queries work on like on any other; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from collections import Counter as Tally
 from collections import defaultdict
@@ -13,9 +14,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from console.data import audit, demo
+from console.data import audit
 from console.data.db import Database, make_engine
-from console.data.demo import DemoSummary, build_demo, demo_matches
 from console.data.directory import resolve_actor
 from console.data.errors import Refused
 from console.data.models import (
@@ -35,6 +35,8 @@ from console.data.models import (
 from console.data.queries import QueueQuery
 from console.data.schema import ensure_schema
 from console.data.tickets import DEFAULT_SLA, TicketService, allocate_number
+from console.demo import DemoSummary, build_demo, demo_matches
+from console.demo import build as demo  # where BATCH is read (a test makes it small)
 from tests.conftest import NOW, Desk, FixedClock
 
 N = 600
@@ -273,3 +275,22 @@ async def test_an_empty_demo_has_people_and_no_tickets(db: Database) -> None:
     summary = await build(db, tickets=0)
     assert summary.tickets == 0 and summary.agents == 13 and summary.contacts > 60
     assert await scalar(db, select(Counter.next_value)) == 1001
+
+
+def test_the_data_layer_never_imports_the_demo() -> None:
+    """The demo sits beside the data layer: it imports the data layer, never the reverse
+    (only the command line, the tests and the benchmarks build demos)."""
+    data = Path(audit.__file__).parent
+    importers = []
+    for source in sorted(data.rglob("*.py")):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            if any(name == "console.demo" or name.startswith("console.demo.") for name in names):
+                importers.append(source.relative_to(data).as_posix())
+    assert importers == []

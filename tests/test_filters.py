@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from sqlalchemy import ColumnElement, select
 
 from console.data.db import Database, make_engine
-from console.data.demo import build_demo
 from console.data.directory import Directory, resolve_actor
 from console.data.errors import BadValue
 from console.data.filters import (
@@ -42,6 +41,7 @@ from console.data.queries import Queries, QueueQuery
 from console.data.schema import ensure_schema
 from console.data.search import term_clause
 from console.data.workflow import Actor, Role
+from console.demo import build_demo
 from tests.conftest import NOW, PG_SKIP, PG_URL, Desk, drop_pg_database, new_pg_database
 
 # -- the parser -----------------------------------------------------------------------------

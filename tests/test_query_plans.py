@@ -17,10 +17,10 @@ import pytest
 
 from benchmarks.plans import Case, collect, window_key
 from console.data.db import make_engine
-from console.data.demo import build_demo
 from console.data.queries import SORTS, VIEWS
 from console.data.schema import ensure_schema
 from console.data.workflow import STAGES
+from console.demo import build_demo
 from tests.conftest import NOW
 
 ROLES = ("agent", "lead", "admin")

@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 from console.app import AgentConsole
 from console.config import Settings
 from console.data.db import make_engine
-from console.data.demo import build_demo
 from console.data.schema import ensure_schema
+from console.demo import build_demo
 from tests.conftest import NOW, FixedClock
 from tests.test_console import settle
 

@@ -722,9 +722,13 @@ async def _audit(args: argparse.Namespace, settings: Settings) -> int:
 
 def _credentials(args: argparse.Namespace) -> int:
     from console.credentials import KeyringUnavailable, delete_password, store_password
-    from console.data.db import normalise_url
+    from console.data.db import password_account
 
-    url = normalise_url(args.url)
+    url = password_account(args.url)
+    if url is None:
+        _err("That database needs no password from the keyring (a SQLite file, or a URL "
+             "that carries its password).")
+        return EXIT_REFUSED
     try:
         if args.credentials_command == "set":
             if sys.stdin.isatty():
@@ -759,11 +763,9 @@ def _locate(args: argparse.Namespace, settings: Settings) -> int:
         _out(str(data_dir()))
     else:
         target = settings.database(getattr(args, "db", None))
-        if "://" in target:
-            from sqlalchemy.engine import make_url
+        from console.data.db import shown_url
 
-            target = make_url(target).render_as_string(hide_password=True)
-        _out(target)
+        _out(shown_url(target))
     return 0
 
 

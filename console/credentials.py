@@ -1,5 +1,9 @@
-"""Database passwords: the keyring first, then AGENT_CONSOLE_DB_PASSWORD, then a prompt.
+"""Passwords of the servers the console talks to: an environment variable first, then the
+keyring, then (for the database, at a terminal) a prompt.
 
+Each password is kept under a keyring account naming its server (``user@host:port/db``
+for a database, which ``console.data.db.password_account`` gives); the environment
+variable depends on the kind of server (``AGENT_CONSOLE_DB_PASSWORD`` for the database).
 Over SSH there is often no keyring backend, or one that hangs waiting for a desktop
 session; lookups give up after about 3 s and say so.  A password is never written to a
 plain file.
@@ -14,8 +18,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import URL
-
 SERVICE = "agent-console"
 ENV_PASSWORD = "AGENT_CONSOLE_DB_PASSWORD"
 KEYRING_TIMEOUT = 3.0
@@ -23,12 +25,6 @@ KEYRING_TIMEOUT = 3.0
 
 class KeyringUnavailable(Exception):
     """No usable keyring backend here, or it did not answer in time."""
-
-
-def keyring_account(url: URL) -> str:
-    """The keyring user name for a database: user@host:port/database."""
-    port = url.port or 5432
-    return f"{url.username or ''}@{url.host or 'localhost'}:{port}/{url.database or ''}"
 
 
 def _keyring_call(name: str, *args: Any) -> Any:
@@ -69,65 +65,61 @@ def _keyring_call(name: str, *args: Any) -> Any:
 
 @dataclass(frozen=True)
 class Secret:
-    """A URL with its password filled in, and where the password came from."""
+    """A password (or none) and where it came from."""
 
-    url: URL
-    source: str | None  # "keyring", "AGENT_CONSOLE_DB_PASSWORD", "prompt" or None
+    password: str | None
+    source: str | None  # "keyring", the environment variable's name, "prompt" or None
     #: Why the keyring could not be asked (no backend, it failed, it did not answer).
     keyring_problem: str | None = None
 
 
-def with_password(url: URL) -> Secret:
-    """Fill in a PostgreSQL URL's password when it has none.
-
-    Order: the AGENT_CONSOLE_DB_PASSWORD variable, then the keyring (service
-    ``agent-console``); otherwise no password, since a server with trust or peer
-    authentication needs none (``prompt_password`` asks when the server says it does).
+def find_password(account: str, env: str = ENV_PASSWORD) -> Secret:
+    """The password of a keyring account: the environment variable ``env`` first, then
+    the keyring (service ``agent-console``); otherwise none, since a server with trust or
+    peer authentication needs none (``prompt_password`` asks when the server says it does).
     """
-    if url.get_backend_name() != "postgresql" or url.password:
-        return Secret(url, None)
-    env = os.environ.get(ENV_PASSWORD)
-    if env:
-        return Secret(url.set(password=env), ENV_PASSWORD)
+    from_env = os.environ.get(env)
+    if from_env:
+        return Secret(from_env, env)
     try:
-        stored = _keyring_call("get_password", SERVICE, keyring_account(url))
+        stored = _keyring_call("get_password", SERVICE, account)
     except KeyringUnavailable as exc:
-        return Secret(url, None, str(exc))
+        return Secret(None, None, str(exc))
     if stored:
-        return Secret(url.set(password=stored), "keyring")
-    return Secret(url, None)
+        return Secret(stored, "keyring")
+    return Secret(None, None)
 
 
-def password_needed(secret: Secret) -> str:
-    """What to say when the server asks for a password nobody gave."""
+def password_needed(secret: Secret, env: str = ENV_PASSWORD, what: str = "database") -> str:
+    """What to say when a server asks for a password nobody gave."""
     why = f" (the keyring could not be used: {secret.keyring_problem})" if (
         secret.keyring_problem
     ) else ""
     return (
-        f"The database server asks for a password{why}: set AGENT_CONSOLE_DB_PASSWORD, or "
-        "store it with `agent-console credentials set URL`."
+        f"The {what} server asks for a password{why}: set {env}, or store it with "
+        "`agent-console credentials set URL`."
     )
 
 
-def prompt_password(url: URL) -> Secret | None:
+def prompt_password(account: str) -> Secret | None:
     """Ask the person at the terminal for the password; None when nobody is there."""
     if not sys.stdin.isatty():
         return None
-    typed = getpass.getpass(f"Password for {keyring_account(url)}: ")
-    return Secret(url.set(password=typed), "prompt")
+    typed = getpass.getpass(f"Password for {account}: ")
+    return Secret(typed, "prompt")
 
 
-def store_password(url: URL, password: str) -> None:
-    """Keep a database password in the keyring; KeyringUnavailable explains a failure."""
-    _keyring_call("set_password", SERVICE, keyring_account(url), password)
+def store_password(account: str, password: str) -> None:
+    """Keep a password in the keyring; KeyringUnavailable explains a failure."""
+    _keyring_call("set_password", SERVICE, account, password)
 
 
-def delete_password(url: URL) -> bool:
+def delete_password(account: str) -> bool:
     """Forget a stored password; False when there was none."""
     import keyring.errors
 
     try:
-        _keyring_call("delete_password", SERVICE, keyring_account(url))
+        _keyring_call("delete_password", SERVICE, account)
     except keyring.errors.PasswordDeleteError:
         return False
     return True

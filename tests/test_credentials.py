@@ -14,9 +14,10 @@ from keyring.backends import fail, null
 
 from console import credentials
 from console.cli import main
-from console.data.db import normalise_url
+from console.data.db import password_account
 
-URL = normalise_url("postgresql://agent@db.example:5432/helpdesk")
+ACCOUNT = password_account("postgresql://agent@db.example:5432/helpdesk")
+assert ACCOUNT is not None
 
 
 class MemoryKeyring(KeyringBackend):
@@ -54,20 +55,20 @@ def backend(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
 
 
 def test_password_from_the_keyring(backend: MemoryKeyring) -> None:
-    credentials.store_password(URL, "s3cret")
-    secret = credentials.with_password(URL)
-    assert (secret.url.password, secret.source) == ("s3cret", "keyring")
+    credentials.store_password(ACCOUNT, "s3cret")
+    secret = credentials.find_password(ACCOUNT)
+    assert (secret.password, secret.source) == ("s3cret", "keyring")
     assert backend.secrets == {("agent-console", "agent@db.example:5432/helpdesk"): "s3cret"}
-    assert credentials.delete_password(URL) is True
-    assert credentials.delete_password(URL) is False
-    assert credentials.with_password(URL).source is None
+    assert credentials.delete_password(ACCOUNT) is True
+    assert credentials.delete_password(ACCOUNT) is False
+    assert credentials.find_password(ACCOUNT).source is None
 
 
 def test_environment_comes_first(backend: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
-    credentials.store_password(URL, "from-keyring")
+    credentials.store_password(ACCOUNT, "from-keyring")
     monkeypatch.setenv(credentials.ENV_PASSWORD, "from-env")
-    secret = credentials.with_password(URL)
-    assert (secret.url.password, secret.source) == ("from-env", "AGENT_CONSOLE_DB_PASSWORD")
+    secret = credentials.find_password(ACCOUNT)
+    assert (secret.password, secret.source) == ("from-env", "AGENT_CONSOLE_DB_PASSWORD")
 
 
 def test_a_keyring_that_hangs_is_given_up_on(
@@ -76,8 +77,8 @@ def test_a_keyring_that_hangs_is_given_up_on(
     monkeypatch.setattr(credentials, "KEYRING_TIMEOUT", 0.3)
     backend.delay = 2.0
     started = time.monotonic()
-    secret = credentials.with_password(URL)
-    assert secret.source is None and secret.url.password is None
+    secret = credentials.find_password(ACCOUNT)
+    assert secret.source is None and secret.password is None
     assert time.monotonic() - started < 1.5
 
 
@@ -99,8 +100,8 @@ def test_no_keyring_backend_says_what_to_do(
 
 
 def test_sqlite_needs_no_password() -> None:
-    url = normalise_url("/tmp/tickets.db")
-    assert credentials.with_password(url) == credentials.Secret(url, None)
+    assert password_account("/tmp/tickets.db") is None
+    assert password_account("postgresql://agent:given@db.example/helpdesk") is None
 
 
 class BrokenKeyring(MemoryKeyring):
@@ -149,10 +150,10 @@ def test_an_unusable_keyring_is_given_up_on_with_the_reason(unusable: str) -> No
     """The documented default limit (3 s) holds, and the fallback is no password (the
     server may need none), with the reason kept for the message."""
     started = time.monotonic()
-    secret = credentials.with_password(URL)
+    secret = credentials.find_password(ACCOUNT)
     took = time.monotonic() - started
     assert took < credentials.KEYRING_TIMEOUT + 0.5
-    assert (secret.source, secret.url.password) == (None, None)
+    assert (secret.source, secret.password) == (None, None)
     assert secret.keyring_problem == EXPECTED_PROBLEM[unusable]
     message = credentials.password_needed(secret)
     assert EXPECTED_PROBLEM[unusable] in message and "AGENT_CONSOLE_DB_PASSWORD" in message

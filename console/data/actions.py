@@ -13,8 +13,7 @@ No Textual here: keys are the strings a binding takes, and a form is named, not 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -79,7 +78,7 @@ class Verb:
     words: tuple[str, ...]
     help: str
     #: service arguments this verb always passes (``approve=True`` for ``approval approve``)
-    fixed: Mapping[str, Any] = field(default_factory=dict)
+    fixed: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,8 +252,8 @@ ACTIONS: tuple[TicketAction, ...] = (
         Action.REQUEST_APPROVAL, "decide_approval", form="decide", listed=False,
         versioned=False,
         verbs=(
-            Verb(("approval", "approve"), "approve a pending approval", {"approve": True}),
-            Verb(("approval", "reject"), "reject a pending approval", {"approve": False}),
+            Verb(("approval", "approve"), "approve a pending approval", (("approve", True),)),
+            Verb(("approval", "reject"), "reject a pending approval", (("approve", False),)),
         ),
         options=(
             Option("approval_id", "approval_id", "positive", metavar="ID"),

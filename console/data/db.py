@@ -72,6 +72,23 @@ def describe_url(url: URL) -> str:
     return f"{host}{port}/{url.database}"
 
 
+def password_account(target: str | URL) -> str | None:
+    """The keyring account a database's password is kept under (``user@host:port/db``),
+    or None when it needs none from us: a SQLite file, or a URL that carries one."""
+    url = normalise_url(target)
+    if url.get_backend_name() != "postgresql" or url.password:
+        return None
+    port = url.port or 5432
+    return f"{url.username or ''}@{url.host or 'localhost'}:{port}/{url.database or ''}"
+
+
+def shown_url(target: str | URL) -> str:
+    """A database as people may be shown it: a file path, or the URL without password."""
+    if isinstance(target, str) and "://" not in target:
+        return target
+    return make_url(target).render_as_string(hide_password=True)
+
+
 @dataclass
 class Database:
     """One database: its engine and how to open read and write transactions on it."""
@@ -170,9 +187,14 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str | os.PathLike[str] | URL, *, pool_size: int = 5) -> Database:
-    """Build (but do not connect) the engine for a URL or a file path."""
+def make_engine(
+    url: str | os.PathLike[str] | URL, *, pool_size: int = 5, password: str | None = None
+) -> Database:
+    """Build (but do not connect) the engine for a URL or a file path (``password``: the
+    server's, when the URL has none)."""
     resolved = normalise_url(url)
+    if password is not None and resolved.get_backend_name() == "postgresql":
+        resolved = resolved.set(password=password)
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,12 @@
 """The benchmark's demo databases: built once through the demo generator, then reused.
 
-A SQLite demo lives in the work folder as ``demo-<tickets>-s<seed>.db`` beside a small
-JSON file recording how long it took to build.  A PostgreSQL demo lives in a database of
-its own on the server (``agent_console_bench_<tickets>``), created through the server's
-maintenance connection.  A database is reused only when its ``meta`` says it is the demo
-of that size and seed; otherwise it is built again from empty.
+A SQLite demo lives in the work folder as ``demo-<tickets>-s<seed>-r<revision>.db`` beside
+a small JSON file recording how long it took to build.  A PostgreSQL demo lives in a
+database of its own on the server (``agent_console_bench_<tickets>_r<revision>``), created
+through the server's maintenance connection.  Both are keyed by the schema revision, so a
+figure never comes from a database of an older schema (its indexes and plans differ); a
+database is reused only when its ``meta`` says it is the demo of that size and seed;
+otherwise it is built again from empty.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from console.data.db import Database, make_engine
 from console.data.models import Meta
-from console.data.schema import ensure_schema
+from console.data.schema import SCHEMA_REVISION, ensure_schema
 from console.demo import build_demo, demo_matches
 
 SEED = 7
@@ -88,7 +90,7 @@ async def build_sqlite(path: Path, tickets: int, *, seed: int = SEED) -> float:
 
 async def sqlite_demo(folder: Path, tickets: int, *, seed: int = SEED) -> Demo:
     """The SQLite demo of ``tickets`` tickets in ``folder``, built when missing."""
-    path = folder / f"demo-{tickets}-s{seed}.db"
+    path = folder / f"demo-{tickets}-s{seed}-r{SCHEMA_REVISION}.db"
     record = path.with_suffix(".json")
     built_in: float | None = None
     if path.exists():
@@ -144,7 +146,7 @@ async def pg_reachable(admin_url: str) -> str | None:
 
 def pg_database_name(tickets: int) -> str:
     """The bench database of a size on the PostgreSQL server."""
-    return f"agent_console_bench_{tickets}"
+    return f"agent_console_bench_{tickets}_r{SCHEMA_REVISION}"
 
 
 async def drop_pg_demo(admin_url: str, tickets: int) -> None:

@@ -285,6 +285,30 @@ def test_edit_merge_delete(cli: CLI) -> None:
     assert create(cli) == second + 1  # numbers are never reused
 
 
+def test_every_verb_of_the_table_of_actions_is_a_ticket_command() -> None:
+    """The ``ticket`` sub-commands are made from the table: each verb takes its options
+    (here with a value each needs) and the ticket's NUMBER when the action names one."""
+    from console.cli import build_parser
+    from console.cli.ticket_actions import SPECIAL
+    from console.data.actions import ACTIONS
+
+    assert set(SPECIAL) == {a.id for a in ACTIONS if a.cli_special}
+    parser = build_parser()
+    samples = {"when": "+1h", "ticket": "#7", "positive": "3", "yes_no": "yes"}
+    for action in ACTIONS:
+        for verb in action.verbs:
+            argv = ["ticket", *verb.words, *(["#1042"] if action.numbered else [])]
+            for option in action.options:
+                value = option.choices[0] if option.choices else samples.get(option.kind, "x")
+                if not option.flag.startswith("-"):
+                    argv.append(value)
+                elif option.required:
+                    argv += [option.flag, value]
+            args = parser.parse_args(argv)
+            assert callable(args.run), verb.words
+            assert getattr(args, "number", None) == (1042 if action.numbered else None)
+
+
 def test_usage_errors_exit_2(cli: CLI) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["ticket", "pickup", "abc"])

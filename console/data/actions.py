@@ -69,6 +69,8 @@ class Option:
     choices: tuple[str, ...] = ()
     default: Any = None
     metavar: str | None = None
+    #: takes one value or more: the service's argument is a list (``--approver``)
+    many: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class TicketAction:
     #: its command-line verbs (none: the console only)
     verbs: tuple[Verb, ...] = ()
     options: tuple[Option, ...] = ()
+    #: its verbs name the ticket by its NUMBER (deciding an approval names the approval)
+    numbered: bool = True
     #: the service method takes ``expected_version``
     versioned: bool = True
     #: the command line runs it its own way (``save`` writes a file, ``edit`` gathers
@@ -199,7 +203,7 @@ ACTIONS: tuple[TicketAction, ...] = (
         Action.REQUEST_APPROVAL, "request_approval", form="approval",
         verbs=(Verb(("approval", "request"), "ask approvers on a ticket"),),
         options=(
-            Option("--approver", "approvers", required=True, metavar="USER"),
+            Option("--approver", "approvers", required=True, metavar="USER", many=True),
             Option("--subject", "subject", required=True),
             Option("--details", "details", default=""),
             Option(
@@ -250,7 +254,7 @@ ACTIONS: tuple[TicketAction, ...] = (
     TicketAction(
         "decide", "Decide approval", "Decide approval", "D", "Decided an approval on",
         Action.REQUEST_APPROVAL, "decide_approval", form="decide", listed=False,
-        versioned=False,
+        numbered=False, versioned=False,
         verbs=(
             Verb(("approval", "approve"), "approve a pending approval", (("approve", True),)),
             Verb(("approval", "reject"), "reject a pending approval", (("approve", False),)),

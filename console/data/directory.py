@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.data.db import Database
 from console.data.errors import BadValue, NotFound, Refused
-from console.data.models import Account, Agent, Department, Meta, Team, agent_departments
+from console.data.models import Account, Agent, Department, Meta, Team, Ticket, agent_departments
 from console.data.queries import list_agents
 from console.data.records import AgentRecord
 from console.data.tickets import Clock, utc_now
@@ -49,6 +49,15 @@ async def set_meta(session: AsyncSession, key: str, value: str) -> None:
 async def is_demo(db: Database) -> bool:
     """True for a database made by ``agent-console demo``."""
     return await get_meta(db, "demo") == "1"
+
+
+async def holds_data(db: Database) -> bool:
+    """True when the database holds any ticket or agent (the demo never overwrites those)."""
+    async with db.read() as session:
+        for model in (Ticket, Agent):
+            if (await session.execute(select(model.id).limit(1))).first() is not None:
+                return True
+    return False
 
 
 async def resolve_actor(

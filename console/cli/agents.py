@@ -1,0 +1,61 @@
+"""``agent-console agent``: add an agent, list the agents with their open load."""
+
+from __future__ import annotations
+
+import argparse
+
+from console.cli.output import out, print_json
+from console.cli.parser import Commands, common, group, json_flag
+from console.cli.session import Session, in_session
+
+
+def register(commands: Commands) -> None:
+    """``agent add`` and ``agent list``."""
+    agent_commands = group(commands, "agent", "agents", "agent_command")
+    add = agent_commands.add_parser("add", help="add an agent (admins)")
+    common(add)
+    add.add_argument("username")
+    add.add_argument("--role", choices=("agent", "lead", "admin"), default="agent")
+    add.add_argument("--team", metavar="T")
+    add.add_argument("--department", action="append", default=[], metavar="D")
+    add.add_argument("--name", dest="display_name", metavar="NAME")
+    add.add_argument("--email", metavar="E")
+    json_flag(add)
+    add.set_defaults(run=in_session(_add))
+    listing = agent_commands.add_parser("list", help="list agents with their open load")
+    common(listing)
+    json_flag(listing)
+    listing.set_defaults(run=in_session(_list))
+
+
+async def _add(args: argparse.Namespace, session: Session) -> int:
+    from console.data.directory import Directory
+
+    record = await Directory(session.db, session.actor).add_agent(
+        args.username,
+        role=args.role,
+        team=args.team,
+        departments=args.department,
+        display_name=args.display_name,
+        email=args.email,
+    )
+    if args.json:
+        print_json(record)
+    else:
+        out(f"Added {record.username} ({record.role}, team {record.team or '-'}).")
+    return 0
+
+
+async def _list(args: argparse.Namespace, session: Session) -> int:
+    from console.data.directory import Directory
+
+    agents = await Directory(session.db, session.actor).agents()
+    if args.json:
+        print_json(agents)
+    else:
+        for a in agents:
+            out(
+                f"{a.username:<14} {a.role:<6} {(a.team or '-'):<12} "
+                f"open {a.open_load:<5} {', '.join(a.departments)}"
+            )
+    return 0

@@ -1,0 +1,90 @@
+"""What the command line prints: clean text on stdout and stderr, and the JSON scripts read."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from console.safe import clean
+
+if TYPE_CHECKING:
+    from console.data.records import TicketRecord
+
+
+def out(text: str) -> None:
+    """A line of the answer, on stdout."""
+    # Ticket text comes from customers' email: no escape sequence reaches the terminal.
+    print(clean(text))
+
+
+def err(text: str) -> None:
+    """A sentence for the person (a refusal, a warning, progress), on stderr."""
+    print(clean(text), file=sys.stderr)
+
+
+def print_json(value: Any) -> None:
+    """Any record, list or dict as indented JSON."""
+    from console.data.records import to_jsonable
+
+    print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+
+
+def ticket_summary(record: TicketRecord) -> str:
+    """One line about a ticket: number, subject, status, priority, owner."""
+    owner = record.owner or "unassigned"
+    return f"#{record.number} {record.subject!r}: {record.status}, {record.priority}, {owner}"
+
+
+def print_ticket(record: TicketRecord, *, as_json: bool) -> None:
+    """The ticket an action left: its summary line, or all of it as JSON."""
+    if as_json:
+        print_json(ticket_json(record))
+    else:
+        out(ticket_summary(record))
+
+
+def ticket_json(record: TicketRecord) -> dict[str, Any]:
+    """A ticket for scripts (without its database id)."""
+    from console.data.records import to_jsonable
+
+    data: dict[str, Any] = to_jsonable(record)
+    data.pop("id", None)
+    return data
+
+
+def row_json(row: Any) -> dict[str, Any]:
+    """A row of a queue view for scripts."""
+    from console.data.records import to_jsonable
+
+    return {
+        "number": row.number,
+        "subject": row.subject,
+        "status": row.status,
+        "priority": row.priority,
+        "owner": row.owner,
+        "creator": row.creator,
+        "contact": row.contact,
+        "account": row.account,
+        "due": to_jsonable(row.due_at),
+        "updated": to_jsonable(row.updated_at),
+        "version": row.version,
+    }
+
+
+def detail_json(detail: Any) -> dict[str, Any]:
+    """A ticket with every tab for scripts."""
+    from console.data.records import to_jsonable
+
+    data = ticket_json(detail.ticket)
+    data["messages"] = to_jsonable(detail.messages)
+    data["history"] = to_jsonable(detail.history)
+    data["approvals"] = to_jsonable(detail.approvals)
+    data["resolution"] = to_jsonable(detail.resolution)
+    data["activities"] = to_jsonable(detail.activities)
+    data["time_entries"] = to_jsonable(detail.time_entries)
+    data["time_total_minutes"] = detail.total_minutes
+    data["time_billable_minutes"] = detail.billable_minutes
+    data["attachments"] = to_jsonable(detail.attachments)
+    data["actions"] = detail.actions
+    return data

@@ -1,0 +1,156 @@
+"""``agent-console ticket``: create, list and show by hand; every action on a ticket is made
+from the table of actions (``console.cli.ticket_actions``)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from console.cli import ticket_actions
+from console.cli.output import detail_json, err, out, print_json, print_ticket, row_json
+from console.cli.parser import EXIT_REFUSED, Commands, group, positive, ticket_command
+from console.cli.session import Session, in_session
+from console.data.queries import VIEWS
+from console.data.workflow import STAGES
+
+VIEW_CHOICES = tuple(VIEWS)
+STAGE_CHOICES = tuple(stage.lower() for stage in STAGES)
+
+
+def register(commands: Commands) -> None:
+    """The ``ticket`` command and its sub-commands."""
+    actions = group(commands, "ticket", "tickets: create, list, show and every action", "action")
+
+    create = ticket_command(actions, "create", "open a ticket", numbered=False)
+    create.add_argument("--subject", required=True)
+    create.add_argument("--contact-name", required=True)
+    create.add_argument("--contact-email")
+    create.add_argument("--contact-phone")
+    create.add_argument("--account")
+    create.add_argument("--description", default="")
+    create.add_argument("--priority", default="Medium", metavar="High|Medium|Low")
+    create.add_argument("--channel", default="Email")
+    create.add_argument("--department")
+    create.add_argument("--category")
+    create.add_argument("--subcategory")
+    create.add_argument("--product")
+    create.add_argument("--due", metavar="WHEN")
+    create.set_defaults(run=in_session(_create))
+
+    listing = ticket_command(actions, "list", "list a queue view", numbered=False)
+    listing.add_argument("--view", choices=VIEW_CHOICES, default="all")
+    listing.add_argument("--stage", type=str.lower, choices=STAGE_CHOICES, default="all")
+    listing.add_argument("--sort", choices=("updated", "due", "priority"), default="updated")
+    listing.add_argument("--limit", type=positive, default=50)
+    listing.add_argument(
+        "--filter",
+        metavar="FILTER",
+        help="the filter language, as typed at / in the console "
+        "(e.g. 'status:new prio:high -owner:none printer'; see `agent-console filters`)",
+    )
+    listing.set_defaults(run=in_session(_list))
+
+    show = ticket_command(actions, "show", "a ticket with every tab")
+    show.set_defaults(run=in_session(_show))
+
+    ticket_actions.register(actions)
+
+
+async def _create(args: argparse.Namespace, session: Session) -> int:
+    from console.data.when import parse_when
+
+    record = await session.tickets().create(
+        subject=args.subject,
+        contact_name=args.contact_name,
+        contact_email=args.contact_email,
+        contact_phone=args.contact_phone,
+        account=args.account,
+        description=args.description,
+        priority=args.priority,
+        channel=args.channel,
+        department=args.department,
+        category=args.category,
+        subcategory=args.subcategory,
+        product=args.product,
+        due=parse_when(args.due) if args.due else None,
+    )
+    print_ticket(record, as_json=args.json)
+    return 0
+
+
+async def _list(args: argparse.Namespace, session: Session) -> int:
+    from console.data.filters import FilterError, render_error
+    from console.data.queries import Queries, QueueQuery
+
+    filters = (args.filter,) if args.filter is not None else ()
+    query = QueueQuery(args.view, args.stage, args.sort, filters=filters)
+    try:
+        rows = await Queries(session.db, session.actor).window(query, limit=args.limit)
+    except FilterError as exc:
+        err(render_error(args.filter or "", exc))
+        return EXIT_REFUSED
+    if args.json:
+        print_json([row_json(row) for row in rows])
+    else:
+        for row in rows:
+            out(
+                f"#{row.number:<7} {row.priority:<6} {row.status:<10} "
+                f"{(row.owner or '-'):<10} {row.subject}"
+            )
+    return 0
+
+
+async def _show(args: argparse.Namespace, session: Session) -> int:
+    from console.data.queries import Queries
+
+    detail = await Queries(session.db, session.actor).detail(args.number)
+    if args.json:
+        print_json(detail_json(detail))
+    else:
+        out(detail_text(detail))
+    return 0
+
+
+def detail_text(detail: Any) -> str:
+    """A ticket with every tab, as ``ticket show`` prints it."""
+    from console.data.when import show_local
+
+    t = detail.ticket
+    lines = [
+        f"#{t.number} {t.subject}",
+        f"  status {t.status}   priority {t.priority}   channel {t.channel}",
+        f"  owner {t.owner or '-'}   creator {t.creator or '-'}   department {t.department or '-'}",
+        f"  contact {t.contact or '-'} <{t.contact_email or ''}>   account {t.account or '-'}"
+        f"   AMC {t.amc_state}",
+        f"  due {show_local(t.due)}   scheduled {show_local(t.scheduled_at) or '-'}"
+        f"   updated {show_local(t.updated_at)}   version {t.version}",
+    ]
+    if t.description:
+        lines += ["", t.description]
+    lines += ["", "Conversation:"]
+    lines += [f"  [{m.kind}] {m.author} {show_local(m.at)}: {m.body}" for m in detail.messages]
+    lines += ["", "History:"]
+    for e in detail.history:
+        change = f" {e.field}: {e.old or '-'} -> {e.new or '-'}" if e.field else f" {e.new or ''}"
+        lines.append(f"  {show_local(e.at)} {e.actor} {e.action}{change}")
+    if detail.approvals:
+        lines += ["", "Approvals:"]
+        for a in detail.approvals:
+            lines.append(
+                f"  {a.id}: {a.subject} [{a.state}] by {a.requester} -> {', '.join(a.approvers)}"
+            )
+    if detail.resolution:
+        lines += ["", "Resolution:", f"  {detail.resolution.text}"]
+    if detail.activities:
+        lines += ["", "Activities:"]
+        for act in detail.activities:
+            mark = "x" if act.done else " "
+            lines.append(f"  [{mark}] {act.id}: {act.kind} {act.title} ({act.owner or '-'})")
+    if detail.time_entries:
+        lines += ["", f"Time log: {detail.total_minutes} min, {detail.billable_minutes} billable"]
+    if detail.attachments:
+        lines += ["", "Attachments:"]
+        lines += [
+            f"  {a.id}: {a.file_name} ({a.media_type}, {a.size} bytes)" for a in detail.attachments
+        ]
+    return "\n".join(lines)

@@ -18,7 +18,7 @@ from console.data.db import make_engine
 from console.data.directory import Directory, resolve_actor
 from console.data.queries import Queries, QueueQuery
 from console.data.schema import ensure_schema
-from tests.conftest import PG_SKIP, PG_URL
+from tests.conftest import PG_SKIP, PG_URL, drop_pg_database, new_pg_database
 
 WRITER = """
 import asyncio, json, sys
@@ -99,7 +99,13 @@ async def _count_through_the_console(path: Path) -> int:
 def test_backup_of_postgresql_points_to_pg_dump(capsys: pytest.CaptureFixture[str]) -> None:
     if not PG_URL:
         pytest.skip(PG_SKIP)
-    code = main(["db", "backup", "/tmp/never-written.db", "--db", PG_URL])
+    # A database of its own: opening one migrates it, and the server's shared database
+    # belongs to whoever else uses that server.
+    url = new_pg_database()
+    try:
+        code = main(["db", "backup", "/tmp/never-written.db", "--db", url])
+    finally:
+        drop_pg_database(url)
     assert code == 1
     assert "back it up with pg_dump" in capsys.readouterr().err
     assert not Path("/tmp/never-written.db").exists()

@@ -18,13 +18,35 @@ from sqlalchemy.engine import Engine
 from console.data.db import make_engine
 from console.data.migrate import downgrade, head_revision, upgrade
 from console.data.models import Base
-from console.data.schema import SCHEMA_REVISION, ensure_schema, schema_revision
+from console.data.errors import Unavailable
+from console.data.schema import (
+    SCHEMA_REVISION,
+    ensure_schema,
+    known_revisions,
+    schema_revision,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_schema_revision_is_the_migrations_head() -> None:
     assert head_revision() == SCHEMA_REVISION
+    assert SCHEMA_REVISION in known_revisions()
+
+
+async def test_a_database_from_a_newer_console_is_refused_untouched(db_url: str) -> None:
+    """A database another, newer agent-console migrated is not "upgraded" into an
+    Alembic traceback: the console says what happened and changes nothing."""
+    db = make_engine(db_url)
+    try:
+        await ensure_schema(db)
+        async with db.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(Unavailable, match="revision 9999, which this agent-console"):
+            await ensure_schema(db)
+        assert await schema_revision(db) == "9999"
+    finally:
+        await db.dispose()
 
 
 async def test_migrations_from_empty_to_head_and_back(db_url: str) -> None:

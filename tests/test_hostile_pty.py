@@ -158,9 +158,25 @@ class Terminal:
             self.pump(0.1)
         assert text in self.output, f"never saw {text!r}"
 
-    def press(self, keys: str, settle: float = 0.25) -> None:
+    def exited(self, within: float) -> bool:
+        """Whether the console ends within ``within`` seconds (reading what it writes)."""
+        end = time.monotonic() + within
+        while self.proc.poll() is None and time.monotonic() < end:
+            self.pump(0.1)
+        return self.proc.poll() is not None
+
+    def act(self, keys: str, quiet: float = 0.25, most: float = 20) -> None:
+        """Type ``keys``, then collect output until the console has been quiet for
+        ``quiet`` seconds (it has drawn what the keys did), or ``most`` seconds pass.
+
+        Quiet allows a few bytes: a blinking cursor redraws one cell twice a second."""
         os.write(self.master, keys.encode())
-        self.pump(settle)
+        end = time.monotonic() + most
+        while time.monotonic() < end:
+            before = len(self.output)
+            self.pump(quiet)
+            if len(self.output) - before < 200 or self.proc.poll() is not None:
+                return
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -185,24 +201,26 @@ def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
         term.wait_for(b"#")
         term.pump(1.5)
         for _ in numbers:
-            term.press("\r", 0.6)  # open the ticket (full screen at 120 columns)
+            term.act("\r")  # open the ticket (full screen at 120 columns)
             for _tab in range(6):
-                term.press(">", 0.35)
-            term.press("G", 0.3)  # the bottom of the last tab
+                term.act(">")
+            term.act("G")  # the bottom of the last tab
             # Forms prefilled with, or choosing among, the ticket's own text: edit (inputs
             # and the description), the resolution, activities, approvals, attachments;
-            # then the whole-conversation pager.
+            # then the whole-conversation pager.  Each key waits for the console to finish
+            # drawing what the last one did (its output going quiet), so a slow machine
+            # cannot have an esc arrive before the form it was meant to close.
             for key in FORM_KEYS:
-                term.press(key, 0.5)
-                term.press("\x1b", 0.35)
-            term.press("\x1b", 0.5)  # back to the queue
-            term.press("j", 0.3)
-        term.press("\x10", 0.6)  # ctrl+p: the palette lists the agents and actions
-        term.press("assign", 0.6)
-        term.press("\x1b", 0.4)
+                term.act(key)
+                term.act("\x1b")
+            term.act("\x1b")  # back to the queue
+            term.act("j")
+        term.act("\x10")  # ctrl+p: the palette lists the agents and actions
+        term.act("assign")
+        term.act("\x1b")
         assert term.proc.poll() is None, "the console stopped while showing hostile text"
-        term.press("q", 0.5)
-        term.pump(2)
+        term.act("q")
+        assert term.exited(within=30), "the console did not quit on q"
         assert term.proc.wait(timeout=15) == 0
     finally:
         term.close()

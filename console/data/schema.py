@@ -24,6 +24,13 @@ def _writable_beside(path: str) -> bool:
     return os.access(Path(path).parent, os.W_OK)
 
 
+def known_revisions() -> set[str]:
+    """The revisions of the migrations shipped with this code (named ``NNNN_*.py``),
+    read from the file names so that Alembic stays unloaded."""
+    versions = Path(__file__).with_name("migrations") / "versions"
+    return {path.name.split("_", 1)[0] for path in versions.glob("[0-9]*_*.py")}
+
+
 async def schema_revision(db: Database) -> str | None:
     """The database's Alembic revision, or ``None`` for a new, empty database."""
     async with db.engine.connect() as conn:
@@ -51,6 +58,12 @@ async def ensure_schema(db: Database) -> bool:
         raise translate_error(exc) from exc
     if current == SCHEMA_REVISION:
         return False
+    if current is not None and current not in known_revisions():
+        raise Unavailable(
+            f"{db.label} has schema revision {current}, which this agent-console "
+            f"(revision {SCHEMA_REVISION}) does not know: a newer agent-console upgraded it. "
+            "Nothing was changed; upgrade agent-console to open it."
+        )
     from console.data.migrate import upgrade  # deferred: Alembic is slow to import
 
     await upgrade(db)

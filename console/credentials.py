@@ -92,9 +92,11 @@ def find_password(account: str, env: str = ENV_PASSWORD) -> Secret:
 
 def password_needed(secret: Secret, env: str = ENV_PASSWORD, what: str = "database") -> str:
     """What to say when a server asks for a password nobody gave."""
-    why = f" (the keyring could not be used: {secret.keyring_problem})" if (
-        secret.keyring_problem
-    ) else ""
+    why = (
+        f" (the keyring could not be used: {secret.keyring_problem})"
+        if (secret.keyring_problem)
+        else ""
+    )
     return (
         f"The {what} server asks for a password{why}: set {env}, or store it with "
         "`agent-console credentials set URL`."

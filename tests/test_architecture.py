@@ -73,8 +73,7 @@ def test_sqlalchemy_is_imported_only_by_the_data_layer_and_the_demo(
     outside = sorted(
         module
         for module in graph.find_modules_that_directly_import("sqlalchemy")
-        if module.startswith("console")
-        and not module.startswith(("console.data", "console.demo"))
+        if module.startswith("console") and not module.startswith(("console.data", "console.demo"))
     )
     assert outside == []
 

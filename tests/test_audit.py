@@ -117,9 +117,7 @@ async def test_an_edited_time_is_named(desk: Desk) -> None:
     await _history(desk)
     target = (await _ids(desk.db))[3]
     await _untrigger(desk.db)
-    shift = (
-        "datetime(at, '+1 second')" if desk.db.is_sqlite else "at + interval '1 second'"
-    )
+    shift = "datetime(at, '+1 second')" if desk.db.is_sqlite else "at + interval '1 second'"
     await _sql(desk.db, f"UPDATE events SET at = {shift} WHERE id = {target}")
     report = await verify(desk.db)
     assert report.finding is not None

@@ -56,9 +56,7 @@ async def test_preview_says_what_changes_and_what_is_refused_and_writes_nothing(
     assert await state(desk, batch) == before and await event_count(desk) == events
 
 
-async def test_apply_does_each_ticket_alone_and_reports_each(
-    desk: Desk, batch: list[int]
-) -> None:
+async def test_apply_does_each_ticket_alone_and_reports_each(desk: Desk, batch: list[int]) -> None:
     report = await Bulk(desk.service("lena")).apply(
         BulkRequest(Action.ASSIGN, assignee="alice"), batch
     )

@@ -106,9 +106,7 @@ async def test_a_ticket_number_jumps_to_the_ticket(desk: Desk) -> None:
 
 
 @sqlite_only
-async def test_save_a_search_as_my_view_and_as_my_teams_view(
-    desk: Desk, tmp_path: Path
-) -> None:
+async def test_save_a_search_as_my_view_and_as_my_teams_view(desk: Desk, tmp_path: Path) -> None:
     t = await searchable(desk)
     config = tmp_path / "config.toml"
     settings = Settings()
@@ -141,9 +139,7 @@ async def test_save_a_search_as_my_view_and_as_my_teams_view(
         await settle(pilot, 0.3)
         assert isinstance(app.screen, MainScreen), notices(app)
     assert [v.name for v in load_settings(config).views] == ["Printers"]
-    assert [v.filter for v in await TeamViews(desk.db, desk.actors["bob"]).list()] == [
-        "prio:high"
-    ]
+    assert [v.filter for v in await TeamViews(desk.db, desk.actors["bob"]).list()] == ["prio:high"]
     # A teammate sees the team's view in the list, with its count.
     bob = console_as(desk, "bob")
     async with bob.run_test(size=(120, 40)) as pilot:

@@ -16,9 +16,9 @@ from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 
 from console.data.db import make_engine
+from console.data.errors import Unavailable
 from console.data.migrate import downgrade, head_revision, upgrade
 from console.data.models import Base
-from console.data.errors import Unavailable
 from console.data.schema import (
     SCHEMA_REVISION,
     ensure_schema,

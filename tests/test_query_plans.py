@@ -71,9 +71,7 @@ def window_sorts_in_temp_tree(view: str, stage: str, sort: str) -> bool:
     return stage == "All" and view in NARROW_VIEWS and (view, sort) not in SORTED_IN_ORDER
 
 
-def _expected_failure(
-    role: str, view: str, stage: str, sort: str
-) -> list[pytest.MarkDecorator]:
+def _expected_failure(role: str, view: str, stage: str, sort: str) -> list[pytest.MarkDecorator]:
     if window_sorts_in_temp_tree(view, stage, sort):
         return [pytest.mark.xfail(strict=True, reason=TEMP_SORT_WINDOW)]
     return []

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from console.data.tickets import TicketService
     from console.data.workflow import Actor
 
+
 @dataclass
 class Session:
     """An open database and the agent acting on it."""

@@ -136,9 +136,7 @@ async def append_events(session: AsyncSession, rows: list[dict[str, Any]]) -> No
     if not rows:
         return
     head = (
-        await session.execute(
-            select(Meta.value).where(Meta.key == HEAD_KEY).with_for_update()
-        )
+        await session.execute(select(Meta.value).where(Meta.key == HEAD_KEY).with_for_update())
     ).scalar_one_or_none()
     chain(rows, _head_value(head)[1])
     # One multi-row INSERT, in order; the database moves the head (a trigger on insert),
@@ -201,10 +199,7 @@ async def _events(db: Database) -> AsyncIterator[_Stored]:
         async with db.read() as session:
             rows = (
                 await session.execute(
-                    select(*columns)
-                    .where(columns[0] > after)
-                    .order_by(columns[0])
-                    .limit(_BATCH)
+                    select(*columns).where(columns[0] > after).order_by(columns[0]).limit(_BATCH)
                 )
             ).all()
         if not rows:
@@ -343,10 +338,7 @@ def backfill(connection: Connection) -> None:
     last_id = 0
     while True:
         rows = connection.execute(
-            select(*select_columns)
-            .where(table.c.id > last_id)
-            .order_by(table.c.id)
-            .limit(_BATCH)
+            select(*select_columns).where(table.c.id > last_id).order_by(table.c.id).limit(_BATCH)
         ).all()
         if not rows:
             break
@@ -364,4 +356,3 @@ def backfill(connection: Connection) -> None:
             updates,
         )
     connection.execute(insert(Meta), [{"key": HEAD_KEY, "value": f"{last_id} {prev_hash}"}])
-

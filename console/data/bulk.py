@@ -154,9 +154,7 @@ class Bulk:
             for start in range(0, len(numbers), _CHUNK):
                 chunk = list(numbers[start : start + _CHUNK])
                 rows = await session.execute(
-                    select(
-                        Ticket, owner.username, Account.name, Account.amc_expires, merged.number
-                    )
+                    select(Ticket, owner.username, Account.name, Account.amc_expires, merged.number)
                     .outerjoin(owner, owner.id == Ticket.owner_id)
                     .outerjoin(Account, Account.id == Ticket.account_id)
                     .outerjoin(merged, merged.id == Ticket.merged_into_id)
@@ -249,4 +247,3 @@ class Bulk:
                 result.outcomes.append(Outcome(outcome.number, True, "put back"))
         report.undone = True
         return result
-

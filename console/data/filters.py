@@ -1016,8 +1016,6 @@ def search_words(db: Database) -> WordsClause:
     from console.data.search import term_clause
 
     def words(term: str) -> ColumnElement[bool]:
-        return or_(
-            term_clause(term, sqlite=db.is_sqlite), Ticket.contact_id.in_(_contacts(term))
-        )
+        return or_(term_clause(term, sqlite=db.is_sqlite), Ticket.contact_id.in_(_contacts(term)))
 
     return words

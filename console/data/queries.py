@@ -441,9 +441,7 @@ class Queries:
                 stmt = stmt.where(where)
             numbers = [
                 n
-                for (n,) in await conn.execute(
-                    stmt.order_by(Ticket.updated_at.desc()).limit(limit)
-                )
+                for (n,) in await conn.execute(stmt.order_by(Ticket.updated_at.desc()).limit(limit))
             ]
             total = len(numbers)
             if total >= limit:

@@ -104,9 +104,7 @@ async def load_scope(conn: AsyncSession, actor: Actor) -> Scope:
                 select(func.aggregate_strings(cast(Agent.id, String), ","))
                 .where(in_team)
                 .scalar_subquery(),
-                select(
-                    func.aggregate_strings(cast(agent_departments.c.department_id, String), ",")
-                )
+                select(func.aggregate_strings(cast(agent_departments.c.department_id, String), ","))
                 .where(workers)
                 .scalar_subquery(),
             )

@@ -103,4 +103,3 @@ def term_clause(term: str, *, sqlite: bool) -> ColumnElement[bool]:
         literal_column(PG_MESSAGE_VECTOR).op("@@")(tsquery)
     )
     return or_(in_ticket, Ticket.id.in_(pg_messages))
-

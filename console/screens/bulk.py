@@ -76,9 +76,8 @@ class BulkPreviewScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         p = self.preview
-        title = (
-            f"{p.request.name} {p.total:,} tagged tickets: {len(p.changes):,} will change"
-            + (f", {len(p.refused):,} will be refused" if p.refused else "")
+        title = f"{p.request.name} {p.total:,} tagged tickets: {len(p.changes):,} will change" + (
+            f", {len(p.refused):,} will be refused" if p.refused else ""
         )
         with Vertical(classes="dialog help bulk"):
             yield Label(Text(title, style="bold"), id="bulk-title")

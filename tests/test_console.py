@@ -4,7 +4,7 @@ what the database then holds."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -79,6 +79,16 @@ async def settle(
                 await worker.wait()
         await pilot.pause(seconds)
     await pilot.pause()
+
+
+async def until(pilot: Pilot[None], done: Callable[[], bool], what: str, most: float = 20) -> None:
+    """Wait until ``done()`` holds (the screen has caught up), checking every 50 ms for at
+    most ``most`` seconds: a moment chosen by progress, not by the clock."""
+    for _ in range(int(most / 0.05)):
+        if done():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"never: {what}")
 
 
 @pytest.fixture
@@ -449,14 +459,20 @@ async def test_wide_terminal_shows_the_detail_beside_the_queue(
         await start(app, pilot)
         side = app.screen.query_one("#side", TicketDetailView)
         assert side.display
-        await pilot.press("g", "g")  # top
-        await settle(pilot, 0.2)
         queue = app.screen.query_one(TicketQueue)
-        assert side.detail is not None and queue.current is not None
-        assert side.detail.ticket.number == queue.current.number
+
+        def follows() -> bool:
+            detail, current = side.detail, queue.current
+            if detail is None or current is None:
+                return False
+            return detail.ticket.number == current.number
+
+        await pilot.press("g", "g")  # top
+        await until(pilot, follows, "the detail shows the top row's ticket")
+        first = queue.current
         await pilot.press("j")
-        await settle(pilot, 0.2)
-        assert side.detail.ticket.number == queue.current.number
+        await until(pilot, lambda: queue.current is not first, "the cursor moved down")
+        await until(pilot, follows, "the detail follows the cursor")
 
 
 @sqlite_only

@@ -166,11 +166,15 @@ class Terminal:
         return self.proc.poll() is not None
 
     def act(self, keys: str, quiet: float = 0.25, most: float = 20) -> None:
-        """Type ``keys``, then collect output until the console has been quiet for
-        ``quiet`` seconds (it has drawn what the keys did), or ``most`` seconds pass.
-
-        Quiet allows a few bytes: a blinking cursor redraws one cell twice a second."""
+        """Type ``keys``, wait (up to 3 s) for the console to start drawing what they do,
+        then collect output until it has been quiet for ``quiet`` seconds, or ``most``
+        seconds pass.  Quiet allows a few bytes: a blinking cursor redraws one cell twice a
+        second."""
         os.write(self.master, keys.encode())
+        start = len(self.output)
+        began = time.monotonic() + 3
+        while len(self.output) - start < 200 and time.monotonic() < began:
+            self.pump(0.05)
         end = time.monotonic() + most
         while time.monotonic() < end:
             before = len(self.output)
@@ -202,9 +206,7 @@ def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
         term.pump(1.5)
         for _ in numbers:
             term.act("\r")  # open the ticket (full screen at 120 columns)
-            for _tab in range(6):
-                term.act(">")
-            term.act("G")  # the bottom of the last tab
+            term.act(">" * 6 + "G")  # through every tab to the bottom of the last one
             # Forms prefilled with, or choosing among, the ticket's own text: edit (inputs
             # and the description), the resolution, activities, approvals, attachments;
             # then the whole-conversation pager.  Each key waits for the console to finish
@@ -213,8 +215,7 @@ def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
             for key in FORM_KEYS:
                 term.act(key)
                 term.act("\x1b")
-            term.act("\x1b")  # back to the queue
-            term.act("j")
+            term.act("\x1bj")  # back to the queue, and down to the next ticket
         term.act("\x10")  # ctrl+p: the palette lists the agents and actions
         term.act("assign")
         term.act("\x1b")

@@ -14,8 +14,9 @@ from console.config import Settings
 from console.data.db import make_engine
 from console.data.schema import ensure_schema
 from console.demo import build_demo
+from console.screens.form import FormScreen
 from tests.conftest import NOW, FixedClock
-from tests.test_console import settle
+from tests.test_console import settle, until
 
 SIZES = [(80, 24), (160, 48)]
 
@@ -64,7 +65,10 @@ def test_ticket_detail(snap_compare: object, demo_db: Path, size: tuple[int, int
 def test_schedule_form(snap_compare: object, demo_db: Path) -> None:
     async def form(pilot: Pilot[None]) -> None:
         await settle(pilot, 0.3)
-        await pilot.press("1", "j", "s")  # a New ticket with an owner
+        await pilot.press("1")  # stage New: its rows come from a worker
+        await settle(pilot, 0.1)
+        await pilot.press("j", "s")  # a New ticket with an owner
+        await until(pilot, lambda: isinstance(pilot.app.screen, FormScreen), "the form opened")
         await settle(pilot, 0.3)
 
     assert snap_compare(console(demo_db), terminal_size=(80, 24), run_before=form)  # type: ignore[operator]

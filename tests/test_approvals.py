@@ -32,6 +32,18 @@ async def own_request(desk: Desk, who: str, number: int, *, amc: bool, others: l
     return approval.id
 
 
+async def key_on_ticket(desk: Desk, who: str, number: int, key: str) -> tuple[list[str], type]:
+    """The console as ``who``: the cursor on #``number``, ``key`` pressed; the notices
+    shown and the kind of screen on top afterwards."""
+    app = console_as(desk, who)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, number)
+        await pilot.press(key)
+        await settle(pilot)
+        return notices(app), type(app.screen)
+
+
 async def test_nobody_asks_themselves(desk: Desk) -> None:
     number = await desk.ticket("alice")
     with pytest.raises(BadValue) as err:
@@ -85,17 +97,12 @@ async def test_an_amc_exception_is_decided_by_another_lead_or_admin(desk: Desk) 
 async def test_the_decide_form_says_so_and_offers_nothing(desk: Desk) -> None:
     number = await desk.ticket("alice")
     approval = await own_request(desk, "lena", number, amc=False, others=["bob"])
-    lena = console_as(desk, "lena")
-    async with lena.run_test(size=(120, 40)) as pilot:
-        await start(lena, pilot)
-        await goto(pilot, number)
-        await pilot.press("D")  # decide
-        await settle(pilot)
-        assert isinstance(lena.screen, MainScreen)  # no form opened
-        assert notices(lena)[-1] == (
-            f"Approval {approval} on #{number} is your own request; another of its approvers "
-            "decides it."
-        )
+    told, screen = await key_on_ticket(desk, "lena", number, "D")  # decide
+    assert screen is MainScreen  # no form opened
+    assert told[-1] == (
+        f"Approval {approval} on #{number} is your own request; another of its approvers "
+        "decides it."
+    )
     assert (await desk.service("bob").queries.detail(number)).approvals[-1].state == "pending"
 
 

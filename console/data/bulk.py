@@ -20,6 +20,7 @@ from console.data.actions import BULK, action_of
 from console.data.errors import BadValue, ConsoleError
 from console.data.models import Account, Ticket
 from console.data.queries import MERGED, OWNER, ticket_facts
+from console.data.records import out_of_queues
 from console.data.tickets import TicketService, find_assignee
 from console.data.when import show_local
 from console.data.workflow import (
@@ -224,9 +225,12 @@ class Bulk:
                 continue
             assert seen is not None
             old = {name: getattr(seen[1], name) for name in _UNDONE}
-            report.outcomes.append(
-                Outcome(number, True, self._change(request, seen[0]), record.version, old)
-            )
+            said = self._change(request, seen[0])
+            if not record.visible:
+                said += f"; {out_of_queues(number)}"
+            # ``record`` is the ticket as this action left it: its version is the one an
+            # undo may put back over, and no later one.
+            report.outcomes.append(Outcome(number, True, said, record.version, old))
         return report
 
     async def undo(self, report: Report) -> Report:

@@ -140,4 +140,4 @@ class Approvals(Frame):
             if approve and approval.kind == "amc_exception":
                 self._set(act, history.AMC, "amc_state", AmcState.EXCEPTION.value)
             await self._finish(act)
-        return await self.queries.ticket(number)
+            return await self._answer(session, number)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from console.data.actions import BULK, action_of
-from console.data.errors import BadValue, ConsoleError
+from console.data.errors import BadValue, Conflict, ConsoleError
 from console.data.models import Account, Ticket
 from console.data.queries import MERGED, OWNER, ticket_facts
 from console.data.records import out_of_queues
@@ -244,6 +244,18 @@ class Bulk:
             try:
                 await self.service.restore(
                     outcome.number, outcome.before, expected_version=outcome.version
+                )
+            except Conflict as exc:
+                # Only the version this bulk action wrote is put back over: a later change
+                # is someone's work (or one's own), and stays.
+                result.outcomes.append(
+                    Outcome(
+                        outcome.number,
+                        False,
+                        f"#{outcome.number} was changed by {exc.by} at "
+                        f"{exc.at:%Y-%m-%d %H:%M} UTC ({exc.action}) after the "
+                        f"{report.request.name.lower()}; left as it is.",
+                    )
                 )
             except ConsoleError as exc:
                 result.outcomes.append(Outcome(outcome.number, False, str(exc)))

@@ -191,17 +191,17 @@ def _columns() -> list[Any]:
     return [table.c.id, table.c.prev_hash, table.c.hash, *(table.c[name] for name in FIELDS)]
 
 
-async def _events(db: Database) -> AsyncIterator[_Stored]:
-    """Every event in id order, read in keyset batches (the table may be millions long)."""
+async def _events(session: AsyncSession) -> AsyncIterator[_Stored]:
+    """Every event in id order, read in keyset batches (the table may be millions long),
+    all in the caller's one snapshot."""
     after = 0
     columns = _columns()
     while True:
-        async with db.read() as session:
-            rows = (
-                await session.execute(
-                    select(*columns).where(columns[0] > after).order_by(columns[0]).limit(_BATCH)
-                )
-            ).all()
+        rows = (
+            await session.execute(
+                select(*columns).where(columns[0] > after).order_by(columns[0]).limit(_BATCH)
+            )
+        ).all()
         if not rows:
             return
         for row in rows:
@@ -312,19 +312,24 @@ class _Walk:
 
 
 async def verify(db: Database, progress: Callable[[int], None] | None = None) -> Report:
-    """Walk the whole chain and report the first event edited, inserted or deleted."""
-    async with db.read() as session:
+    """Walk the whole chain and report the first event edited, inserted or deleted.
+
+    The head and every event are read in one snapshot (``Database.snapshot``): events
+    that agents write while the walk goes on are not in it, so they are never taken for
+    events inserted behind the application's back; an event in the snapshot past the
+    head it holds is one the head never saw."""
+    async with db.snapshot() as session:
         head_value = (
             await session.execute(select(Meta.value).where(Meta.key == HEAD_KEY))
         ).scalar_one_or_none()
-    head = _head_value(head_value) if head_value is not None else None
-    walk = _Walk()
-    async for event in _events(db):
-        walk.step(event)
-        if walk.finding is not None:
-            break
-        if progress is not None and walk.count % 500_000 == 0:
-            progress(walk.count)
+        head = _head_value(head_value) if head_value is not None else None
+        walk = _Walk()
+        async for event in _events(session):
+            walk.step(event)
+            if walk.finding is not None:
+                break
+            if progress is not None and walk.count % 500_000 == 0:
+                progress(walk.count)
     walk.end(head)
     return Report(walk.count, head[0] if head else 0, walk.finding)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.data.db import Database
@@ -404,32 +404,3 @@ async def verify(
                 progress(walk.count)
     walk.end(head)
     return Report(walk.count, head[0] if head else 0, walk.finding)
-
-
-def backfill(connection: Connection) -> None:
-    """Chain every event already stored (the migration that brings the audit trail);
-    runs before the triggers exist."""
-    table = Event.__table__
-    select_columns = [table.c.id, *(table.c[name] for name in FIELDS)]
-    prev_hash = GENESIS
-    last_id = 0
-    while True:
-        rows = connection.execute(
-            select(*select_columns).where(table.c.id > last_id).order_by(table.c.id).limit(_BATCH)
-        ).all()
-        if not rows:
-            break
-        updates = []
-        for row in rows:
-            values = list(row[1:])
-            values[5] = canonical_time(values[5])
-            digest = chain_hash(prev_hash, values)
-            updates.append({"i": row[0], "p": prev_hash, "h": digest})
-            prev_hash, last_id = digest, row[0]
-        connection.execute(
-            update(Event)
-            .where(Event.id == bindparam("i"))
-            .values(prev_hash=bindparam("p"), hash=bindparam("h")),
-            updates,
-        )
-    connection.execute(insert(Meta), [{"key": HEAD_KEY, "value": f"{last_id} {prev_hash}"}])

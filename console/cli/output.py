@@ -40,8 +40,12 @@ def print_ticket(record: TicketRecord, *, as_json: bool) -> None:
     """The ticket an action left: its summary line, or all of it as JSON."""
     if as_json:
         print_json(ticket_json(record))
-    else:
-        out(ticket_summary(record))
+        return
+    out(ticket_summary(record))
+    if not record.visible:
+        from console.data.records import out_of_queues
+
+        out(out_of_queues(record.number).capitalize() + ".")
 
 
 def ticket_json(record: TicketRecord) -> dict[str, Any]:

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.data.db import Database
+from console.data.errors import BadValue
 from console.data.models import Event, Meta
 
 #: The ``prev_hash`` of the first event.
@@ -191,17 +192,17 @@ def _columns() -> list[Any]:
     return [table.c.id, table.c.prev_hash, table.c.hash, *(table.c[name] for name in FIELDS)]
 
 
-async def _events(db: Database) -> AsyncIterator[_Stored]:
-    """Every event in id order, read in keyset batches (the table may be millions long)."""
+async def _events(session: AsyncSession) -> AsyncIterator[_Stored]:
+    """Every event in id order, read in keyset batches (the table may be millions long),
+    all in the caller's one snapshot."""
     after = 0
     columns = _columns()
     while True:
-        async with db.read() as session:
-            rows = (
-                await session.execute(
-                    select(*columns).where(columns[0] > after).order_by(columns[0]).limit(_BATCH)
-                )
-            ).all()
+        rows = (
+            await session.execute(
+                select(*columns).where(columns[0] > after).order_by(columns[0]).limit(_BATCH)
+            )
+        ).all()
         if not rows:
             return
         for row in rows:
@@ -218,12 +219,15 @@ class _Walk:
     """Follows the chain one event at a time, holding back one event so that a break
     can be told apart by what the next event chains onto."""
 
-    def __init__(self) -> None:
+    def __init__(self, anchor: tuple[int, str] | None = None) -> None:
         self.prev_hash = GENESIS
         self.prev_id = 0
         self.count = 0
         self.suspect: _Stored | None = None
         self.finding: Finding | None = None
+        #: a head kept outside the database (``audit head``): the chain must pass through it
+        self.anchor = anchor
+        self.anchored = anchor is None
 
     def step(self, event: _Stored) -> None:
         self.count += 1
@@ -235,9 +239,39 @@ class _Walk:
             and event.computed == event.hash
             and event.prev_hash == self.prev_hash
         ):
+            before = self.prev_id
             self.prev_hash, self.prev_id = event.hash, event.id
+            if not self.anchored:
+                self._pass_anchor(event, before)
             return
         self.suspect = event
+
+    def _pass_anchor(self, event: _Stored, before: int) -> None:
+        """The chain holds up to ``event``: does it hold the anchor's event, unchanged?"""
+        assert self.anchor is not None
+        anchor_id, anchor_hash = self.anchor
+        if event.id < anchor_id:
+            return
+        self.anchored = True
+        if event.id == anchor_id and event.hash == anchor_hash:
+            return
+        if event.id == anchor_id:
+            self.finding = Finding(
+                "rewritten",
+                event.id,
+                event.ticket_number,
+                f"the history up to {_where(event)} was rewritten and hashed anew: its hash "
+                f"is not the {anchor_hash[:12]}… of the head you kept.",
+            )
+        else:
+            self.finding = Finding(
+                "deleted",
+                anchor_id,
+                None,
+                f"event {anchor_id}, the head you kept, is gone: the history was rewritten "
+                f"without it (the chain goes from event {before or 'none, the start,'} "
+                f"to {event.id}).",
+            )
 
     def _judge(self, suspect: _Stored, following: _Stored | None) -> None:
         """``suspect`` broke the chain; ``following`` (the next event, if any) says how."""
@@ -282,6 +316,15 @@ class _Walk:
                 )
             else:
                 self._judge(suspect, None)
+        if self.finding is None and not self.anchored:
+            assert self.anchor is not None
+            self.finding = Finding(
+                "deleted",
+                self.anchor[0],
+                None,
+                f"event {self.anchor[0]}, the head you kept, is gone: the history ends at "
+                f"event {self.prev_id or 'none'} (deleted, or rewritten from before it).",
+            )
         if self.finding is not None:
             return
         if head is None:
@@ -311,48 +354,53 @@ class _Walk:
             )
 
 
-async def verify(db: Database, progress: Callable[[int], None] | None = None) -> Report:
-    """Walk the whole chain and report the first event edited, inserted or deleted."""
-    async with db.read() as session:
+async def head(db: Database) -> tuple[int, str]:
+    """The chain's head: the id and hash of the last event written, for the admin to keep
+    outside the database (``verify(anchor=...)`` proves the history up to it unchanged)."""
+    async with db.snapshot() as session:
+        value = (
+            await session.execute(select(Meta.value).where(Meta.key == HEAD_KEY))
+        ).scalar_one_or_none()
+    return _head_value(value)
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """A head as ``audit head`` prints it, ``ID:HASH``; BadValue says what is wrong."""
+    ident, _, digest = text.strip().partition(":")
+    digest = digest.lower()
+    if not ident.isdigit() or len(digest) != 64 or set(digest) - set("0123456789abcdef"):
+        raise BadValue(
+            f"{text!r} is not a head; give it as `agent-console audit head` prints it: "
+            "the event id, a colon and the 64-character hash."
+        )
+    return int(ident), digest
+
+
+async def verify(
+    db: Database,
+    progress: Callable[[int], None] | None = None,
+    *,
+    anchor: tuple[int, str] | None = None,
+) -> Report:
+    """Walk the whole chain and report the first event edited, inserted or deleted; with
+    ``anchor`` (a head kept outside the database), also that the history up to it is the
+    one that head was taken of.
+
+    The head and every event are read in one snapshot (``Database.snapshot``): events
+    that agents write while the walk goes on are not in it, so they are never taken for
+    events inserted behind the application's back; an event in the snapshot past the
+    head it holds is one the head never saw."""
+    async with db.snapshot() as session:
         head_value = (
             await session.execute(select(Meta.value).where(Meta.key == HEAD_KEY))
         ).scalar_one_or_none()
-    head = _head_value(head_value) if head_value is not None else None
-    walk = _Walk()
-    async for event in _events(db):
-        walk.step(event)
-        if walk.finding is not None:
-            break
-        if progress is not None and walk.count % 500_000 == 0:
-            progress(walk.count)
+        head = _head_value(head_value) if head_value is not None else None
+        walk = _Walk(anchor if anchor is not None and anchor[0] > 0 else None)
+        async for event in _events(session):
+            walk.step(event)
+            if walk.finding is not None:
+                break
+            if progress is not None and walk.count % 500_000 == 0:
+                progress(walk.count)
     walk.end(head)
     return Report(walk.count, head[0] if head else 0, walk.finding)
-
-
-def backfill(connection: Connection) -> None:
-    """Chain every event already stored (the migration that brings the audit trail);
-    runs before the triggers exist."""
-    table = Event.__table__
-    select_columns = [table.c.id, *(table.c[name] for name in FIELDS)]
-    prev_hash = GENESIS
-    last_id = 0
-    while True:
-        rows = connection.execute(
-            select(*select_columns).where(table.c.id > last_id).order_by(table.c.id).limit(_BATCH)
-        ).all()
-        if not rows:
-            break
-        updates = []
-        for row in rows:
-            values = list(row[1:])
-            values[5] = canonical_time(values[5])
-            digest = chain_hash(prev_hash, values)
-            updates.append({"i": row[0], "p": prev_hash, "h": digest})
-            prev_hash, last_id = digest, row[0]
-        connection.execute(
-            update(Event)
-            .where(Event.id == bindparam("i"))
-            .values(prev_hash=bindparam("p"), hash=bindparam("h")),
-            updates,
-        )
-    connection.execute(insert(Meta), [{"key": HEAD_KEY, "value": f"{last_id} {prev_hash}"}])

@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import select
 
 from console.data.actions import BULK, action_of
-from console.data.errors import BadValue, ConsoleError
+from console.data.errors import BadValue, Conflict, ConsoleError
 from console.data.models import Account, Ticket
 from console.data.queries import MERGED, OWNER, ticket_facts
+from console.data.records import out_of_queues
 from console.data.tickets import TicketService, find_assignee
 from console.data.when import show_local
 from console.data.workflow import (
@@ -224,9 +225,12 @@ class Bulk:
                 continue
             assert seen is not None
             old = {name: getattr(seen[1], name) for name in _UNDONE}
-            report.outcomes.append(
-                Outcome(number, True, self._change(request, seen[0]), record.version, old)
-            )
+            said = self._change(request, seen[0])
+            if not record.visible:
+                said += f"; {out_of_queues(number)}"
+            # ``record`` is the ticket as this action left it: its version is the one an
+            # undo may put back over, and no later one.
+            report.outcomes.append(Outcome(number, True, said, record.version, old))
         return report
 
     async def undo(self, report: Report) -> Report:
@@ -240,6 +244,18 @@ class Bulk:
             try:
                 await self.service.restore(
                     outcome.number, outcome.before, expected_version=outcome.version
+                )
+            except Conflict as exc:
+                # Only the version this bulk action wrote is put back over: a later change
+                # is someone's work (or one's own), and stays.
+                result.outcomes.append(
+                    Outcome(
+                        outcome.number,
+                        False,
+                        f"#{outcome.number} was changed by {exc.by} at "
+                        f"{exc.at:%Y-%m-%d %H:%M} UTC ({exc.action}) after the "
+                        f"{report.request.name.lower()}; left as it is.",
+                    )
                 )
             except ConsoleError as exc:
                 result.outcomes.append(Outcome(outcome.number, False, str(exc)))

@@ -117,6 +117,22 @@ class Database:
             raise translate_error(exc) from exc
 
     @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A session that reads one unchanging snapshot from its first statement to its
+        end, however long, while others write: a REPEATABLE READ, read-only transaction
+        on PostgreSQL; one read transaction (WAL) on SQLite.  Never commits."""
+        try:
+            async with self.engine.connect() as conn:
+                if not self.is_sqlite:
+                    conn = await conn.execution_options(
+                        isolation_level="REPEATABLE READ", postgresql_readonly=True
+                    )
+                async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                    yield session
+        except (OperationalError, DBAPIError) as exc:
+            raise translate_error(exc) from exc
+
+    @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """A session in one write transaction: committed on success, rolled back on error.
 

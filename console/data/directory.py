@@ -3,7 +3,8 @@ departments and accounts."""
 
 from __future__ import annotations
 
-import getpass
+import os
+import pwd
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,8 +23,16 @@ USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
 
 def os_login() -> str:
-    """The operating-system login of the person at the terminal."""
-    return getpass.getuser()
+    """The operating-system login of the person at the terminal: the name of the process's
+    real user id, never ``LOGNAME``/``USER`` (anyone can set those)."""
+    uid = os.getuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        raise Refused(
+            f"Your user id {uid} has no login name on this system; "
+            "ask the system's administrator to give it one."
+        ) from None
 
 
 def actor_of(agent: Agent) -> Actor:

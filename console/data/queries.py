@@ -476,8 +476,18 @@ class Queries:
             record, _facts = await self._ticket(conn, number)
         return record
 
-    async def _ticket(self, conn: AsyncSession, number: int) -> tuple[TicketRecord, TicketFacts]:
-        scope = await self.scope(conn)
+    async def answer(self, session: AsyncSession, number: int, scope: Scope) -> TicketRecord:
+        """The ticket as an action in ``session`` has just left it (read in that
+        transaction, before it commits): what happened, even when the change moved the
+        ticket out of the actor's ``scope`` (then ``visible`` is False)."""
+        record, _facts = await self._ticket(session, number, after=scope)
+        return record
+
+    async def _ticket(
+        self, conn: AsyncSession, number: int, *, after: Scope | None = None
+    ) -> tuple[TicketRecord, TicketFacts]:
+        """A ticket in the actor's scope; with ``after`` (the scope an action was taken
+        in), the ticket that action changed, saying whether it is still in that scope."""
         merged = MERGED
         stmt = (
             select(
@@ -489,18 +499,27 @@ class Queries:
                 Account.name,
                 Account.amc_expires,
                 merged.number,
+                Account.coordinator_id,
             )
             .outerjoin(Department, Department.id == Ticket.department_id)
             .outerjoin(Contact, Contact.id == Ticket.contact_id)
             .outerjoin(Account, Account.id == Ticket.account_id)
             .outerjoin(merged, merged.id == Ticket.merged_into_id)
-            .where(Ticket.number == number, scope.clause())
+            .where(Ticket.number == number)
         )
+        if after is None:
+            stmt = stmt.where((await self.scope(conn)).clause())
         row = (await conn.execute(stmt)).first()
         if row is None:
             raise NotFound(f"No ticket #{number} (or not one you may see).")
         t: Ticket = row[0]
-        dept, contact, email, phone, account, amc_expires, merged_into = row[1:]
+        dept, contact, email, phone, account, amc_expires, merged_into, coordinator = row[1:]
+        visible = after is None or after.allows(
+            department_id=t.department_id,
+            owner_id=t.owner_id,
+            creator_id=t.creator_id,
+            coordinator_id=coordinator,
+        )
         owner = await self._name(conn, t.owner_id)
         record = TicketRecord(
             id=t.id,
@@ -531,6 +550,7 @@ class Queries:
             first_response_at=t.first_response_at,
             merged_into=merged_into,
             version=t.version,
+            visible=visible,
         )
         facts = ticket_facts(t, owner, account, amc_expires, merged_into)
         return record, facts

@@ -142,6 +142,15 @@ class TicketRecord:
     first_response_at: datetime | None
     merged_into: int | None
     version: int
+    #: whether the acting agent still sees the ticket: False in the answer to a change
+    #: that moved it out of their scope (released, given to a teammate, another department)
+    visible: bool = True
+
+
+def out_of_queues(number: int) -> str:
+    """What the agent is told when a change of theirs was saved and took the ticket out of
+    their scope (released, given to a teammate, moved to another department)."""
+    return f"saved, and #{number} is no longer in your queues"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -267,3 +267,24 @@ def allowed_actions(actor: Actor, ticket: TicketFacts) -> dict[Action, str | Non
         else:
             result[action] = refusal(action, actor, ticket)
     return result
+
+
+def decision_refusal(
+    actor: Actor, approval_id: int, number: int, *, requester: str, amc_exception: bool
+) -> str | None:
+    """Why ``actor`` may not decide an approval asked by ``requester``, or ``None``.
+
+    A requester never decides its own request; an AMC exception is decided by a lead or an
+    admin other than the one who asked for it.  (Whether the approval waits on the actor
+    at all is the data layer's to check.)
+    """
+    which = f"Approval {approval_id} on #{number}"
+    if requester == actor.username:
+        decider = "another lead or admin" if amc_exception else "another of its approvers"
+        return f"{which} is your own request; {decider} decides it."
+    if amc_exception and not actor.is_lead_or_admin:
+        return (
+            f"{which} is an AMC exception, decided by a lead or an admin; "
+            f"you ({actor.username}) are an {actor.role.value}."
+        )
+    return None

@@ -16,6 +16,7 @@ from textual.screen import Screen
 from console.context import InConsole
 from console.data.actions import BY_ID, TicketAction
 from console.data.errors import Conflict, ConsoleError
+from console.data.records import TicketRecord, out_of_queues
 from console.messages import TicketChanged
 from console.screens.ticket_forms import FORMS, FormRequest, Version
 
@@ -86,13 +87,13 @@ class TicketActions(InConsole, Screen[None]):
     async def _act_at_once(self, action: TicketAction, number: int, version: int) -> None:
         ctx = self.ctx
         try:
-            await getattr(ctx.service, action.method)(number, expected_version=version)
+            record = await getattr(ctx.service, action.method)(number, expected_version=version)
         except Conflict as exc:
             ctx.tell("{why} Reloaded.", why=str(exc), severity="warning", timeout=8)
         except ConsoleError as exc:
             self.notify(str(exc), severity="warning", markup=False, timeout=6)
         else:
-            ctx.tell("{done} #{number}.", done=action.done, number=number)
+            self._done(action, number, record)
         self.ticket_changed(number)
 
     def _form_done(self, action: TicketAction, number: int, result: Any) -> None:
@@ -101,5 +102,18 @@ class TicketActions(InConsole, Screen[None]):
         if isinstance(result, str):
             self.notify(result, markup=False)
         else:
-            self.ctx.tell("{done} #{number}.", done=action.done, number=number)
+            self._done(action, number, result)
         self.ticket_changed(number)
+
+    def _done(self, action: TicketAction, number: int, record: Any) -> None:
+        """The notice of an action done: what it did, and whether the ticket has left the
+        agent's queues by it (saved all the same)."""
+        if isinstance(record, TicketRecord) and not record.visible:
+            self.ctx.tell(
+                "{done} #{number}: {gone}.",
+                done=action.done,
+                number=number,
+                gone=out_of_queues(record.number),
+            )
+        else:
+            self.ctx.tell("{done} #{number}.", done=action.done, number=number)

@@ -20,6 +20,7 @@ from console.context import ConsoleContext
 from console.data.errors import BadValue, Conflict
 from console.data.records import ACTIVITY_KINDS, EDITABLE_TEXT, AgentRecord, TicketRecord
 from console.data.when import EXAMPLES, parse_when, show_local
+from console.data.workflow import decision_refusal
 from console.files import save_attachment
 from console.screens.form import Field, FieldError, FormScreen
 from console.screens.new_ticket import channel_field, department_field, priority_field
@@ -298,9 +299,26 @@ async def decide_form(req: FormRequest) -> FormScreen | None:
     ctx, number = req.ctx, req.number
     detail = await ctx.queries.detail(number)
     me = ctx.actor_name
-    pending = [a for a in detail.approvals if a.state == "pending" and me in a.approvers]
+    waiting = [a for a in detail.approvals if a.state == "pending" and me in a.approvers]
+    why = {
+        a.id: decision_refusal(
+            ctx.service.actor,
+            a.id,
+            number,
+            requester=a.requester,
+            amc_exception=a.kind == "amc_exception",
+        )
+        for a in waiting
+    }
+    pending = [a for a in waiting if why[a.id] is None]
     if not pending:
-        ctx.tell("No approval on #{number} is waiting on you.", number=number, severity="warning")
+        refused = [reason for reason in why.values() if reason]
+        if refused:
+            ctx.tell("{why}", why=refused[0], severity="warning")
+        else:
+            ctx.tell(
+                "No approval on #{number} is waiting on you.", number=number, severity="warning"
+            )
         return None
 
     async def decide(values: dict[str, Any]) -> TicketRecord:

@@ -204,7 +204,8 @@ def approvals_text(detail: TicketDetail, me: str, keys: KeyNames = default_keys)
     if not detail.approvals:
         text.append(f"No approvals.  {keys('ticket.approval')} requests one.\n", style="dim")
     for a in detail.approvals:
-        waiting = a.state == "pending" and me in a.approvers
+        # Nobody decides their own request: it is not waiting on its requester.
+        waiting = a.state == "pending" and me in a.approvers and a.requester != me
         text.append(f"[{a.state.upper()}] ", style="bold")
         text.append(f"{a.id}: {clean(a.subject, single_line=True)}")
         if a.kind == "amc_exception":

@@ -10,7 +10,7 @@ from console.data.errors import BadValue, NotFound, Refused
 from console.data.models import Agent, Approval, Ticket, approval_approvers
 from console.data.records import TicketRecord
 from console.data.tickets.frame import Frame, _Action
-from console.data.workflow import Action, AmcState, Role
+from console.data.workflow import Action, AmcState, Role, decision_refusal
 
 
 class Approvals(Frame):
@@ -61,6 +61,11 @@ class Approvals(Frame):
                         + ", ".join(plain)
                         + " is not one."
                     )
+            if any(a.id == self.actor.id for a in agents):
+                raise BadValue(
+                    f"You ({self.actor.username}) cannot approve your own request; "
+                    "name someone else."
+                )
             approval = Approval(
                 ticket_id=act.ticket.id,
                 kind="amc_exception" if amc_exception else "general",
@@ -117,6 +122,15 @@ class Approvals(Frame):
                 raise Refused(f"Approval {approval_id} on #{number} is not waiting on you.")
             if approval.state != "pending":
                 raise Refused(f"Approval {approval_id} on #{number} is already {approval.state}.")
+            why = decision_refusal(
+                self.actor,
+                approval_id,
+                number,
+                requester=await self._username(session, approval.requester_id) or "",
+                amc_exception=approval.kind == "amc_exception",
+            )
+            if why:
+                raise Refused(why)
             state = history.APPROVED if approve else history.REJECTED
             approval.state = state
             approval.decider_id = self.actor.id
@@ -126,4 +140,4 @@ class Approvals(Frame):
             if approve and approval.kind == "amc_exception":
                 self._set(act, history.AMC, "amc_state", AmcState.EXCEPTION.value)
             await self._finish(act)
-        return await self.queries.ticket(number)
+            return await self._answer(session, number)

@@ -162,7 +162,7 @@ class Conversation(Frame):
             await session.flush()
             await append_events(session, events)
             await self.db.notify(session, str(number))
-        return await self.queries.ticket(number)
+            return await self._answer(session, number)
 
 
 def _customer_event(

@@ -123,7 +123,7 @@ class Creating(Frame):
                 )
             # ``touch=False``: the new row already carries its times and version 1.
             await self._finish(act, touch=False)
-        return await self.queries.ticket(number)
+            return await self._answer(session, number)
 
 
 def _facts_of_new(ticket: Ticket) -> TicketFacts:

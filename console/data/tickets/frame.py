@@ -217,8 +217,8 @@ class Frame:
         *,
         assignee: str | None = None,
     ) -> TicketRecord:
-        """One action in one write transaction: begin, ``change``, finish; then the
-        ticket as it is now."""
+        """One action in one write transaction: begin, ``change``, finish; the answer is
+        the ticket as this action left it."""
         async with self.db.write() as session:
             who = await self._assignee(session, assignee) if assignee else None
             act = await self._begin(session, number, action, expected_version, who)
@@ -226,7 +226,13 @@ class Frame:
             if asyncio.iscoroutine(result):
                 await result
             await self._finish(act)
-        return await self.queries.ticket(number)
+            return await self._answer(session, number)
+
+    async def _answer(self, session: AsyncSession, number: int) -> TicketRecord:
+        """The ticket as the action in ``session`` left it, read inside its transaction
+        (after the commit another agent may already have changed it): what happened, also
+        when the change took the ticket out of the actor's scope (``visible`` is False)."""
+        return await self.queries.answer(session, number, await self._scope(session))
 
     async def _sees(self, act: _Action, agent_id: int) -> bool:
         """Whether another agent's scope includes the ticket being acted on."""

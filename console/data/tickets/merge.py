@@ -67,7 +67,7 @@ class MergeAndDelete(Frame):
                 f"{moved['time_entries']} time entries)",
             )
             await self._finish(target_act)
-        return await self.queries.ticket(into)
+            return await self._answer(session, into)
 
     async def delete(self, number: int, *, confirm: bool) -> None:
         """Delete a ticket for good (admins, after confirmation); the deletion is audited."""

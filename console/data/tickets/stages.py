@@ -96,4 +96,4 @@ class Stages(Resolutions):
             if not act.events:
                 raise BadValue(f"Nothing to put back on #{number}.")
             await self._finish(act)
-        return await self.queries.ticket(number)
+            return await self._answer(session, number)

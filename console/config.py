@@ -12,7 +12,6 @@ against the console's bindings by ``console.keys.check_keymap`` (which needs the
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 import tomllib
@@ -560,15 +559,22 @@ def _saved_view(
     return SavedView(name, text.strip(), sort, chosen, settings.line_of("views", index) or 0)
 
 
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string: quotes, backslashes and control characters escaped,
+    everything else as it is (TOML has no surrogate pairs, so JSON's escaping will not do)."""
+    body = "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or c in '"\\\x7f' else c for c in text)
+    return f'"{body}"'
+
+
 def append_view(view: SavedView, path: Path | None = None) -> Path:
     """Add a ``[[views]]`` table for ``view`` at the end of the config file (made when
     missing); what the file holds already is left as it is.  Returns the file."""
     path = path or config_path()
-    lines = ["", "[[views]]", f"name = {json.dumps(view.name, ensure_ascii=False)}"]
-    lines.append(f"filter = {json.dumps(view.filter, ensure_ascii=False)}")
+    lines = ["", "[[views]]", f"name = {toml_string(view.name)}"]
+    lines.append(f"filter = {toml_string(view.filter)}")
     lines.append(f'sort = "{view.sort}"')
     if view.columns:
-        lines.append(f"columns = {json.dumps(list(view.columns), ensure_ascii=False)}")
+        lines.append(f"columns = [{', '.join(map(toml_string, view.columns))}]")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")

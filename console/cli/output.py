@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from console.safe import clean
+from console.safe import clean, json_text
 
 if TYPE_CHECKING:
     from console.data.records import TicketRecord
@@ -27,7 +26,7 @@ def print_json(value: Any) -> None:
     """Any record, list or dict as indented JSON."""
     from console.data.records import to_jsonable
 
-    print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+    print(json_text(to_jsonable(value)))
 
 
 def ticket_summary(record: TicketRecord) -> str:

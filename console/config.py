@@ -579,3 +579,24 @@ def append_view(view: SavedView, path: Path | None = None) -> Path:
     with path.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
     return path
+
+
+def remove_view(view: SavedView, path: Path | None = None) -> Path:
+    """Take ``view``'s ``[[views]]`` table out of the config file (it came from there:
+    ``view.line``); the comments and blank lines before the next table, and everything
+    else in the file, stay as they are.  Returns the file."""
+    path = path or config_path()
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = view.line - 1
+    if not view.line or start >= len(lines) or lines[start].strip() != "[[views]]":
+        raise ValueError(f"{path} has no [[views]] table at line {view.line}")
+    end = start + 1
+    while end < len(lines) and not lines[end].lstrip().startswith("["):
+        end += 1
+    while end > start + 1 and lines[end - 1].strip()[:1] in ("", "#"):
+        end -= 1  # what comes before the next table belongs to it
+    del lines[start:end]
+    if start < len(lines) and start and not lines[start - 1].strip() and not lines[start].strip():
+        del lines[start]  # one blank line between tables, not two
+    path.write_text("".join(lines), encoding="utf-8")
+    return path

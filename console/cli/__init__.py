@@ -30,6 +30,7 @@ from console.cli import (
     keys,
     locate,
     tickets,
+    views,
 )
 from console.cli.output import err, refuse
 from console.cli.parser import EXIT_REFUSED, EXIT_USAGE, Parser, common
@@ -50,6 +51,7 @@ GROUPS = (
     credentials,
     locate,
     keys,
+    views,
     tickets,
 )
 

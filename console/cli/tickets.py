@@ -4,12 +4,15 @@ from the table of actions (``console.cli.ticket_actions``)."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.cli import ticket_actions
+from console.cli import bulk, ticket_actions
 from console.cli.output import detail_json, out, print_json, print_ticket, refuse, row_json, table
 from console.cli.parser import Commands, group, positive, text_option, ticket_command
 from console.cli.session import Session, in_session
+
+if TYPE_CHECKING:
+    from console.data.records import StageCounts
 from console.data.queries import VIEWS
 from console.data.workflow import STAGES
 
@@ -42,7 +45,9 @@ def register(commands: Commands) -> None:
     listing.add_argument("--stage", type=str.lower, choices=STAGE_CHOICES, default="all")
     listing.add_argument("--sort", choices=("updated", "due", "priority"), default="updated")
     listing.add_argument("--limit", type=positive, default=50)
-
+    listing.add_argument(
+        "--counts", action="store_true", help="how many tickets in each stage of the view"
+    )
     listing.add_argument(
         "--filter",
         metavar="FILTER",
@@ -54,6 +59,7 @@ def register(commands: Commands) -> None:
     show = ticket_command(actions, "show", "a ticket with every tab")
     show.set_defaults(run=in_session(_show))
 
+    bulk.register(actions, in_session)
     ticket_actions.register(actions)
 
 
@@ -86,6 +92,8 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
     filters = (args.filter,) if args.filter is not None else ()
     query = QueueQuery(args.view, args.stage, args.sort, filters=filters)
     try:
+        if args.counts:
+            return _counts(args, await Queries(session.db, session.actor).counts(query))
         rows = await Queries(session.db, session.actor).window(query, limit=args.limit)
     except FilterError as exc:
         return refuse(render_error(args.filter or "", exc), as_json=args.json)
@@ -96,6 +104,15 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
             ("NUMBER", "PRIORITY", "STATUS", "OWNER", "SUBJECT"),
             ((f"#{r.number}", r.priority, r.status, r.owner or "-", r.subject) for r in rows),
         )
+    return 0
+
+
+def _counts(args: argparse.Namespace, counts: StageCounts) -> int:
+    """``ticket list --counts``: the view's stage counts, as the console's stage bar."""
+    if args.json:
+        print_json({stage: counts[stage] for stage in STAGES})
+    else:
+        table(("STAGE", "TICKETS"), ((stage, f"{counts[stage]:,}") for stage in STAGES))
     return 0
 
 

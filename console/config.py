@@ -12,7 +12,6 @@ against the console's bindings by ``console.keys.check_keymap`` (which needs the
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 import tomllib
@@ -560,16 +559,44 @@ def _saved_view(
     return SavedView(name, text.strip(), sort, chosen, settings.line_of("views", index) or 0)
 
 
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string: quotes, backslashes and control characters escaped,
+    everything else as it is (TOML has no surrogate pairs, so JSON's escaping will not do)."""
+    body = "".join(f"\\u{ord(c):04x}" if ord(c) < 0x20 or c in '"\\\x7f' else c for c in text)
+    return f'"{body}"'
+
+
 def append_view(view: SavedView, path: Path | None = None) -> Path:
     """Add a ``[[views]]`` table for ``view`` at the end of the config file (made when
     missing); what the file holds already is left as it is.  Returns the file."""
     path = path or config_path()
-    lines = ["", "[[views]]", f"name = {json.dumps(view.name, ensure_ascii=False)}"]
-    lines.append(f"filter = {json.dumps(view.filter, ensure_ascii=False)}")
+    lines = ["", "[[views]]", f"name = {toml_string(view.name)}"]
+    lines.append(f"filter = {toml_string(view.filter)}")
     lines.append(f'sort = "{view.sort}"')
     if view.columns:
-        lines.append(f"columns = {json.dumps(list(view.columns), ensure_ascii=False)}")
+        lines.append(f"columns = [{', '.join(map(toml_string, view.columns))}]")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
+    return path
+
+
+def remove_view(view: SavedView, path: Path | None = None) -> Path:
+    """Take ``view``'s ``[[views]]`` table out of the config file (it came from there:
+    ``view.line``); the comments and blank lines before the next table, and everything
+    else in the file, stay as they are.  Returns the file."""
+    path = path or config_path()
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = view.line - 1
+    if not view.line or start >= len(lines) or lines[start].strip() != "[[views]]":
+        raise ValueError(f"{path} has no [[views]] table at line {view.line}")
+    end = start + 1
+    while end < len(lines) and not lines[end].lstrip().startswith("["):
+        end += 1
+    while end > start + 1 and lines[end - 1].strip()[:1] in ("", "#"):
+        end -= 1  # what comes before the next table belongs to it
+    del lines[start:end]
+    if start < len(lines) and start and not lines[start - 1].strip() and not lines[start].strip():
+        del lines[start]  # one blank line between tables, not two
+    path.write_text("".join(lines), encoding="utf-8")
     return path

@@ -6,7 +6,9 @@ are not asserted here: CI machines are too noisy for them."""
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +69,34 @@ def _known_wrong_plan(role: str, query: str) -> bool:
     return False
 
 
+def _limit(budget: str) -> tuple[str, float] | None:
+    """A budget's comparison and its bound: "p95 <= 16.7 ms" is ("<=", 16.7), "< 5 s" is
+    ("<", 5), "<= 1.25x floor = 474 ms" ("<=", 474: the bound worked out), "0" ("==", 0).
+    None for a budget in words ("queue not redrawn", "0 lost, 0 double, 0 errors")."""
+    numbers = re.findall(r"\d[\d,]*(?:\.\d+)?", budget)
+    if not numbers or not re.search(r"<|^\s*\d+\s*$", budget):
+        return None
+    bound = float(numbers[-1].replace(",", ""))
+    if "<" not in budget:
+        return "==", bound
+    return ("<=" if "<=" in budget else "<"), bound
+
+
+def _holds(op: str, value: float, bound: float) -> bool:
+    return {"<=": value <= bound, "<": value < bound, "==": value == bound}[op]
+
+
+def test_the_budget_reader_reads_each_kind_of_budget() -> None:
+    assert _limit("p95 <= 16.7 ms") == ("<=", 16.7)
+    assert _limit("< 120 s") == ("<", 120)
+    assert _limit("<= 1.25x floor = 474 ms") == ("<=", 474)
+    assert _limit("<= max(1.3x raw, raw + 35 ms) = 79.0 ms") == ("<=", 79.0)
+    assert _limit("<= full repaint (31,205 B)") == ("<=", 31205)
+    assert _limit("0") == ("==", 0)
+    assert _limit("queue not redrawn") is None
+    assert _limit("0 lost, 0 double, 0 errors") is None
+
+
 @pytest.mark.slow
 def test_a_tiny_run_measures_every_figure(tmp_path: Path) -> None:
     results = tmp_path / "results.json"
@@ -88,12 +118,30 @@ def test_a_tiny_run_measures_every_figure(tmp_path: Path) -> None:
     errors = {k: f["details"] for k, f in figures.items() if k.startswith("error.")}
     assert not errors, errors
     assert set(figures) >= FIGURES, sorted(FIGURES - set(figures))
+    checked = 0
     for key in FIGURES:
         figure = figures[key]
-        if figure["skipped"] is None:
-            assert figure["value"] is not None, figure
-        if figure["budget"] and figure["skipped"] is None:
-            assert figure["holds"] in (True, False), figure
+        if figure["skipped"] is not None:
+            continue
+        value = figure["value"]
+        assert isinstance(value, int | float) and math.isfinite(value), figure
+        if figure["unit"] in ("ms", "s"):
+            assert value > 0, figure  # nothing takes no time: a timing that measured nothing
+        if not figure["budget"]:
+            assert figure["holds"] is None, figure  # only reported
+            continue
+        assert isinstance(figure["holds"], bool), figure
+        limit = _limit(figure["budget"])
+        if limit is None:
+            continue
+        op, bound = limit
+        if bound and abs(value - bound) <= 0.01 * bound:
+            continue  # on the bound, as rounded for the JSON: either verdict is right
+        # The verdict is the comparison of the figure with its budget, both as reported.
+        assert figure["holds"] is _holds(op, value, bound), figure
+        checked += 1
+    assert checked >= 10, checked
+    assert report["budgets_failed"] == [k for k, f in figures.items() if f["holds"] is False]
     assert report["machine"]["cores"] and report["machine"]["sqlite"]
 
     # Correctness, whatever the machine's speed.

@@ -1,6 +1,10 @@
 """A writer killed with SIGKILL at random moments while creating tickets, replying and
 attaching files: every acknowledged action survives, the file is intact, and no
-attachment is half there."""
+attachment is half there.
+
+The moments are chosen by progress, not by the clock: each writer is killed after a
+random number of acknowledged actions, at a random offset into the next one, so a slow
+machine makes the test slower, never weaker."""
 
 from __future__ import annotations
 
@@ -23,6 +27,11 @@ from console.data.directory import Directory, resolve_actor
 from console.data.schema import ensure_schema
 
 KILLS = 50
+#: Each writer is killed after 1 to this many acknowledged actions (three per ticket:
+#: create, reply, attach).
+MOST_ACTIONS = 9
+#: How long a writer may take for one action before the test gives up on it.
+STUCK = 120.0
 
 WRITER = """
 import asyncio, hashlib, json, sys
@@ -58,6 +67,22 @@ async def _prepare(path: Path) -> None:
     await db.dispose()
 
 
+def _acknowledged(log: Path) -> int:
+    """How many actions the writers have acknowledged (whole lines of the log)."""
+    return log.read_bytes().count(b"\n")
+
+
+def _wait_for(log: Path, count: int, writer: subprocess.Popen[bytes]) -> None:
+    """Until the log holds ``count`` acknowledged actions (the writer still running)."""
+    last, since = _acknowledged(log), time.monotonic()
+    while (now := _acknowledged(log)) < count:
+        assert writer.poll() is None, f"the writer ended by itself ({writer.returncode})"
+        if now != last:
+            last, since = now, time.monotonic()
+        assert time.monotonic() - since < STUCK, "the writer made no progress"
+        time.sleep(0.005)
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_moments_loses_nothing_acknowledged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -66,18 +91,27 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(
     path = tmp_path / "crash.db"
     asyncio.run(_prepare(path))
     log = tmp_path / "acknowledged.jsonl"
+    log.touch()
     chance = random.Random(20261123)
+    waited_for = attaches = 0
     for kill in range(KILLS):
+        before = _acknowledged(log)
+        actions = chance.randint(1, MOST_ACTIONS)
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(path), str(log), str(kill)],
             stderr=subprocess.DEVNULL,
         )
-        # Let it start and work for a random while, then kill it mid-whatever.
-        time.sleep(chance.uniform(0.9, 1.6))
+        # Wait until it has acknowledged its actions, then kill it a random way into the
+        # next one (while it writes a ticket, a reply or a 200 KB attachment).
+        _wait_for(log, before + actions, writer)
+        time.sleep(chance.uniform(0.0, 0.05))
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait(timeout=30)
+        waited_for += actions
+        attaches += actions // 3  # each writer's third acknowledged action is an attachment
     acknowledged = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-    assert sum(1 for a in acknowledged if a[0] == "attach") >= 20  # real work was cut short
+    assert len(acknowledged) >= waited_for >= KILLS
+    assert sum(1 for a in acknowledged if a[0] == "attach") >= attaches > KILLS // 2
 
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

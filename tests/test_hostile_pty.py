@@ -35,6 +35,12 @@ OSC0 = "\x1b]0;pwned-title\x07"
 OSC8 = "\x1b]8;;https://evil.example/\x1b\\click me\x1b]8;;\x1b\\"
 CLEAR = "\x1b[2J\x1b[31mRED"
 CSI8 = "\x9b" + "6n"
+#: The invisible and bidi code points beyond the C0/C1 controls and the bidi overrides.
+INVISIBLE_CHARS = (
+    "\u061c\u2028\u2029\u00ad\u180e\ufe00\ufe0f\U000e0001\U000e0041\U000e007f"
+    "\u115f\u1160\u3164\uffa0\u034f\u206a\ufff9\U000e0100"
+)
+INVISIBLE = "hidden " + " ".join(INVISIBLE_CHARS) + " text"
 HOSTILE = [
     "Order [/] broken",
     "[@click=app.quit]x[/]",
@@ -50,6 +56,8 @@ HOSTILE = [
     "nul\x00byte",
     "rtl \u202eevil\u202c",
     "zero\u200bwidth\u2066isolate\u2069",
+    # Every other class ``console.safe`` makes visible (tests/test_safe_text.py lists them).
+    INVISIBLE,
 ]
 
 #: Byte strings that must never reach the terminal.
@@ -65,6 +73,7 @@ FORBIDDEN = [
     "\u202e".encode(),
     "\u200b".encode(),
     "\u2066".encode(),
+    *(char.encode() for char in INVISIBLE_CHARS),
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.data.errors import BadValue
+from console.data.errors import BadValue, Refused
 from console.data.filters import FilterError, build_filter
 from console.data.queries import QueueQuery
 from console.data.views import TeamViews
@@ -31,7 +31,12 @@ async def test_sharing_again_replaces_and_remove_stops_sharing(desk: Desk) -> No
     await views.share("Mine", "owner:me status:new", columns=["#", "Subject"])
     (view,) = await views.list()
     assert (view.filter, view.columns) == ("owner:me status:new", ("#", "Subject"))
-    await TeamViews(desk.db, desk.actors["bob"]).remove("Mine")
+    # A teammate may neither replace nor remove what alice shared; a lead of the team may.
+    with pytest.raises(Refused, match="lead or admin"):
+        await TeamViews(desk.db, desk.actors["bob"]).remove("Mine")
+    with pytest.raises(Refused, match="only whoever shared it"):
+        await TeamViews(desk.db, desk.actors["bob"]).share("Mine", "prio:low")
+    await TeamViews(desk.db, desk.actors["lena"]).remove("Mine")
     assert await views.list() == []
 
 

@@ -11,9 +11,12 @@ actions are made from the table of actions (``console.cli.ticket_actions``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 
 from console.cli import (
     accounts,
@@ -27,8 +30,9 @@ from console.cli import (
     keys,
     locate,
     tickets,
+    views,
 )
-from console.cli.output import err
+from console.cli.output import err, refuse
 from console.cli.parser import EXIT_REFUSED, EXIT_USAGE, Parser, common
 from console.cli.session import target
 from console.config import Settings, create_config_file, load_settings
@@ -47,6 +51,7 @@ GROUPS = (
     credentials,
     locate,
     keys,
+    views,
     tickets,
 )
 
@@ -57,11 +62,24 @@ def build_parser() -> Parser:
         prog="agent-console",
         description="A keyboard-first terminal help desk. Without a command, opens the console.",
     )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"agent-console {_version()}",
+        help="print the version",
+    )
     common(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for module in GROUPS:
         module.register(commands)
     return parser
+
+
+def _version() -> str:
+    try:
+        return metadata.version("agent-console")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
 
 
 def _launch(settings: Settings, database: str, as_user: str | None) -> int:
@@ -72,6 +90,25 @@ def _launch(settings: Settings, database: str, as_user: str | None) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `agent-console` command."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # a closed pipe is found here, not as Python exits
+    except BrokenPipeError:
+        # The reader went away (`agent-console keys | head`): stop quietly, as `cat` does.
+        _quiet_stdout()
+        return 141  # 128 + SIGPIPE, what a shell reports for a command ended by the pipe
+    return code
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so Python's own flush at exit has nowhere to fail."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from console.data.errors import ConsoleError
 
     parser = build_parser()
@@ -91,8 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _launch(settings, launch, getattr(args, "as_user", None))
         return code
     except ConsoleError as exc:
-        err(str(exc))
-        return EXIT_REFUSED
+        return refuse(str(exc), as_json=getattr(args, "json", False))
     except KeyboardInterrupt:
         err("Interrupted; nothing more was changed.")
         return 130

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from console.cli.output import out
-from console.cli.parser import Commands, common, group
+from console.cli.output import out, print_json
+from console.cli.parser import Commands, common, group, json_flag
 from console.cli.session import Session, in_session
 
 
@@ -17,6 +17,7 @@ def register(commands: Commands) -> None:
     add.add_argument("name")
     add.add_argument("--coordinator", metavar="USER")
     add.add_argument("--amc-expires", metavar="YYYY-MM-DD")
+    json_flag(add)
     add.set_defaults(run=in_session(_add))
 
 
@@ -28,5 +29,8 @@ async def _add(args: argparse.Namespace, session: Session) -> int:
     await Directory(session.db, session.actor).add_account(
         args.name, coordinator=args.coordinator, amc_expires=expires
     )
-    out(f"Added account {args.name}.")
+    if args.json:
+        print_json({"name": args.name, "coordinator": args.coordinator, "amc_expires": expires})
+    else:
+        out(f"Added account {args.name}.")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from console.cli.output import out, print_json
+from console.cli.output import out, print_json, table
 from console.cli.parser import Commands, common, group, json_flag
 from console.cli.session import Session, in_session
 
@@ -53,9 +53,11 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
     if args.json:
         print_json(agents)
     else:
-        for a in agents:
-            out(
-                f"{a.username:<14} {a.role:<6} {(a.team or '-'):<12} "
-                f"open {a.open_load:<5} {', '.join(a.departments)}"
-            )
+        table(
+            ("AGENT", "ROLE", "TEAM", "OPEN", "DEPARTMENTS"),
+            (
+                (a.username, a.role, a.team or "-", a.open_load, ", ".join(a.departments) or "-")
+                for a in agents
+            ),
+        )
     return 0

@@ -6,11 +6,12 @@ The one command that imports the demo generator (an import-linter contract says 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from console.cli.output import err
+from console.cli.output import err, out
 from console.cli.parser import Commands, common, positive
 from console.cli.session import open_database
 from console.config import Settings, demo_db_path
@@ -28,7 +29,7 @@ def register(commands: Commands) -> None:
 
 
 async def _demo(args: argparse.Namespace, settings: Settings) -> int:
-    from console.data.directory import holds_data, is_demo
+    from console.data.directory import holds_data, is_demo, resolve_actor
     from console.data.errors import Refused
     from console.data.migrate import downgrade
     from console.demo import build_demo, demo_matches
@@ -54,8 +55,15 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
             progress = _progress_printer(args.tickets)
             summary = await build_demo(db, tickets=args.tickets, seed=args.seed, progress=progress)
             err(f"Demo ready: {summary.tickets:,} tickets, {summary.agents} agents in {db.label}.")
+        # Whom the console will act as: an unknown --as is refused now, not after the build.
+        await resolve_actor(db, getattr(args, "as_user", None))
     finally:
         await db.dispose()
+    # The command line reads the usual database unless told: say how to reach the demo.
+    out(f"The demo's database is {target}; from the command line, name it with --db:")
+    out(f"  agent-console --db {shlex.quote(target)} ticket list")
+    if getattr(args, "db", None) is None:
+        out("(`agent-console locate db --demo` prints where it is.)")
     if not args.no_launch:
         args.launch_target = target  # opened by main() once this event loop has ended
     return 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from console.cli.output import out
-from console.cli.parser import Commands, common, group
+from console.cli.output import out, print_json
+from console.cli.parser import Commands, common, group, json_flag
 from console.cli.session import Session, in_session
 
 
@@ -18,6 +18,7 @@ def register(commands: Commands) -> None:
     common(add)
     add.add_argument("name")
     add.add_argument("--email", metavar="E")
+    json_flag(add)
     add.set_defaults(run=in_session(_add))
 
 
@@ -25,5 +26,8 @@ async def _add(args: argparse.Namespace, session: Session) -> int:
     from console.data.directory import Directory
 
     await Directory(session.db, session.actor).add_department(args.name, email=args.email)
-    out(f"Added department {args.name}.")
+    if args.json:
+        print_json({"name": args.name, "email": args.email})
+    else:
+        out(f"Added department {args.name}.")
     return 0

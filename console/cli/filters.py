@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from console.cli.output import out
-from console.cli.parser import Commands
+from console.cli.output import out, print_json
+from console.cli.parser import Commands, json_flag
 from console.config import Settings
 
 
@@ -14,11 +14,20 @@ def register(commands: Commands) -> None:
     filters = commands.add_parser(
         "filters", help="the filter language of / and --filter, with examples"
     )
+    json_flag(filters)
     filters.set_defaults(run=_describe)
 
 
 def _describe(args: argparse.Namespace, settings: Settings) -> int:
-    from console.data.filters import describe
+    from console.data.filters import EXAMPLES, SYNTAX, describe
 
-    out(describe())
+    if args.json:
+        print_json(
+            {
+                "terms": [{"syntax": syntax, "meaning": meaning} for syntax, meaning in SYNTAX],
+                "examples": [{"filter": text, "meaning": meaning} for text, meaning in EXAMPLES],
+            }
+        )
+    else:
+        out(describe())
     return 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from console.safe import clean
+from console.cli.parser import EXIT_REFUSED
+from console.safe import clean, json_text
 
 if TYPE_CHECKING:
     from console.data.records import TicketRecord
@@ -23,11 +24,31 @@ def err(text: str) -> None:
     print(clean(text), file=sys.stderr)
 
 
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """Rows under column headers, each column as wide as its widest cell (the last one
+    left as it is): what ``ticket list`` and ``agent list`` print."""
+    cells = [[clean(str(cell), single_line=True) for cell in row] for row in rows]
+    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
+    for row in [list(headers), *cells]:
+        padded = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=False)]
+        print(" ".join([*padded, row[-1]]).rstrip())
+
+
+def refuse(text: str, *, as_json: bool = False) -> int:
+    """Say why nothing was done, on stderr (as ``{"error": ...}`` for ``--json``), and
+    return the exit code for a refusal."""
+    if as_json:
+        print(json_text({"error": text}), file=sys.stderr)
+    else:
+        err(text)
+    return EXIT_REFUSED
+
+
 def print_json(value: Any) -> None:
     """Any record, list or dict as indented JSON."""
     from console.data.records import to_jsonable
 
-    print(json.dumps(to_jsonable(value), indent=2, ensure_ascii=False))
+    print(json_text(to_jsonable(value)))
 
 
 def ticket_summary(record: TicketRecord) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 #: Refused (workflow, permission, conflict, not found, bad value, database unavailable).
@@ -18,12 +19,24 @@ Commands = Any
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with usage errors on exit code 2 and a hint to --help."""
+    """argparse with usage errors on exit code 2 and a hint to --help; an option a
+    sub-command does not know is reported with that sub-command's usage."""
 
     def error(self, message: str) -> NoReturn:
         """Print the usage and the problem, and exit with ``EXIT_USAGE``."""
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: {message}\n(see `{self.prog} --help`)\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """Parse, refusing what is left over here rather than in the top-level parser
+        (argparse hands a sub-command's unknown options up, to be reported with the
+        top-level usage, which does not list them)."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        if extras:
+            self.error(f"unrecognized arguments: {' '.join(extras)}")
+        return parsed, extras
 
 
 def common(parser: argparse.ArgumentParser) -> None:
@@ -62,6 +75,62 @@ def positive(text: str) -> int:
     if not text.strip().isdigit() or int(text) <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return int(text)
+
+
+def text_option(
+    parser: argparse.ArgumentParser,
+    flag: str,
+    *,
+    required: bool = False,
+    default: Any = None,
+    metavar: str = "TEXT",
+    help: str = "",
+) -> argparse.Action:
+    """``--X TEXT`` and, instead of it, ``--X-file PATH`` (``-``: standard input), for text
+    too long for a command line; one of them is needed when the text is.  The file's
+    path is kept under ``<dest>_file`` (read by ``read_text_file`` when the command runs)."""
+    either = parser.add_mutually_exclusive_group(required=required)
+    action = either.add_argument(flag, default=default, metavar=metavar, help=help or None)
+    either.add_argument(
+        f"{flag}-file",
+        dest=f"{action.dest}_file",
+        metavar="PATH",
+        help=f"read {flag.lstrip('-')} from a file (- for standard input)",
+    )
+    return action
+
+
+def takes_text(option: Any) -> bool:
+    """Whether an action's option is text a person writes (a body, a title, a comment),
+    not a name or a choice: the options that also take ``--X-file``."""
+    return (
+        option.kind == "text"
+        and option.flag.startswith("--")
+        and not option.choices
+        and not option.many
+        and option.metavar not in ("USER", "NUMBER", "WHEN")
+        and option.flag not in _WORDS
+    )
+
+
+#: Text options that take a word, not writing: no file for them.
+_WORDS = ("--priority", "--channel", "--department")
+
+
+def read_text_file(path: str) -> str:
+    """The text of ``--X-file PATH``: the file's, or standard input's for ``-`` (UTF-8)."""
+    from console.data.errors import BadValue
+
+    try:
+        if path == "-":
+            return sys.stdin.buffer.read().decode("utf-8")
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise BadValue(f"Cannot read {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError as exc:
+        where = "standard input" if path == "-" else path
+        raise BadValue(f"{where} is not UTF-8 text (byte {exc.start + 1}).") from None
 
 
 def group(commands: Commands, name: str, help_text: str, dest: str) -> Commands:

@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from console.cli.output import out, print_json, print_ticket
-from console.cli.parser import Commands, group, number, positive, ticket_command
+from console.cli.parser import (
+    Commands,
+    group,
+    number,
+    positive,
+    read_text_file,
+    takes_text,
+    text_option,
+    ticket_command,
+)
 from console.cli.session import Session, in_session
 from console.data.actions import ACTIONS, Option, TicketAction, Verb
 
@@ -43,7 +52,7 @@ class Command:
         """The service's arguments: every option read, and the verb's fixed ones."""
         values: dict[str, Any] = {}
         for option, dest in self.fields:
-            raw = getattr(args, dest)
+            raw = typed(args, dest)
             if raw == "" and option.kind == "when" and not option.required:
                 raw = None  # `--due ""` is no due time, as the command line always took it
             values[option.param] = read(option, raw)
@@ -55,7 +64,7 @@ class Command:
         return {
             option.param: read(option, raw)
             for option, dest in self.fields
-            if (raw := getattr(args, dest)) is not None
+            if (raw := typed(args, dest)) is not None
         }
 
     async def run(self, args: argparse.Namespace, session: Session) -> int:
@@ -84,6 +93,12 @@ def read(option: Option, raw: Any) -> Any:
         return raw == "yes"
     # Text and paths as typed; argparse has read flags and numbers (``_TYPES``).
     return raw
+
+
+def typed(args: argparse.Namespace, dest: str) -> Any:
+    """What was given for an option: as typed, or read from its ``--X-file``."""
+    path = getattr(args, f"{dest}_file", None)
+    return getattr(args, dest) if path is None else read_text_file(path)
 
 
 def register(actions: Commands) -> None:
@@ -134,6 +149,16 @@ def _add_option(parser: argparse.ArgumentParser, option: Option) -> argparse.Act
         keywords["help"] = option.help
     if option.kind == "flag":
         return parser.add_argument(option.flag, action="store_true", **keywords)
+    if takes_text(option):
+        # Text may be long (a 3 MB log): it may come from a file or standard input instead.
+        return text_option(
+            parser,
+            option.flag,
+            required=option.required,
+            default=option.default,
+            metavar=option.metavar or "TEXT",
+            **keywords,
+        )
     if option.flag.startswith("-"):
         keywords["required"] = option.required
         keywords["default"] = option.default

@@ -4,12 +4,15 @@ from the table of actions (``console.cli.ticket_actions``)."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from console.cli import ticket_actions
-from console.cli.output import detail_json, err, out, print_json, print_ticket, row_json
-from console.cli.parser import EXIT_REFUSED, Commands, group, positive, ticket_command
+from console.cli import bulk, ticket_actions
+from console.cli.output import detail_json, out, print_json, print_ticket, refuse, row_json, table
+from console.cli.parser import Commands, group, positive, text_option, ticket_command
 from console.cli.session import Session, in_session
+
+if TYPE_CHECKING:
+    from console.data.records import StageCounts
 from console.data.queries import VIEWS
 from console.data.workflow import STAGES
 
@@ -22,12 +25,12 @@ def register(commands: Commands) -> None:
     actions = group(commands, "ticket", "tickets: create, list, show and every action", "action")
 
     create = ticket_command(actions, "create", "open a ticket", numbered=False)
-    create.add_argument("--subject", required=True)
+    text_option(create, "--subject", required=True)
     create.add_argument("--contact-name", required=True)
     create.add_argument("--contact-email")
     create.add_argument("--contact-phone")
     create.add_argument("--account")
-    create.add_argument("--description", default="")
+    text_option(create, "--description", default="")
     create.add_argument("--priority", default="Medium", metavar="High|Medium|Low")
     create.add_argument("--channel", default="Email")
     create.add_argument("--department")
@@ -43,6 +46,9 @@ def register(commands: Commands) -> None:
     listing.add_argument("--sort", choices=("updated", "due", "priority"), default="updated")
     listing.add_argument("--limit", type=positive, default=50)
     listing.add_argument(
+        "--counts", action="store_true", help="how many tickets in each stage of the view"
+    )
+    listing.add_argument(
         "--filter",
         metavar="FILTER",
         help="the filter language, as typed at / in the console "
@@ -53,6 +59,7 @@ def register(commands: Commands) -> None:
     show = ticket_command(actions, "show", "a ticket with every tab")
     show.set_defaults(run=in_session(_show))
 
+    bulk.register(actions, in_session)
     ticket_actions.register(actions)
 
 
@@ -60,12 +67,12 @@ async def _create(args: argparse.Namespace, session: Session) -> int:
     from console.data.when import parse_when
 
     record = await session.tickets().create(
-        subject=args.subject,
+        subject=ticket_actions.typed(args, "subject"),
         contact_name=args.contact_name,
         contact_email=args.contact_email,
         contact_phone=args.contact_phone,
         account=args.account,
-        description=args.description,
+        description=ticket_actions.typed(args, "description"),
         priority=args.priority,
         channel=args.channel,
         department=args.department,
@@ -85,18 +92,27 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
     filters = (args.filter,) if args.filter is not None else ()
     query = QueueQuery(args.view, args.stage, args.sort, filters=filters)
     try:
+        if args.counts:
+            return _counts(args, await Queries(session.db, session.actor).counts(query))
         rows = await Queries(session.db, session.actor).window(query, limit=args.limit)
     except FilterError as exc:
-        err(render_error(args.filter or "", exc))
-        return EXIT_REFUSED
+        return refuse(render_error(args.filter or "", exc), as_json=args.json)
     if args.json:
         print_json([row_json(row) for row in rows])
     else:
-        for row in rows:
-            out(
-                f"#{row.number:<7} {row.priority:<6} {row.status:<10} "
-                f"{(row.owner or '-'):<10} {row.subject}"
-            )
+        table(
+            ("NUMBER", "PRIORITY", "STATUS", "OWNER", "SUBJECT"),
+            ((f"#{r.number}", r.priority, r.status, r.owner or "-", r.subject) for r in rows),
+        )
+    return 0
+
+
+def _counts(args: argparse.Namespace, counts: StageCounts) -> int:
+    """``ticket list --counts``: the view's stage counts, as the console's stage bar."""
+    if args.json:
+        print_json({stage: counts[stage] for stage in STAGES})
+    else:
+        table(("STAGE", "TICKETS"), ((stage, f"{counts[stage]:,}") for stage in STAGES))
     return 0
 
 

@@ -88,6 +88,20 @@ class Preview:
     def total(self) -> int:
         return len(self.changes) + len(self.refused)
 
+    def sections(self) -> list[tuple[str, bool, list[tuple[int, str, str]]]]:
+        """The preview as the console and the command line show it: "Will change" and
+        "Will be refused" (the flag), each ticket with its subject and what changes or why
+        not; a section with no ticket is left out.  The text is as stored: show it cleaned."""
+        sections = []
+        for heading, refused, tickets in (
+            ("Will change", False, self.changes),
+            ("Will be refused", True, self.refused),
+        ):
+            if tickets:
+                rows = [(n, self.subjects.get(n, ""), what) for n, what in tickets]
+                sections.append((f"{heading} ({len(tickets):,})", refused, rows))
+        return sections
+
 
 @dataclass(frozen=True)
 class Outcome:

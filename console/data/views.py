@@ -100,6 +100,11 @@ class TeamViews:
             if view is None:
                 view = SavedView(team_id=self.actor.team_id, name=name)
                 session.add(view)
+            elif not self.may_remove(view.created_by):
+                raise Refused(
+                    f"Your team has a view named {name!r} already; only whoever shared it, "
+                    "or a lead or admin of the team, may replace it."
+                )
             view.filter = filter_text
             view.sort = sort
             view.columns = ",".join(columns) or None
@@ -111,12 +116,24 @@ class TeamViews:
         return ViewSpec(name, filter_text, sort, tuple(columns), team)
 
     async def remove(self, name: str) -> None:
-        """Stop sharing a view."""
+        """Stop sharing a view: whoever shared it may, and the team's leads and admins."""
         async with self.db.write() as session:
-            gone = await session.execute(
-                delete(SavedView).where(
-                    SavedView.team_id == self.actor.team_id, SavedView.name == name
+            view = (
+                await session.execute(
+                    select(SavedView).where(
+                        SavedView.team_id == self.actor.team_id, SavedView.name == name
+                    )
                 )
-            )
-            if not gone.rowcount:  # type: ignore[attr-defined]
+            ).scalar_one_or_none()
+            if view is None or self.actor.team_id is None:
                 raise NotFound(f"Your team has no view named {name!r}.")
+            if not self.may_remove(view.created_by):
+                raise Refused(
+                    f"Only whoever shared the view {name!r}, or a lead or admin of the team, "
+                    "may remove it."
+                )
+            await session.execute(delete(SavedView).where(SavedView.id == view.id))
+
+    def may_remove(self, created_by: int | None) -> bool:
+        """Whether the acting agent may remove a team view shared by ``created_by``."""
+        return self.actor.is_lead_or_admin or created_by == self.actor.id

@@ -20,9 +20,9 @@ LISTED = 500
 SUBJECT_WIDTH = 40
 
 
-def _subject(preview: Preview, number: int) -> str:
-    """The ticket's subject, cut to a column (customers write long ones)."""
-    subject = clean(preview.subjects.get(number, ""), single_line=True)
+def _subject(subject: str) -> str:
+    """A ticket's subject, cut to a column (customers write long ones)."""
+    subject = clean(subject, single_line=True)
     if len(subject) > SUBJECT_WIDTH:
         subject = subject[: SUBJECT_WIDTH - 1] + "…"
     return f"{subject:<{SUBJECT_WIDTH}}  " if subject else ""
@@ -31,22 +31,14 @@ def _subject(preview: Preview, number: int) -> str:
 def preview_text(preview: Preview) -> Text:
     """Every ticket that will change and how, then every one that will be refused and why."""
     text = Text()
-    if preview.changes:
-        text.append(f"Will change ({len(preview.changes):,}):\n", style="bold")
-        for number, change in preview.changes[:LISTED]:
+    for heading, refused, rows in preview.sections():
+        text.append(("\n" if refused else "") + heading + ":\n", style="bold")
+        for number, subject, what in rows[:LISTED]:
             text.append(f"  #{number}  ")
-            text.append(_subject(preview, number), style="dim")
-            text.append(clean(change, single_line=True) + "\n")
-        if len(preview.changes) > LISTED:
-            text.append(f"  … and {len(preview.changes) - LISTED:,} more\n", style="dim")
-    if preview.refused:
-        text.append(f"\nWill be refused ({len(preview.refused):,}):\n", style="bold")
-        for number, why in preview.refused[:LISTED]:
-            text.append(f"  #{number}  ")
-            text.append(_subject(preview, number), style="dim")
-            text.append(clean(why, single_line=True) + "\n", style="dim")
-        if len(preview.refused) > LISTED:
-            text.append(f"  … and {len(preview.refused) - LISTED:,} more\n", style="dim")
+            text.append(_subject(subject), style="dim")
+            text.append(clean(what, single_line=True) + "\n", style="dim" if refused else "")
+        if len(rows) > LISTED:
+            text.append(f"  … and {len(rows) - LISTED:,} more\n", style="dim")
     return text
 
 

@@ -19,6 +19,7 @@ from console.data.records import (
     TicketRecord,
     looks_like_email,
 )
+from console.safe import clean
 from console.screens.form import Field, FormScreen, Submit
 from console.widgets.completion import ContactSuggester
 
@@ -97,7 +98,8 @@ class NewTicketScreen(FormScreen):
         async def names(prefix: str) -> list[str]:
             found: list[ContactRecord] = await self.find(prefix)
             for contact in found:
-                self.known[contact.name.lower()] = contact
+                # The Input shows the name cleaned (the suggester's), so it is known so.
+                self.known[clean(contact.name, single_line=True).lower()] = contact
             return [c.name for c in found]
 
         super().__init__(
@@ -114,9 +116,9 @@ class NewTicketScreen(FormScreen):
         email = self.query_one("#field-contact_email", Input)
         phone = self.query_one("#field-contact_phone", Input)
         if not email.value and contact.email:
-            email.value = contact.email
+            email.value = clean(contact.email, single_line=True)
         if not phone.value and contact.phone:
-            phone.value = contact.phone
+            phone.value = clean(contact.phone, single_line=True)
         account = self.query_one("#field-account", Select)
         if contact.account and account.value is Select.NULL:
             account.value = contact.account

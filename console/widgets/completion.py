@@ -12,6 +12,7 @@ from textual.suggester import Suggester
 from textual.widgets import TextArea
 
 from console.keys import bindings
+from console.safe import clean
 
 
 class NamesSuggester(Suggester):
@@ -74,7 +75,9 @@ class ContactSuggester(Suggester):
             found = await self.lookup(value)
         except Exception:
             return None  # completion is a help, never a reason to lose the form
-        for name in found:
+        for found_name in found:
+            # A contact's name comes from customers' email: what the Input shows is clean.
+            name = clean(found_name, single_line=True)
             if name.lower().startswith(value.lower()) and name.lower() != value.lower():
                 return value + name[len(value) :]
         return None

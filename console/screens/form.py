@@ -69,9 +69,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog confirm"):
-            yield Static(Text(self.question))
+            yield Static(Text(clean(self.question)), classes="confirm-question")
             yes, no = key_hint(self.app, "confirm.yes"), key_hint(self.app, "confirm.no")
-            yield Static(Text(f"{yes} yes · {no} no", style="dim"))
+            yield Static(Text(f"{yes} yes · {no} no", style="dim"), classes="confirm-keys")
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)

@@ -1,0 +1,83 @@
+"""No keystroke loses work or acts by accident: what the screen shows after keys (the
+question of every dialog, chords, quitting with typed text, the palette, pastes,
+checkboxes that read without colour) and what the database then holds."""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.pilot import Pilot
+
+from console.screens.bulk import BulkPreviewScreen, BulkReportScreen
+from console.screens.form import ConfirmScreen, FormScreen
+from console.screens.main import MainScreen
+from tests.conftest import Desk
+from tests.test_console import console_as, goto, queue_desk, settle, sqlite_only, start
+
+
+def screen_text(app: App[None]) -> str:
+    """Every line of the terminal as the person sees it (what is drawn, not the DOM)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
+
+
+def dialog_text(app: App[None]) -> str:
+    """The words of the dialog on top, as drawn inside its frame, lines joined."""
+    region = app.screen.query_one(".dialog").content_region
+    strips = app.screen._compositor.render_strips()
+    lines = [
+        strips[y].crop(region.x, region.right).text.strip() for y in range(region.y, region.bottom)
+    ]
+    return " ".join(line for line in lines if line)
+
+
+async def reach(pilot: Pilot[None], screen: type) -> None:
+    """Wait (up to 10 s) until ``screen`` is on top."""
+    for _ in range(200):
+        if isinstance(pilot.app.screen, screen):
+            await pilot.pause()
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"{screen.__name__} never came; on top: {pilot.app.screen!r}")
+
+
+@sqlite_only
+async def test_the_discard_question_shows_its_words(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("r")
+        await reach(pilot, FormScreen)
+        await pilot.press(*"Half a reply", "escape")
+        await reach(pilot, ConfirmScreen)
+        text = screen_text(app)
+        assert "Discard what you typed?" in text
+        assert "y yes · n no" in text
+        await pilot.press("n")
+        await reach(pilot, FormScreen)
+        assert "Half a reply" in screen_text(app)
+
+
+@sqlite_only
+async def test_the_bulk_undo_question_shows_its_words(desk: Desk) -> None:
+    await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await pilot.press("1")  # the New stage
+        await settle(pilot)
+        await pilot.press("asterisk")
+        await settle(pilot)
+        await pilot.press("semicolon", "p")
+        await reach(pilot, BulkPreviewScreen)
+        await pilot.press("y")
+        await reach(pilot, BulkReportScreen)
+        await pilot.press("escape")
+        await reach(pilot, MainScreen)
+        await pilot.press("U")
+        await reach(pilot, ConfirmScreen)
+        text = dialog_text(app)
+        assert "Undo pick up on 2 tickets (those no one has touched since)?" in text
+        assert "y yes · n no" in text
+        await pilot.press("n")

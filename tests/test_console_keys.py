@@ -5,13 +5,13 @@ checkboxes that read without colour) and what the database then holds."""
 from __future__ import annotations
 
 from textual.app import App
-from textual.pilot import Pilot
 
 from console.screens.bulk import BulkPreviewScreen, BulkReportScreen
 from console.screens.form import ConfirmScreen, FormScreen
 from console.screens.main import MainScreen
 from tests.conftest import Desk
 from tests.test_console import console_as, goto, queue_desk, settle, sqlite_only, start
+from tests.test_console_bulk import reach
 
 
 def screen_text(app: App[None]) -> str:
@@ -30,16 +30,6 @@ def dialog_text(app: App[None]) -> str:
     return " ".join(line for line in lines if line)
 
 
-async def reach(pilot: Pilot[None], screen: type) -> None:
-    """Wait (up to 10 s) until ``screen`` is on top."""
-    for _ in range(200):
-        if isinstance(pilot.app.screen, screen):
-            await pilot.pause()
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"{screen.__name__} never came; on top: {pilot.app.screen!r}")
-
-
 @sqlite_only
 async def test_the_discard_question_shows_its_words(desk: Desk) -> None:
     numbers = await queue_desk(desk)
@@ -51,11 +41,13 @@ async def test_the_discard_question_shows_its_words(desk: Desk) -> None:
         await reach(pilot, FormScreen)
         await pilot.press(*"Half a reply", "escape")
         await reach(pilot, ConfirmScreen)
+        await pilot.pause()
         text = screen_text(app)
         assert "Discard what you typed?" in text
         assert "y yes · n no" in text
         await pilot.press("n")
         await reach(pilot, FormScreen)
+        await pilot.pause()
         assert "Half a reply" in screen_text(app)
 
 
@@ -77,7 +69,31 @@ async def test_the_bulk_undo_question_shows_its_words(desk: Desk) -> None:
         await reach(pilot, MainScreen)
         await pilot.press("U")
         await reach(pilot, ConfirmScreen)
+        await pilot.pause()
         text = dialog_text(app)
         assert "Undo pick up on 2 tickets (those no one has touched since)?" in text
         assert "y yes · n no" in text
         await pilot.press("n")
+
+
+@sqlite_only
+async def test_a_checkbox_reads_on_and_off_without_colour(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("T")
+        await reach(pilot, FormScreen)
+        await pilot.pause()
+        assert "[ ] Billable" in screen_text(app)
+        await pilot.press(*"40", "tab", "space")
+        await pilot.pause()
+        assert "[x] Billable" in screen_text(app)
+        await pilot.press("space")
+        await pilot.pause()
+        assert "[ ] Billable" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    detail = await desk.service("alice").queries.detail(numbers[0])
+    assert detail.total_minutes == 40 and detail.billable_minutes == 0

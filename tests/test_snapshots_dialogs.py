@@ -18,6 +18,7 @@ from console.screens.bulk import BulkPreviewScreen, BulkReportScreen
 from console.screens.form import ConfirmScreen
 from console.screens.main import MainScreen
 from tests.test_console import settle
+from tests.test_console_bulk import reach
 from tests.test_snapshots import SIZES, console, demo_db, login
 
 __all__ = ["demo_db", "login"]
@@ -26,16 +27,6 @@ SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
 #: The ticket actions that ask something first (the demo has no approval waiting on maya:
 #: the decide form is shown in tests/test_console.py).
 FORM_ACTIONS = [a for a in KEYED if a.form is not None and a.id != "decide"]
-
-
-async def reach(pilot: Pilot[None], screen: type) -> None:
-    """Wait (up to 10 s) until ``screen`` is on top: the bulk flow runs in a worker."""
-    for _ in range(200):
-        if isinstance(pilot.app.screen, screen):
-            await pilot.pause(0.1)
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"{screen.__name__} never came; on top: {pilot.app.screen!r}")
 
 
 async def ticket_for(app: AgentConsole, action_id: str) -> int:

@@ -21,6 +21,7 @@ from console.keys import bindings, key_hint
 from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.completion import MentionArea
+from console.widgets.tick_box import TickBox
 
 KINDS = ("input", "text", "mention", "select", "checkbox")
 
@@ -109,7 +110,7 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
     def _field(self, spec: Field) -> ComposeResult:
         label = spec.label + (" *" if spec.required else "")
         if spec.kind == "checkbox":
-            yield Checkbox(label, bool(spec.value), id=f"field-{spec.name}")
+            yield TickBox(label, bool(spec.value), id=f"field-{spec.name}")
         else:
             yield Label(Text(label), classes="field-label")
         widget: Widget | None = None

@@ -97,3 +97,47 @@ async def test_a_checkbox_reads_on_and_off_without_colour(desk: Desk) -> None:
         await settle(pilot)
     detail = await desk.service("alice").queries.detail(numbers[0])
     assert detail.total_minutes == 40 and detail.billable_minutes == 0
+
+
+@sqlite_only
+async def test_ctrl_q_in_a_form_asks_before_the_typed_reply_is_lost(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("r")
+        await reach(pilot, FormScreen)
+        await pilot.press(*"Half a reply", "ctrl+q")
+        await reach(pilot, ConfirmScreen)
+        await pilot.pause()
+        question = f"Quit? What you typed in “Reply on #{numbers[0]}” would be lost."
+        assert question in dialog_text(app)
+        await pilot.press("ctrl+q")  # asked already: the question stays, once
+        await pilot.pause()
+        assert sum(isinstance(s, ConfirmScreen) for s in app.screen_stack) == 1
+        await pilot.press("n")
+        await reach(pilot, FormScreen)
+        await pilot.pause()
+        assert "Half a reply" in screen_text(app)
+        assert app.return_code is None  # still running
+        await pilot.press("ctrl+q")
+        await reach(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+@sqlite_only
+async def test_ctrl_q_quits_at_once_when_nothing_is_typed(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("r")
+        await reach(pilot, FormScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not any(isinstance(s, ConfirmScreen) for s in app.screen_stack)
+        assert app.return_code == 0

@@ -8,6 +8,7 @@ from textual.app import App
 
 from console.screens.bulk import BulkPreviewScreen, BulkReportScreen
 from console.screens.form import ConfirmScreen, FormScreen
+from console.screens.jump import JumpScreen
 from console.screens.main import MainScreen
 from tests.conftest import Desk
 from tests.test_console import console_as, goto, queue_desk, settle, sqlite_only, start
@@ -141,3 +142,27 @@ async def test_ctrl_q_quits_at_once_when_nothing_is_typed(desk: Desk) -> None:
         await pilot.pause()
         assert not any(isinstance(s, ConfirmScreen) for s in app.screen_stack)
         assert app.return_code == 0
+
+
+@sqlite_only
+async def test_a_chord_waits_for_its_second_key_and_esc_cancels_it(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue = await start(app, pilot)
+        await goto(pilot, numbers[0])  # alice's own, New: u here would release it
+        await pilot.press("g")
+        await reach(pilot, JumpScreen)
+        await pilot.pause()
+        assert screen_text(app).splitlines()[-1].startswith(" g: g top · u unassigned")
+        await pilot.pause(2.0)  # a pause longer than the old 1.5 s limit
+        await pilot.press("u")
+        await settle(pilot)
+        assert queue.view == "unassigned"
+        await pilot.press("g")
+        await reach(pilot, JumpScreen)
+        await pilot.press("escape")
+        await reach(pilot, MainScreen)
+        await pilot.press("m")  # not a jump any more: m is the comment form
+        await reach(pilot, FormScreen)
+    assert (await desk.service("alice").queries.ticket(numbers[0])).owner == "alice"

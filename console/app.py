@@ -27,6 +27,7 @@ from console.data.tickets import TicketService
 from console.keys import bindings, check_keymap
 from console.messages import DatabaseChanged, OpenTicket, TicketChanged
 from console.safe import clean
+from console.screens.form import ConfirmScreen, FormScreen
 from console.screens.help import HelpScreen
 from console.screens.main import MainScreen
 from console.screens.ticket import TicketScreen
@@ -76,6 +77,7 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self.queries: Queries = None  # type: ignore[assignment]
         self.actor_name = ""
         self.password_source: str | None = None
+        self._asking_to_quit = False
         #: every view the queue offers (the queue screen adds saved views as it reads them)
         self.view_names: dict[str, str] = dict(VIEWS)
         if settings.theme in self.available_themes:
@@ -192,6 +194,27 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         else:
             self.tell("Assigned #{number} to {username}.", number=number, username=username)
         self.broadcast(TicketChanged(number))
+
+    async def action_quit(self) -> None:
+        """``q`` (outside forms) and ``ctrl+q`` (everywhere): quit, asking first when a form
+        holds typed text that would be lost."""
+        typed = [s for s in self.screen_stack if isinstance(s, FormScreen) and s.dirty]
+        if not typed:
+            self.exit()
+            return
+        if self._asking_to_quit:
+            return  # the question is on screen already
+
+        def answered(quit_now: bool | None) -> None:
+            self._asking_to_quit = False
+            if quit_now:
+                self.exit()
+
+        self._asking_to_quit = True
+        title = clean(typed[-1].form_title, single_line=True)
+        await self.push_screen(
+            ConfirmScreen(f"Quit? What you typed in \u201c{title}\u201d would be lost."), answered
+        )
 
     def action_help(self) -> None:
         """Help for the screen shown: its keys as they are mapped now."""

@@ -21,6 +21,7 @@ from console.keys import bindings, key_hint
 from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.completion import MentionArea
+from console.widgets.tick_box import TickBox
 
 KINDS = ("input", "text", "mention", "select", "checkbox")
 
@@ -69,9 +70,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog confirm"):
-            yield Static(Text(self.question))
+            yield Static(Text(clean(self.question)), classes="confirm-question")
             yes, no = key_hint(self.app, "confirm.yes"), key_hint(self.app, "confirm.no")
-            yield Static(Text(f"{yes} yes · {no} no", style="dim"))
+            yield Static(Text(f"{yes} yes · {no} no", style="dim"), classes="confirm-keys")
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
@@ -109,7 +110,7 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
     def _field(self, spec: Field) -> ComposeResult:
         label = spec.label + (" *" if spec.required else "")
         if spec.kind == "checkbox":
-            yield Checkbox(label, bool(spec.value), id=f"field-{spec.name}")
+            yield TickBox(label, bool(spec.value), id=f"field-{spec.name}")
         else:
             yield Label(Text(label), classes="field-label")
         widget: Widget | None = None

@@ -2,7 +2,9 @@
 ``a`` Assigned to Me, ``t`` My Team.
 
 After the first key this screen waits, over the queue, for the second one with a hint of
-the choices in place of the footer.  Its bindings are ordinary ones with ids
+the choices in place of the footer.  It waits as long as it takes (a pause must never
+turn the second key into a command of its own: ``g``, a pause, ``u`` once released a
+ticket); ``esc`` or any other key cancels.  Its bindings are ordinary ones with ids
 (``jump.top``, ``jump.unassigned``, ...), so the second keys are remapped in ``[keymap]``
 like any other; the first key is the queue's ``main.jump``.
 """
@@ -20,13 +22,10 @@ from console.keys import bindings, key_hint
 
 
 class JumpScreen(ModalScreen[str | None]):
-    """Waits for the second key of a jump; dismisses with where to ("top" or a view), or
-    None when the time runs out or any other key (esc too) is pressed."""
+    """Waits for the second key of a jump, without a time limit; dismisses with where to
+    ("top" or a view), or None when any other key (esc too) is pressed."""
 
     BINDINGS = bindings("JumpScreen")
-
-    #: Seconds to wait for the second key.
-    TIMEOUT = 1.5
 
     def compose(self) -> ComposeResult:
         yield Static(self.hint(), id="jump-hint")
@@ -41,13 +40,6 @@ class JumpScreen(ModalScreen[str | None]):
             text.append(f" {label}")
         text.append(f" · {key_hint(self.app, 'jump.cancel')} cancels", style="dim")
         return text
-
-    def on_mount(self) -> None:
-        self.set_timer(self.TIMEOUT, self._time_out)
-
-    def _time_out(self) -> None:
-        if self.is_current:
-            self.dismiss(None)
 
     def action_jump(self, target: str) -> None:
         self.dismiss(target)

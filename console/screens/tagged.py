@@ -151,7 +151,7 @@ class TaggedActions(QueueScreenBase):
             return
         question = (
             f"Undo {report.request.name.lower()} on {len(report.done):,} tickets "
-            "(those no one has touched since)? (y/n)"
+            "(those no one has touched since)?"
         )
         if not await self.app.push_screen_wait(ConfirmScreen(question)):
             return

@@ -1,0 +1,168 @@
+"""No keystroke loses work or acts by accident: what the screen shows after keys (the
+question of every dialog, chords, quitting with typed text, the palette, pastes,
+checkboxes that read without colour) and what the database then holds."""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from console.screens.bulk import BulkPreviewScreen, BulkReportScreen
+from console.screens.form import ConfirmScreen, FormScreen
+from console.screens.jump import JumpScreen
+from console.screens.main import MainScreen
+from tests.conftest import Desk
+from tests.test_console import console_as, goto, queue_desk, settle, sqlite_only, start
+from tests.test_console_bulk import reach
+
+
+def screen_text(app: App[None]) -> str:
+    """Every line of the terminal as the person sees it (what is drawn, not the DOM)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
+
+
+def dialog_text(app: App[None]) -> str:
+    """The words of the dialog on top, as drawn inside its frame, lines joined."""
+    region = app.screen.query_one(".dialog").content_region
+    strips = app.screen._compositor.render_strips()
+    lines = [
+        strips[y].crop(region.x, region.right).text.strip() for y in range(region.y, region.bottom)
+    ]
+    return " ".join(line for line in lines if line)
+
+
+@sqlite_only
+async def test_the_discard_question_shows_its_words(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("r")
+        await reach(pilot, FormScreen)
+        await pilot.press(*"Half a reply", "escape")
+        await reach(pilot, ConfirmScreen)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Discard what you typed?" in text
+        assert "y yes · n no" in text
+        await pilot.press("n")
+        await reach(pilot, FormScreen)
+        await pilot.pause()
+        assert "Half a reply" in screen_text(app)
+
+
+@sqlite_only
+async def test_the_bulk_undo_question_shows_its_words(desk: Desk) -> None:
+    await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await pilot.press("1")  # the New stage
+        await settle(pilot)
+        await pilot.press("asterisk")
+        await settle(pilot)
+        await pilot.press("semicolon", "p")
+        await reach(pilot, BulkPreviewScreen)
+        await pilot.press("y")
+        await reach(pilot, BulkReportScreen)
+        await pilot.press("escape")
+        await reach(pilot, MainScreen)
+        await pilot.press("U")
+        await reach(pilot, ConfirmScreen)
+        await pilot.pause()
+        text = dialog_text(app)
+        assert "Undo pick up on 2 tickets (those no one has touched since)?" in text
+        assert "y yes · n no" in text
+        await pilot.press("n")
+
+
+@sqlite_only
+async def test_a_checkbox_reads_on_and_off_without_colour(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("T")
+        await reach(pilot, FormScreen)
+        await pilot.pause()
+        assert "[ ] Billable" in screen_text(app)
+        await pilot.press(*"40", "tab", "space")
+        await pilot.pause()
+        assert "[x] Billable" in screen_text(app)
+        await pilot.press("space")
+        await pilot.pause()
+        assert "[ ] Billable" in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    detail = await desk.service("alice").queries.detail(numbers[0])
+    assert detail.total_minutes == 40 and detail.billable_minutes == 0
+
+
+@sqlite_only
+async def test_ctrl_q_in_a_form_asks_before_the_typed_reply_is_lost(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("r")
+        await reach(pilot, FormScreen)
+        await pilot.press(*"Half a reply", "ctrl+q")
+        await reach(pilot, ConfirmScreen)
+        await pilot.pause()
+        question = f"Quit? What you typed in “Reply on #{numbers[0]}” would be lost."
+        assert question in dialog_text(app)
+        await pilot.press("ctrl+q")  # asked already: the question stays, once
+        await pilot.pause()
+        assert sum(isinstance(s, ConfirmScreen) for s in app.screen_stack) == 1
+        await pilot.press("n")
+        await reach(pilot, FormScreen)
+        await pilot.pause()
+        assert "Half a reply" in screen_text(app)
+        assert app.return_code is None  # still running
+        await pilot.press("ctrl+q")
+        await reach(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.return_code == 0
+
+
+@sqlite_only
+async def test_ctrl_q_quits_at_once_when_nothing_is_typed(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("r")
+        await reach(pilot, FormScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not any(isinstance(s, ConfirmScreen) for s in app.screen_stack)
+        assert app.return_code == 0
+
+
+@sqlite_only
+async def test_a_chord_waits_for_its_second_key_and_esc_cancels_it(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        queue = await start(app, pilot)
+        await goto(pilot, numbers[0])  # alice's own, New: u here would release it
+        await pilot.press("g")
+        await reach(pilot, JumpScreen)
+        await pilot.pause()
+        assert screen_text(app).splitlines()[-1].startswith(" g: g top · u unassigned")
+        await pilot.pause(2.0)  # a pause longer than the old 1.5 s limit
+        await pilot.press("u")
+        await settle(pilot)
+        assert queue.view == "unassigned"
+        await pilot.press("g")
+        await reach(pilot, JumpScreen)
+        await pilot.press("escape")
+        await reach(pilot, MainScreen)
+        await pilot.press("m")  # not a jump any more: m is the comment form
+        await reach(pilot, FormScreen)
+    assert (await desk.service("alice").queries.ticket(numbers[0])).owner == "alice"

@@ -142,6 +142,11 @@ class Department(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     ack_template: Mapped[str | None] = mapped_column(Text)
     closing_template: Mapped[str | None] = mapped_column(Text)
+    #: whether a ticket made from mail is acknowledged (``department edit --no-ack``)
+    ack_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    #: days a ticket waits on the customer before it closes itself (None: the config's,
+    #: -1: never)
+    auto_close_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class Account(Base):
@@ -378,3 +383,45 @@ class SavedView(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+
+class OutboxMail(Base):
+    """A mail the desk sends, written in the same transaction as the action that causes
+    it and sent by the worker: ``queued``, then ``sent`` (with the server's reply),
+    ``failed`` (with its words) or ``cancelled``.  ``raw`` is the message exactly as it
+    goes out, so a second try sends the same bytes and the same Message-ID."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
+    #: the conversation entry it sends (a reply, the resolution), if any
+    message_row_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    #: reply, acknowledgement, closing notice, resolution, notice
+    kind: Mapped[str] = mapped_column(String(32))
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    mail_from: Mapped[str] = mapped_column(String(320))
+    #: the first To address, lower case: the per-recipient cap counts by it
+    to_address: Mapped[str] = mapped_column(String(320))
+    #: every envelope recipient, comma-separated
+    recipients: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16))
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the server's reply (sent) or words (failed), or why it was not sent
+    detail: Mapped[str | None] = mapped_column(Text)
+    #: a delivery failure reported back by mail (a bounce) for this mail
+    bounced: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_outbox_state_next", "state", "next_try_at"),
+        Index("ix_outbox_to_created", "to_address", "created_at"),
+    )

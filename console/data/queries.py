@@ -8,7 +8,7 @@ before) the sort key of a row the caller already has.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ from console.data.models import (
     Department,
     Event,
     Message,
+    OutboxMail,
     Resolution,
     Team,
     Ticket,
@@ -54,6 +55,7 @@ from console.data.records import (
     ApprovalRecord,
     AttachmentRecord,
     ContactRecord,
+    DeliveryRecord,
     EventRecord,
     MessageRecord,
     ResolutionRecord,
@@ -545,7 +547,31 @@ class Queries:
             def name(agent_id: int | None) -> str | None:
                 return None if agent_id is None else names.get(agent_id, f"agent {agent_id}")
 
-            messages = await self._messages(conn, tid, names)
+            by_message: dict[int, DeliveryRecord] = {}
+            notices: list[DeliveryRecord] = []
+            for mail in (
+                await conn.execute(
+                    select(OutboxMail).where(OutboxMail.ticket_id == tid).order_by(OutboxMail.id)
+                )
+            ).scalars():
+                delivery = DeliveryRecord(
+                    mail.id,
+                    mail.kind,
+                    mail.recipients,
+                    mail.state,
+                    mail.detail,
+                    mail.created_at,
+                    mail.sent_at,
+                    mail.tries,
+                )
+                if mail.message_row_id is None:
+                    notices.append(delivery)
+                else:
+                    by_message[mail.message_row_id] = delivery
+            messages = tuple(
+                replace(m, delivery=by_message.get(m.id))
+                for m in await self._messages(conn, tid, names)
+            )
             events = (
                 await conn.execute(
                     select(Event).where(Event.ticket_id == tid).order_by(Event.id.desc())
@@ -628,6 +654,7 @@ class Queries:
             time_entries=time_entries,
             attachments=attachments,
             actions=actions,
+            notices=tuple(notices),
         )
 
     async def _messages(

@@ -145,8 +145,23 @@ class TicketRecord:
 
 
 @dataclasses.dataclass(frozen=True)
+class DeliveryRecord:
+    """What became of a mail the desk sent: ``queued``, ``sent``, ``failed`` or
+    ``cancelled``, with the server's reply or words (``detail``)."""
+
+    outbox_id: int
+    kind: str
+    to: str
+    state: str
+    detail: str | None
+    at: datetime
+    sent_at: datetime | None
+    tries: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
 class MessageRecord:
-    """An entry of the conversation."""
+    """An entry of the conversation; a reply mailed to the customer has its delivery."""
 
     id: int
     kind: str
@@ -154,6 +169,7 @@ class MessageRecord:
     body: str
     at: datetime
     mentions: tuple[str, ...] = ()
+    delivery: DeliveryRecord | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -252,6 +268,8 @@ class TicketDetail:
     attachments: tuple[AttachmentRecord, ...]
     #: action name -> None when allowed now, else the sentence saying why not
     actions: dict[str, str | None]
+    #: the mails sent on their own (acknowledgement, closing notice), oldest first
+    notices: tuple[DeliveryRecord, ...] = ()
 
     @property
     def total_minutes(self) -> int:

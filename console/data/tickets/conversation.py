@@ -4,7 +4,7 @@ from the customer."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,21 +15,23 @@ from console.data import history
 from console.data.audit import append_events
 from console.data.errors import BadValue, NotFound
 from console.data.models import Agent, Contact, Message, Ticket, message_mentions
+from console.data.outbox import REPLY, Mail, addresses
 from console.data.records import TicketRecord
 from console.data.tickets.checks import some_text
-from console.data.tickets.frame import Frame, _Action
+from console.data.tickets.frame import _Action
+from console.data.tickets.mailing import Mailing
 from console.data.workflow import Action, Status
 
 #: ``@username`` in a comment; not the middle of an email address (``pat@acme``).
 MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9_])")
 
 
-class Conversation(Frame):
+class Conversation(Mailing):
     """What is written on a ticket, by agents and by the customer."""
 
     async def _add_message(
         self, act: _Action, kind: str, body: str, mentions: Iterable[int] = ()
-    ) -> None:
+    ) -> Message:
         """Add an agent's message of ``kind`` (and the agents it mentions) and record it."""
         message = Message(
             ticket_id=act.ticket.id,
@@ -47,15 +49,38 @@ class Conversation(Frame):
                 [{"message_id": message.id, "agent_id": agent_id} for agent_id in ids],
             )
         self._event(act, kind, None, None, history.preview(body))
+        return message
 
     async def reply(
-        self, number: int, body: str, *, expected_version: int | None = None
+        self,
+        number: int,
+        body: str,
+        *,
+        to: str | None = None,
+        cc: str | None = None,
+        attachments: Sequence[int] = (),
+        expected_version: int | None = None,
     ) -> TicketRecord:
-        """A public reply to the customer (the first one sets the first-response time)."""
+        """A public reply to the customer (the first one sets the first-response time),
+        mailed through the outbox: to the ticket's contact unless ``to`` names others,
+        with ``cc`` and the ticket's ``attachments`` chosen."""
         body = some_text(body, "reply")
+        to_list = addresses(to, "To") if to is not None and to.strip() else None
+        cc_list = addresses(cc, "Cc")
 
         async def change(act: _Action) -> None:
-            await self._add_message(act, "reply", body)
+            message = await self._add_message(act, "reply", body)
+            await self._mail(
+                act,
+                Mail(
+                    kind=REPLY,
+                    body=body,
+                    to=to_list,
+                    cc=cc_list,
+                    attachment_ids=attachments,
+                    message_row_id=message.id,
+                ),
+            )
             if act.ticket.first_response_at is None:
                 act.ticket.first_response_at = self.clock()
 

@@ -11,15 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from console.data import history
 from console.data.errors import BadValue
 from console.data.models import Account, Contact, Counter, Department, Ticket, agent_departments
+from console.data.outbox import ACKNOWLEDGEMENT, Inbound
 from console.data.records import TicketRecord, channel_name, looks_like_email, priority_rank
 from console.data.tickets.checks import aware, checked
-from console.data.tickets.frame import Frame, _Action
+from console.data.tickets.frame import _Action
+from console.data.tickets.mailing import Mailing
 from console.data.workflow import AmcState, Status, TicketFacts
 
 FIRST_TICKET_NUMBER = 1001
 
 
-class Creating(Frame):
+class Creating(Mailing):
     """Opening a ticket."""
 
     async def create(
@@ -38,9 +40,13 @@ class Creating(Frame):
         subcategory: str | None = None,
         product: str | None = None,
         due: datetime | None = None,
+        acknowledge: bool = False,
+        answering: Inbound | None = None,
     ) -> TicketRecord:
         """Open a ticket: next number, contact found or created, account from the contact,
-        SLA due time from the priority, and the AMC gate applied."""
+        SLA due time from the priority, and the AMC gate applied.  ``acknowledge`` sends
+        the department's acknowledgement to the contact (``answering``: the facts of the
+        mail the ticket was made from, which the loop rules check)."""
         if not subject.strip():
             raise BadValue("A ticket needs a subject.")
         if not contact_name.strip():
@@ -121,6 +127,8 @@ class Creating(Frame):
                     None,
                     history.amc_expired(acct.name, acct.amc_expires),
                 )
+            if acknowledge:
+                await self._notice(act, ACKNOWLEDGEMENT, answering)
             # ``touch=False``: the new row already carries its times and version 1.
             await self._finish(act, touch=False)
         return await self.queries.ticket(number)

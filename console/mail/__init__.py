@@ -1,0 +1,1 @@
+"""Mail: what the desk sends (``compose``, ``smtp``, ``outbox``) and, later, what it reads."""

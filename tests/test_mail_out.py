@@ -226,8 +226,8 @@ async def test_a_permanent_failure_is_failed_with_the_servers_words(
     [row] = await rows(desk)
     assert (row.state, row.detail) == (FAILED, "550 5.1.1 Mailbox unavailable")
     detail = await service(desk).queries.detail(number)
-    assert detail.messages[-1].delivery is not None
-    assert detail.messages[-1].delivery.state == FAILED
+    assert detail.messages[-1].outgoing is not None
+    assert detail.messages[-1].outgoing.state == FAILED
     # Retried by hand once the mailbox is back.
     handler.mode = "ok"
     await Outbox(desk.db).retry(row.id, desk.clock.now, SETUP)
@@ -420,3 +420,54 @@ async def test_retry_and_cancel(desk: Desk) -> None:
     assert (await outbox.retry(one.id, desk.clock.now, SETUP)).state == QUEUED
     assert [r.state for r in await outbox.listing(state=QUEUED)] == [QUEUED, QUEUED]
     assert timedelta(0) <= wait_after(1) <= wait_after(30)
+
+
+# -- the round trip through "Mail in" ------------------------------------------------------
+
+
+async def test_mail_in_acknowledges_and_the_customers_answer_threads_back(
+    desk: Desk, smtp: tuple[Handler, int]
+) -> None:
+    """A mail opens a ticket and is acknowledged; our reply goes out; the customer's
+    answer to it (In-Reply-To our Message-ID, a subject without the tag) joins the same
+    ticket; an out-of-office to our acknowledgement gets no answer."""
+    from console.data.mail import MailIntake
+    from console.mail.parse import parse
+
+    handler, port = smtp
+    await billing(desk, email="billing@help.example")
+    intake = MailIntake(desk.db, clock=desk.clock, mail=SETUP)
+    first = (
+        b"From: Pat Customer <pat@acme.example>\r\nTo: billing@help.example\r\n"
+        b"Subject: Printer on fire\r\nMessage-ID: <m1@acme.example>\r\n\r\nIt burns.\r\n"
+    )
+    created = await intake.take(parse(first), first, "test")
+    number = created.number
+    assert number is not None
+    await service(desk).reply(number, "Pull the plug.")
+    await send_outbox(desk.db, server(port), clock=desk.clock)
+    ack, reply = (r.message() for r in handler.received)
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["In-Reply-To"] == "<m1@acme.example>"
+    assert reply["In-Reply-To"] == "<m1@acme.example>"
+    assert ack["Message-ID"] in reply["References"].split()
+    answer = (
+        b"From: Pat Customer <pat@acme.example>\r\nTo: billing@help.example\r\n"
+        b"Subject: Re: the printer\r\nMessage-ID: <m2@acme.example>\r\n"
+        b"In-Reply-To: " + reply["Message-ID"].encode() + b"\r\n\r\nUnplugged. Now?\r\n"
+    )
+    threaded = await intake.take(parse(answer), answer, "test")
+    assert threaded.number == number
+    ooo = (
+        b"From: Pat Customer <pat@acme.example>\r\nTo: billing@help.example\r\n"
+        b"Subject: Out of office\r\nMessage-ID: <m3@acme.example>\r\n"
+        b"Auto-Submitted: auto-replied\r\n"
+        b"In-Reply-To: " + ack["Message-ID"].encode() + b"\r\n\r\nAway.\r\n"
+    )
+    await intake.take(parse(ooo), ooo, "test")
+    assert len(await rows(desk)) == 2  # the acknowledgement and the reply, nothing more
+    detail = await desk.service("alice").queries.detail(number)
+    assert [m.body.strip() for m in detail.messages if m.kind == "customer"][-2:] == [
+        "Unplugged. Now?",
+        "Away.",
+    ]

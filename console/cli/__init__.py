@@ -26,6 +26,7 @@ from console.cli import (
     filters,
     keys,
     locate,
+    mail,
     tickets,
 )
 from console.cli.output import err
@@ -48,6 +49,7 @@ GROUPS = (
     locate,
     keys,
     tickets,
+    mail,
 )
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -241,8 +243,75 @@ class Message(Base):
     author_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Mail: the Message-ID of every message that came or went by mail (ours included),
+    # its addresses as written, and for an inbound one the rule that threaded it here
+    # ("in-reply-to", "references", "bounce", "subject-tag"; None for a new ticket) and
+    # the message that rule matched.
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    from_addr: Mapped[str | None] = mapped_column(Text)
+    to_addrs: Mapped[str | None] = mapped_column(Text)
+    cc_addrs: Mapped[str | None] = mapped_column(Text)
+    threaded_by: Mapped[str | None] = mapped_column(String(16))
+    threaded_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    #: Out-of-office, bounce, list mail: stored, never reopens, unassigns or answers.
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: An outbound message's delivery ("failed" once a bounce of it came back).
+    delivery: Mapped[str | None] = mapped_column(String(16))
 
-    __table_args__ = (Index("ix_messages_ticket", "ticket_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_messages_ticket", "ticket_id", "created_at"),
+        # Every threading lookup is by Message-ID: never a table scan.
+        Index("ix_messages_message_id", "message_id"),
+    )
+
+
+class MailSource(Base):
+    """The raw mail an inbound message was made from, kept whole (nothing of it is lost);
+    its digest finds a re-imported mail that has no Message-ID."""
+
+    __tablename__ = "mail_sources"
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class QuarantinedMail(Base):
+    """Mail that could not become a ticket or a reply, with the reason; released (imported
+    anyway) or dropped by an agent.  ``raw`` is None when the mail was too large to keep."""
+
+    __tablename__ = "mail_quarantine"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+    department: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MailImport(Base):
+    """How far an IMAP mailbox has been read: its UIDVALIDITY and the last UID imported."""
+
+    __tablename__ = "mail_imports"
+    mailbox: Mapped[str] = mapped_column(String(500), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WorkerLock(Base):
+    """On SQLite, the one active worker: who holds the lock and when it last said so."""
+
+    __tablename__ = "worker_locks"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Event(Base):

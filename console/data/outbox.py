@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from console.data import history
 from console.data.db import Database
 from console.data.errors import BadValue, NotFound, Refused
-from console.data.models import Attachment, Contact, Department, OutboxMail, Ticket
+from console.data.models import Attachment, Contact, Department, Message, OutboxMail, Ticket
 from console.mail import compose as mail
 from console.mail.compose import Address, BadAddress, Outgoing
 
@@ -42,6 +43,9 @@ NO_SENDER = "not sent: no From address (give the department an --email, or set [
 
 #: The start of the sentence when a mail has nobody to go to.
 NOT_MAILED = "not mailed:"
+
+#: The conversation's kind for an automatic mail (acknowledgement, closing notice).
+NOTICE = "notice"
 
 #: What each kind of mail is called where the desk shows it.
 REPLY = "reply"
@@ -181,7 +185,11 @@ async def why_not_automatic(
         return "it would go to our own address"
     bounced = await session.execute(
         select(OutboxMail.id)
-        .where(OutboxMail.to_address == address, OutboxMail.bounced.is_(True))
+        .outerjoin(Message, Message.id == OutboxMail.message_row_id)
+        .where(
+            OutboxMail.to_address == address,
+            or_(OutboxMail.bounced.is_(True), Message.delivery == FAILED),
+        )
         .limit(1)
     )
     if bounced.first() is not None:
@@ -203,19 +211,31 @@ async def why_not_automatic(
 
 
 async def thread_of(session: AsyncSession, ticket_id: int) -> tuple[str | None, list[str]]:
-    """The Message-ID a new mail on the ticket answers and the thread's References:
-    the mails of the ticket's thread so far, oldest first."""
-    ids = list(
-        (
-            await session.execute(
-                select(OutboxMail.message_id)
-                .where(OutboxMail.ticket_id == ticket_id)
-                .order_by(OutboxMail.id)
-            )
-        ).scalars()
-    )
-    parent = ids[-1] if ids else None
-    return parent, mail.references_for(ids[:-1], parent)
+    """The Message-ID a new mail on the ticket answers and the thread's References.
+
+    It answers the customer's latest mail (else our latest); References are every
+    Message-ID of the ticket's thread, inbound and ours, oldest first, so the customer's
+    client threads it and an answer to any of them comes back to this ticket.
+    """
+    rows = (
+        await session.execute(
+            select(Message.message_id, Message.kind)
+            .where(Message.ticket_id == ticket_id, Message.message_id.is_not(None))
+            .order_by(Message.created_at, Message.id)
+        )
+    ).all()
+    notices = (
+        await session.execute(
+            select(OutboxMail.message_id)
+            .where(OutboxMail.ticket_id == ticket_id, OutboxMail.message_row_id.is_(None))
+            .order_by(OutboxMail.id)
+        )
+    ).scalars()
+    ids = [str(mid) for mid, _kind in rows]
+    theirs = [str(mid) for mid, kind in rows if kind == "customer"]
+    ours = [*ids, *notices]
+    parent = theirs[-1] if theirs else (ours[-1] if ours else None)
+    return parent, mail.references_for([i for i in ours if i != parent], parent)
 
 
 async def queue_mail(
@@ -237,9 +257,19 @@ async def queue_mail(
     if not to:
         return f"{NOT_MAILED} no address to send to"
     if item.automatic:
+        if not setup.configured:
+            # No server: no promise of automatic mail is made (a reply is still stored).
+            return f"{NOT_MAILED} no mail server configured"
         why = await why_not_automatic(session, setup, to[0].addr, now, item.answering)
         if why:
             return f"{item.kind} not sent: {why}"
+        if item.message_row_id is None:
+            # The notice is an entry of the conversation too: agents see what the
+            # customer got, and an answer to it threads back by its Message-ID.
+            entry = Message(ticket_id=ticket.id, kind=NOTICE, body=item.body, created_at=now)
+            session.add(entry)
+            await session.flush()
+            item.message_row_id = entry.id
     department = (
         await session.get(Department, ticket.department_id)
         if ticket.department_id is not None
@@ -296,8 +326,76 @@ async def queue_mail(
         created_at=now,
     )
     session.add(row)
+    if item.message_row_id is not None:
+        # The conversation's entry carries the mail's Message-ID and addresses, as "Mail
+        # in" stores them: an answer to it threads back here, a bounce of it is found.
+        written = await session.get(Message, item.message_row_id)
+        if written is not None:
+            written.message_id = message_id
+            written.from_addr = str(outgoing.sender)
+            written.to_addrs = "\n".join(str(a) for a in to)
+            written.cc_addrs = "\n".join(str(a) for a in item.cc) or None
     await session.flush()
     return row
+
+
+async def notice_mail(
+    session: AsyncSession, ticket: Ticket, kind: str, answering: Inbound | None = None
+) -> Mail | None:
+    """The acknowledgement or closing notice of a ticket, from its department's template
+    (or the default one), as automatic mail; None when the department sends no
+    acknowledgement (``--no-ack``)."""
+    department = (
+        await session.get(Department, ticket.department_id)
+        if ticket.department_id is not None
+        else None
+    )
+    if kind == ACKNOWLEDGEMENT:
+        if department is not None and not department.ack_enabled:
+            return None
+        template = (department.ack_template if department else None) or DEFAULT_ACK
+        automatic = mail.AUTO_REPLIED
+    else:
+        template = (department.closing_template if department else None) or DEFAULT_CLOSING
+        automatic = mail.AUTO_GENERATED
+    contact = (
+        await session.get(Contact, ticket.contact_id) if ticket.contact_id is not None else None
+    )
+    values = template_values(
+        ticket, contact.name if contact else "", department.name if department else ""
+    )
+    return Mail(kind=kind, body=fill(template, values), automatic=automatic, answering=answering)
+
+
+async def acknowledge_new(
+    session: AsyncSession, setup: MailSetup, ticket: Ticket, answering: Inbound, now: datetime
+) -> str | None:
+    """Queue the acknowledgement of a ticket just made from mail, in that transaction;
+    the sentence to record when the loop rules hold it back (None: queued, or the
+    department sends none)."""
+    item = await notice_mail(session, ticket, ACKNOWLEDGEMENT, answering)
+    if item is None:
+        return None
+    row = await queue_mail(session, setup, ticket, item, now)
+    if isinstance(row, str) and not row.startswith(NOT_MAILED):
+        return row
+    return None
+
+
+def system_event(ticket: Ticket, at: datetime, text: str) -> dict[str, Any]:
+    """A history event by the desk itself (the worker, auto-close): a ``mail`` event."""
+    return {
+        "ticket_id": ticket.id,
+        "ticket_number": ticket.number,
+        "actor_kind": history.SYSTEM,
+        "actor_id": None,
+        "actor_name": "system",
+        "at": at,
+        "action": "mail",
+        "field": None,
+        "old_value": None,
+        "new_value": text,
+    }
 
 
 def template_values(ticket: Ticket, contact: str, department: str) -> dict[str, str]:
@@ -487,9 +585,17 @@ class Outbox:
         """A bounce came back for one of our mails: its delivery failed, and no automatic
         mail goes to that address again.  False when the Message-ID is not ours."""
         async with self.db.write() as session:
-            result = await session.execute(
-                update(OutboxMail)
-                .where(OutboxMail.message_id == message_id)
-                .values(state=FAILED, detail=f"bounced: {words}", bounced=True)
-            )
-            return bool(getattr(result, "rowcount", 0))
+            return await mark_bounced(session, [message_id], words) > 0
+
+
+async def mark_bounced(session: AsyncSession, message_ids: Sequence[str], words: str) -> int:
+    """Mark our mails with these Message-IDs bounced (in the caller's transaction); how
+    many there were."""
+    if not message_ids:
+        return 0
+    result = await session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.message_id.in_(list(message_ids)))
+        .values(state=FAILED, detail=f"bounced: {words}", bounced=True)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -169,7 +169,19 @@ class MessageRecord:
     body: str
     at: datetime
     mentions: tuple[str, ...] = ()
-    delivery: DeliveryRecord | None = None
+    #: Mail: its Message-ID, From/To/Cc as written, the threading rule that joined it to
+    #: this ticket (None: it opened the ticket, or it did not come by mail), why in a
+    #: sentence, and whether it was automatic (out-of-office, bounce, list).
+    message_id: str | None = None
+    sender: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    threaded_by: str | None = None
+    joined_because: str | None = None
+    automatic: bool = False
+    delivery: str | None = None
+    #: the mail that sent it to the customer, from the outbox (queued, sent, failed)
+    outgoing: DeliveryRecord | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -131,32 +131,23 @@ class Conversation(Mailing):
         return [rows[n] for n in names]
 
     async def customer_message(
-        self, number: int, body: str, *, contact_email: str | None = None
+        self,
+        number: int,
+        body: str,
+        *,
+        contact_email: str | None = None,
     ) -> TicketRecord:
-        """Record a message from the customer; a reply to a Closed ticket reopens it."""
+        """Record a message from the customer (by hand: a phone call confirmed by mail,
+        ``contact_email`` the address it came from); a reply to a Closed ticket reopens it,
+        and an owned ticket that is not sticky goes back to unassigned."""
         body = some_text(body, "message")
         async with self.db.write() as session:
-            # A reply to a ticket that was merged belongs on the ticket it went to.  Only
-            # that ticket is written and locked, so this never deadlocks with a merge.
             ticket_id = (
                 await session.execute(select(Ticket.id).where(Ticket.number == number))
             ).scalar_one_or_none()
             if ticket_id is None:
                 raise NotFound(f"No ticket #{number}.")
-            for _ in range(10):
-                onward = (
-                    await session.execute(
-                        select(Ticket.merged_into_id).where(Ticket.id == ticket_id)
-                    )
-                ).scalar_one_or_none()
-                if onward is None:
-                    break
-                ticket_id = onward
-            ticket = (
-                await session.execute(
-                    select(Ticket).where(Ticket.id == ticket_id).with_for_update()
-                )
-            ).scalar_one()
+            ticket = await lock_onward(session, ticket_id)
             number = ticket.number
             contact = (
                 await session.execute(select(Contact).where(Contact.id == ticket.contact_id))
@@ -170,19 +161,15 @@ class Conversation(Mailing):
                     author_contact_id=ticket.contact_id,
                     body=body,
                     created_at=now,
+                    from_addr=contact_email,
                 )
             )
-            events: list[dict[str, Any]] = [
-                _customer_event(
+            events = [
+                customer_event(
                     ticket, who, now, history.CUSTOMER, None, None, history.preview(body)
                 )
             ]
-            if ticket.status == Status.CLOSED.value:
-                events.append(
-                    _customer_event(ticket, who, now, "reopen", "status", "Closed", "ReOpen")
-                )
-                ticket.status = Status.REOPEN.value
-                ticket.closed_at = None
+            events.extend(await customer_effects(session, ticket, who, now))
             ticket.updated_at = now
             await session.flush()
             await append_events(session, events)
@@ -190,7 +177,48 @@ class Conversation(Mailing):
         return await self.queries.ticket(number)
 
 
-def _customer_event(
+async def lock_onward(session: AsyncSession, ticket_id: int) -> Ticket:
+    """The ticket a message for ``ticket_id`` belongs on, locked: a ticket that was merged
+    forwards to the one it went into.  Only that ticket is locked, so this never
+    deadlocks with a merge."""
+    for _ in range(10):
+        onward = (
+            await session.execute(select(Ticket.merged_into_id).where(Ticket.id == ticket_id))
+        ).scalar_one_or_none()
+        if onward is None:
+            break
+        ticket_id = onward
+    return (
+        await session.execute(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    ).scalar_one()
+
+
+async def customer_effects(
+    session: AsyncSession, ticket: Ticket, who: str, now: datetime
+) -> list[dict[str, Any]]:
+    """What a customer's message does to its ticket, and the history of it: a Closed
+    ticket moves to ReOpen (the customer's reopen); an owned ticket that is not sticky
+    goes back to unassigned (a sticky one stays with its owner).  Automatic mail does
+    neither: its callers do not call this."""
+    events: list[dict[str, Any]] = []
+    if ticket.status == Status.CLOSED.value:
+        events.append(customer_event(ticket, who, now, "reopen", "status", "Closed", "ReOpen"))
+        ticket.status = Status.REOPEN.value
+        ticket.closed_at = None
+    if ticket.owner_id is not None and not ticket.sticky:
+        owner = (
+            await session.execute(select(Agent.username).where(Agent.id == ticket.owner_id))
+        ).scalar_one_or_none()
+        events.append(
+            customer_event(
+                ticket, who, now, "release", history.field_label("owner_id"), owner, None
+            )
+        )
+        ticket.owner_id = None
+    return events
+
+
+def customer_event(
     ticket: Ticket,
     who: str,
     at: datetime,

@@ -4,20 +4,16 @@ closing notice, from the department's templates."""
 
 from __future__ import annotations
 
-from console.data.models import Contact, Department, OutboxMail
+from console.data.models import OutboxMail
 from console.data.outbox import (
     ACKNOWLEDGEMENT,
-    DEFAULT_ACK,
-    DEFAULT_CLOSING,
     NOT_MAILED,
     Inbound,
     Mail,
-    fill,
+    notice_mail,
     queue_mail,
-    template_values,
 )
 from console.data.tickets.frame import Frame, _Action
-from console.mail.compose import AUTO_GENERATED, AUTO_REPLIED
 
 #: The history event of a mail written to the outbox, or held back.
 MAIL = "mail"
@@ -39,34 +35,9 @@ class Mailing(Frame):
     async def _notice(
         self, act: _Action, kind: str, answering: Inbound | None = None
     ) -> OutboxMail | None:
-        """The acknowledgement or closing notice of the ticket, from its department's
-        template (or the default one), as automatic mail."""
-        ticket = act.ticket
-        department = (
-            await act.session.get(Department, ticket.department_id)
-            if ticket.department_id is not None
-            else None
-        )
-        if kind == ACKNOWLEDGEMENT:
-            if department is not None and not department.ack_enabled:
-                return None
-            template = (department.ack_template if department else None) or DEFAULT_ACK
-            automatic = AUTO_REPLIED
-        else:
-            template = (department.closing_template if department else None) or DEFAULT_CLOSING
-            automatic = AUTO_GENERATED
-        contact = (
-            await act.session.get(Contact, ticket.contact_id)
-            if ticket.contact_id is not None
-            else None
-        )
-        values = template_values(
-            ticket, contact.name if contact else "", department.name if department else ""
-        )
-        body = fill(template, values)
-        return await self._mail(
-            act, Mail(kind=kind, body=body, automatic=automatic, answering=answering)
-        )
+        """The acknowledgement or closing notice of the ticket being acted on."""
+        item = await notice_mail(act.session, act.ticket, kind, answering)
+        return None if item is None else await self._mail(act, item)
 
     async def acknowledge(self, number: int, answering: Inbound | None = None) -> bool:
         """Send the acknowledgement of a ticket made from mail (``answering``: the facts

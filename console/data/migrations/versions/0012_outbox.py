@@ -1,7 +1,7 @@
 """the outbox of mail the desk sends; acknowledgement and auto-close per department
 
 Revision ID: 0012
-Revises: 0005
+Revises: 0007
 Create Date: 2026-12-02 00:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0005"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

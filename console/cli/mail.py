@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.cli.outbox import register_outbox
 from console.cli.output import err, out, print_json
 from console.cli.parser import EXIT_REFUSED, Commands, common, group, json_flag, positive
 from console.cli.session import Session, in_session
@@ -49,6 +50,8 @@ def register(commands: Commands) -> None:
     common(drop)
     drop.add_argument("id", type=positive, metavar="ID")
     drop.set_defaults(run=in_session(_drop))
+
+    register_outbox(mail_commands)
 
 
 def intake(session: Session) -> MailIntake:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from console.config import Settings
+from console.credentials import find_password
 from console.data.db import Database
 from console.data.outbox import QUEUED, Outbox
 from console.mail.smtp import Connection, Server
@@ -22,6 +24,22 @@ MAX_TRIES = 8
 #: The wait after the first temporary failure; it doubles each time, up to ``MAX_WAIT``.
 FIRST_WAIT = timedelta(minutes=1)
 MAX_WAIT = timedelta(hours=2)
+
+
+#: Where the SMTP password comes from first (then the keyring).
+ENV_SMTP_PASSWORD = "AGENT_CONSOLE_SMTP_PASSWORD"
+
+
+def server_for(settings: Settings) -> Server | None:
+    """The ``[smtp]`` server with its password (the environment, then the keyring);
+    None when the config names none."""
+    smtp = settings.smtp
+    if smtp is None:
+        return None
+    password = None
+    if smtp.username:
+        password = find_password(smtp.password_account(), env=ENV_SMTP_PASSWORD).password
+    return Server(smtp.host, smtp.port, smtp.security, smtp.username, password)
 
 
 def wait_after(tries: int) -> timedelta:

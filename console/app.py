@@ -116,7 +116,13 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         except ConsoleError as exc:
             self.exit(return_code=1, message=str(exc))
             return
-        self.service = TicketService(self.db, actor, clock=self.clock, sla=self.settings.sla())
+        self.service = TicketService(
+            self.db,
+            actor,
+            clock=self.clock,
+            sla=self.settings.sla(),
+            mail=self.settings.mail_setup(),
+        )
         self.queries = self.service.queries
         self.actor_name = actor.username
         self.header_info = HeaderInfo(actor.username, actor.role.value, self.db.label)

@@ -22,6 +22,7 @@ from typing import Any
 
 from platformdirs import user_config_dir, user_data_dir
 
+from console.data.outbox import MailSetup
 from console.data.records import SLA_HOURS, priority_rank
 
 APP_NAME = "agent-console"
@@ -113,6 +114,26 @@ TEMPLATE = """\
 #filter = "prio:high overdue -status:closed"
 #sort = "due"
 #columns = ["number", "subject", "owner", "due"]
+
+# The mail server replies, acknowledgements and closing notices go out through.  Without
+# an [smtp] table they are stored and marked "not sent: no mail server configured".  The
+# password comes from AGENT_CONSOLE_SMTP_PASSWORD or the keyring (never from this file).
+#[smtp]
+#host = "smtp.example.com"
+#port = 587
+#security = "starttls"    # "none", "starttls" or "tls"
+#username = "helpdesk"
+#from = "support@example.com"   # when a department has no --email address
+
+# Our Message-IDs end in @domain; the cap on automatic mail one address gets an hour.
+#[mail]
+#domain = "example.com"
+#automatic_per_hour = 5
+
+# Tickets waiting on the customer this many days after our last reply close by
+# themselves (-1: never); `department edit NAME --auto-close-days N` overrides it.
+#[auto_close]
+#days = 7
 """.replace("{sla}", "".join(f"#{name} = {hours:g}\n" for name, hours in SLA_HOURS.items()))
 
 
@@ -285,6 +306,25 @@ def check_view_filter(text: str) -> str | None:
     return None
 
 
+SECURITY = ("none", "starttls", "tls")
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The ``[smtp]`` table: the server mail goes out through."""
+
+    host: str
+    port: int = 587
+    security: str = "starttls"
+    username: str | None = None
+    sender: str | None = None
+
+    def password_account(self) -> str:
+        """The keyring account the server's password is kept under."""
+        return f"smtp:{self.username or ''}@{self.host}:{self.port}"
+
+
 @dataclass
 class Settings:
     """Everything the console and the command line read from the config file."""
@@ -299,6 +339,14 @@ class Settings:
     theme: str = "textual-dark"
     #: saved views from ``[[views]]`` tables, in file order
     views: list[SavedView] = field(default_factory=list)
+    #: the mail server (``[smtp]``); None: mail is stored, not sent
+    smtp: SmtpSettings | None = None
+    #: ``[mail] domain``: the domain of our Message-IDs
+    mail_domain: str | None = None
+    #: ``[mail] automatic_per_hour``
+    automatic_per_hour: int = 5
+    #: ``[auto_close] days`` (-1: never)
+    auto_close_days: int = 7
     #: problems found reading the file (shown at start, never fatal), each with its line
     problems: list[str] = field(default_factory=list)
     #: the file the settings were read from (None: defaults only)
@@ -313,6 +361,18 @@ class Settings:
     def sla(self) -> dict[int, timedelta]:
         """SLA per priority rank, as the ticket services take it."""
         return {priority_rank(k): timedelta(hours=v) for k, v in self.sla_hours.items()}
+
+    def mail_setup(self) -> MailSetup:
+        """What the ticket services need to know of mail."""
+        sender = self.smtp.sender if self.smtp else None
+        domain = self.mail_domain or (sender.rpartition("@")[2] if sender else None)
+        return MailSetup(
+            configured=self.smtp is not None,
+            sender=sender,
+            domain=domain or "agent-console.invalid",
+            auto_cap=self.automatic_per_hour,
+            auto_close_days=self.auto_close_days,
+        )
 
     def line_of(self, *path: str | int) -> int | None:
         """The line of a setting in the file, if it came from one."""
@@ -411,7 +471,7 @@ def _line_number(problem: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-TOP_LEVEL = ("db", "theme", "sla", "keymap", "views")
+TOP_LEVEL = ("db", "theme", "sla", "keymap", "views", "smtp", "mail", "auto_close")
 
 
 def _apply(settings: Settings, raw: dict[str, Any]) -> None:
@@ -430,12 +490,115 @@ def _apply(settings: Settings, raw: dict[str, Any]) -> None:
                 _apply_keymap(settings, value)
             case "views":
                 _apply_views(settings, value)
+            case "smtp":
+                _apply_smtp(settings, value)
+            case "mail":
+                _apply_mail(settings, value)
+            case "auto_close":
+                _apply_auto_close(settings, value)
             case _:
                 settings.report(
                     (name,),
                     f"unknown setting {name}{_suggest(name, TOP_LEVEL)}; ignored. "
                     f"Settings: {', '.join(TOP_LEVEL)}.",
                 )
+
+
+SMTP_KEYS = ("host", "port", "security", "username", "from")
+
+
+def _apply_smtp(settings: Settings, table: object) -> None:
+    if not isinstance(table, dict):
+        settings.report(("smtp",), "smtp must be an [smtp] table; mail is not sent.")
+        return
+    for key in table:
+        if key not in SMTP_KEYS:
+            settings.report(
+                ("smtp", key), f"[smtp] has no setting {key}{_suggest(key, SMTP_KEYS)}; ignored."
+            )
+    host = table.get("host")
+    if not isinstance(host, str) or not host.strip():
+        settings.report(
+            ("smtp",), '[smtp] needs a host, such as "smtp.example.com"; mail is not sent.'
+        )
+        return
+    security = table.get("security", "starttls")
+    if security not in SECURITY:
+        settings.report(
+            ("smtp", "security"),
+            f"[smtp] security is one of {', '.join(SECURITY)}, not {security!r}; using starttls.",
+        )
+        security = "starttls"
+    port = table.get("port", DEFAULT_PORTS[security])
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        settings.report(
+            ("smtp", "port"),
+            f"[smtp] port must be a number from 1 to 65535, not {port!r}; "
+            f"using {DEFAULT_PORTS[security]}.",
+        )
+        port = DEFAULT_PORTS[security]
+    username = table.get("username")
+    if username is not None and not isinstance(username, str):
+        settings.report(("smtp", "username"), "[smtp] username must be text; ignored.")
+        username = None
+    sender = table.get("from")
+    if sender is not None:
+        from console.mail.compose import valid_addr
+
+        if not isinstance(sender, str) or not valid_addr(sender.strip()):
+            settings.report(
+                ("smtp", "from"),
+                f"[smtp] from must be an address like support@example.com, not {sender!r}; "
+                "ignored.",
+            )
+            sender = None
+        else:
+            sender = sender.strip()
+    settings.smtp = SmtpSettings(host.strip(), port, security, username or None, sender)
+
+
+def _apply_mail(settings: Settings, table: object) -> None:
+    if not isinstance(table, dict):
+        settings.report(("mail",), "mail must be a [mail] table; ignored.")
+        return
+    for key, value in table.items():
+        if key == "domain":
+            if not isinstance(value, str) or "." not in value or " " in value.strip():
+                settings.report(
+                    ("mail", key), "[mail] domain must be a domain like example.com; ignored."
+                )
+            else:
+                settings.mail_domain = value.strip()
+        elif key == "automatic_per_hour":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                settings.report(
+                    ("mail", key), "[mail] automatic_per_hour must be a whole number; keeping 5."
+                )
+            else:
+                settings.automatic_per_hour = value
+        else:
+            settings.report(
+                ("mail", key),
+                f"[mail] has no setting {key}"
+                f"{_suggest(key, ('domain', 'automatic_per_hour'))}; ignored.",
+            )
+
+
+def _apply_auto_close(settings: Settings, table: object) -> None:
+    if not isinstance(table, dict):
+        settings.report(("auto_close",), "auto_close must be an [auto_close] table; ignored.")
+        return
+    for key, value in table.items():
+        if key != "days":
+            settings.report(("auto_close", key), f"[auto_close] has no setting {key}; ignored.")
+        elif isinstance(value, bool) or not isinstance(value, int) or value < -1 or value == 0:
+            settings.report(
+                ("auto_close", key),
+                "[auto_close] days must be a whole number of days above 0, or -1 for never; "
+                f"keeping {settings.auto_close_days}.",
+            )
+        else:
+            settings.auto_close_days = value
 
 
 def _apply_sla(settings: Settings, sla: object) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from console.data.db import Database, make_engine
 from console.data.directory import Directory, resolve_actor
+from console.data.outbox import MailSetup
 from console.data.schema import ensure_schema
 from console.data.tickets import TicketService
 from console.data.workflow import Actor
@@ -123,6 +124,8 @@ class Desk:
         self.db = db
         self.clock = clock
         self.actors: dict[str, Actor] = {}
+        #: the mail setup the services get (none: mail is stored, not sent)
+        self.mail = MailSetup()
 
     async def build(self) -> Desk:
         admin = await resolve_actor(self.db, login="root", clock=self.clock)
@@ -143,7 +146,7 @@ class Desk:
 
     def service(self, who: str) -> TicketService:
         """The ticket service acting as ``who``."""
-        return TicketService(self.db, self.actors[who], clock=self.clock)
+        return TicketService(self.db, self.actors[who], clock=self.clock, mail=self.mail)
 
     async def ticket(self, who: str = "alice", **fields: object) -> int:
         """Create a ticket as ``who`` and return its number."""

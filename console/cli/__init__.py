@@ -29,6 +29,7 @@ from console.cli import (
     filters,
     keys,
     locate,
+    mail,
     tickets,
     views,
 )
@@ -53,6 +54,7 @@ GROUPS = (
     keys,
     views,
     tickets,
+    mail,
 )
 
 

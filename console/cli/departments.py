@@ -1,8 +1,10 @@
-"""``agent-console department``: add a department (a queue)."""
+"""``agent-console department``: add, edit and list departments (queues), with their
+address, acknowledgement and closing-notice templates and auto-close days."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from console.cli.output import out, print_json
 from console.cli.parser import Commands, common, group, json_flag
@@ -10,7 +12,7 @@ from console.cli.session import Session, in_session
 
 
 def register(commands: Commands) -> None:
-    """``department add``."""
+    """``department add``, ``department edit`` and ``department list``."""
     department_commands = group(
         commands, "department", "departments (queues)", "department_command"
     )
@@ -21,6 +23,39 @@ def register(commands: Commands) -> None:
     json_flag(add)
     add.set_defaults(run=in_session(_add))
 
+    edit = department_commands.add_parser(
+        "edit", help="change a department's address, mail templates and auto-close (admins)"
+    )
+    common(edit)
+    edit.add_argument("name")
+    edit.add_argument("--email", metavar="E", help="the address it receives and sends mail at")
+    edit.add_argument(
+        "--ack-template",
+        type=Path,
+        metavar="FILE",
+        help="the acknowledgement ({number}, {subject}, {contact}, {department})",
+    )
+    edit.add_argument(
+        "--closing-template", type=Path, metavar="FILE", help="the closing notice (same names)"
+    )
+    ack = edit.add_mutually_exclusive_group()
+    ack.add_argument(
+        "--no-ack", dest="ack", action="store_false", default=None, help="send no acknowledgement"
+    )
+    ack.add_argument("--ack", dest="ack", action="store_true", help="send the acknowledgement")
+    edit.add_argument(
+        "--auto-close-days",
+        type=int,
+        metavar="N",
+        help="close tickets waiting on the customer after N days (-1: never)",
+    )
+    edit.set_defaults(run=in_session(_edit))
+
+    listing = department_commands.add_parser("list", help="the departments and their mail")
+    common(listing)
+    json_flag(listing)
+    listing.set_defaults(run=in_session(_list))
+
 
 async def _add(args: argparse.Namespace, session: Session) -> int:
     from console.data.directory import Directory
@@ -30,4 +65,51 @@ async def _add(args: argparse.Namespace, session: Session) -> int:
         print_json({"name": args.name, "email": args.email})
     else:
         out(f"Added department {args.name}.")
+    return 0
+
+
+def _read(path: Path | None) -> str | None:
+    from console.data.errors import BadValue
+
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise BadValue(f"Cannot read the template {path}: {why}.") from None
+
+
+async def _edit(args: argparse.Namespace, session: Session) -> int:
+    from console.data.directory import Directory
+
+    await Directory(session.db, session.actor).edit_department(
+        args.name,
+        email=args.email,
+        ack_template=_read(args.ack_template),
+        closing_template=_read(args.closing_template),
+        ack_enabled=args.ack,
+        auto_close_days=args.auto_close_days,
+    )
+    out(f"Changed department {args.name}.")
+    return 0
+
+
+async def _list(args: argparse.Namespace, session: Session) -> int:
+    from console.data.directory import Directory
+
+    found = await Directory(session.db, session.actor).departments()
+    if args.json:
+        print_json(found)
+        return 0
+    default_days = session.settings.auto_close_days
+    for d in found:
+        days = d.auto_close_days if d.auto_close_days is not None else default_days
+        close = "never" if days == -1 else f"after {days} days"
+        ack = ("own template" if d.ack_template else "default template") if d.ack_enabled else "off"
+        closing = "own template" if d.closing_template else "default template"
+        out(
+            f"{d.name}  {d.email or '(no address)'}  acknowledgement: {ack}  "
+            f"closing notice: {closing}  auto-close: {close}"
+        )
     return 0

@@ -97,12 +97,22 @@ def row_json(row: Any) -> dict[str, Any]:
     }
 
 
+def message_json(message: Any) -> dict[str, Any]:
+    """A message of the conversation for scripts: its mail headers as ``from``, ``to``,
+    ``cc``, and ``threaded_by`` (the rule, or null) and ``automatic``."""
+    from console.data.records import to_jsonable
+
+    data: dict[str, Any] = to_jsonable(message)
+    data["from"] = data.pop("sender")
+    return data
+
+
 def detail_json(detail: Any) -> dict[str, Any]:
     """A ticket with every tab for scripts."""
     from console.data.records import to_jsonable
 
     data = ticket_json(detail.ticket)
-    data["messages"] = to_jsonable(detail.messages)
+    data["messages"] = [message_json(m) for m in detail.messages]
     data["history"] = to_jsonable(detail.history)
     data["approvals"] = to_jsonable(detail.approvals)
     data["resolution"] = to_jsonable(detail.resolution)

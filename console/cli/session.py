@@ -33,7 +33,9 @@ class Session:
         """The ticket service for this agent."""
         from console.data.tickets import TicketService
 
-        return TicketService(self.db, self.actor, sla=self.settings.sla())
+        return TicketService(
+            self.db, self.actor, sla=self.settings.sla(), mail=self.settings.mail_setup()
+        )
 
 
 def target(args: argparse.Namespace, settings: Settings) -> str:

@@ -4,6 +4,7 @@ from the table of actions (``console.cli.ticket_actions``)."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from console.cli import bulk, ticket_actions
@@ -60,7 +61,33 @@ def register(commands: Commands) -> None:
     show.set_defaults(run=in_session(_show))
 
     bulk.register(actions, in_session)
+    customer = ticket_command(
+        actions,
+        "customer-message",
+        "record a message from the customer by hand (a phone call confirmed by mail)",
+    )
+    customer.add_argument("--from", dest="from_addr", metavar="ADDR", required=True)
+    customer.add_argument("--body-file", type=Path, metavar="FILE", required=True)
+    customer.set_defaults(run=in_session(_customer_message))
+
     ticket_actions.register(actions)
+
+
+async def _customer_message(args: argparse.Namespace, session: Session) -> int:
+    from console.data.errors import BadValue
+    from console.data.records import looks_like_email
+
+    if not looks_like_email(args.from_addr):
+        raise BadValue(f"{args.from_addr!r} is not an email address (name@example.com).")
+    try:
+        body = args.body_file.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise BadValue(f"Cannot read {args.body_file}: {exc.strerror}.") from None
+    record = await session.tickets().customer_message(
+        args.number, body, contact_email=args.from_addr
+    )
+    print_ticket(record, as_json=args.json)
+    return 0
 
 
 async def _create(args: argparse.Namespace, session: Session) -> int:

@@ -141,6 +141,18 @@ def check_username(username: str) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class DepartmentRecord:
+    """A department as ``department list`` shows it (templates None: the default)."""
+
+    name: str
+    email: str | None
+    ack_enabled: bool
+    ack_template: str | None
+    closing_template: str | None
+    auto_close_days: int | None
+
+
 @dataclass
 class Directory:
     """Managing agents, teams, departments and accounts (admins only)."""
@@ -213,6 +225,61 @@ class Directory:
             if await _find(session, Department, name):
                 raise BadValue(f"There is already a department named {name}.")
             session.add(Department(name=name.strip(), email=email))
+
+    async def edit_department(
+        self,
+        name: str,
+        *,
+        email: str | None = None,
+        ack_template: str | None = None,
+        closing_template: str | None = None,
+        ack_enabled: bool | None = None,
+        auto_close_days: int | None = None,
+    ) -> None:
+        """Change a department's address, templates, acknowledgement and auto-close days
+        (``-1``: never); what is not given stays."""
+        from console.data.outbox import check_template
+        from console.mail.compose import valid_addr
+
+        self._admin_only("Editing departments")
+        if email is not None and email and not valid_addr(email.strip()):
+            raise BadValue(f"{email!r} is not an address like support@example.com.")
+        if auto_close_days is not None and (auto_close_days == 0 or auto_close_days < -1):
+            raise BadValue("Auto-close days is a number of days above 0, or -1 for never.")
+        async with self.db.write() as session:
+            dept = (
+                await session.execute(
+                    select(Department).where(func.lower(Department.name) == name.strip().lower())
+                )
+            ).scalar_one_or_none()
+            if dept is None:
+                raise NotFound(f"No department {name!r} (`agent-console department list`).")
+            if email is not None:
+                dept.email = email.strip() or None
+            if ack_template is not None:
+                dept.ack_template = check_template(ack_template)
+            if closing_template is not None:
+                dept.closing_template = check_template(closing_template)
+            if ack_enabled is not None:
+                dept.ack_enabled = ack_enabled
+            if auto_close_days is not None:
+                dept.auto_close_days = auto_close_days
+
+    async def departments(self) -> list[DepartmentRecord]:
+        """Every department with its address, templates and mail settings."""
+        async with self.db.read() as session:
+            rows = (await session.execute(select(Department).order_by(Department.name))).scalars()
+            return [
+                DepartmentRecord(
+                    d.name,
+                    d.email,
+                    d.ack_enabled,
+                    d.ack_template,
+                    d.closing_template,
+                    d.auto_close_days,
+                )
+                for d in rows
+            ]
 
     async def add_account(
         self,

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -142,6 +144,11 @@ class Department(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     ack_template: Mapped[str | None] = mapped_column(Text)
     closing_template: Mapped[str | None] = mapped_column(Text)
+    #: whether a ticket made from mail is acknowledged (``department edit --no-ack``)
+    ack_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    #: days a ticket waits on the customer before it closes itself (None: the config's,
+    #: -1: never)
+    auto_close_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class Account(Base):
@@ -236,8 +243,75 @@ class Message(Base):
     author_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Mail: the Message-ID of every message that came or went by mail (ours included),
+    # its addresses as written, and for an inbound one the rule that threaded it here
+    # ("in-reply-to", "references", "bounce", "subject-tag"; None for a new ticket) and
+    # the message that rule matched.
+    message_id: Mapped[str | None] = mapped_column(String(998))
+    from_addr: Mapped[str | None] = mapped_column(Text)
+    to_addrs: Mapped[str | None] = mapped_column(Text)
+    cc_addrs: Mapped[str | None] = mapped_column(Text)
+    threaded_by: Mapped[str | None] = mapped_column(String(16))
+    threaded_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    #: Out-of-office, bounce, list mail: stored, never reopens, unassigns or answers.
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: An outbound message's delivery ("failed" once a bounce of it came back).
+    delivery: Mapped[str | None] = mapped_column(String(16))
 
-    __table_args__ = (Index("ix_messages_ticket", "ticket_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_messages_ticket", "ticket_id", "created_at"),
+        # Every threading lookup is by Message-ID: never a table scan.
+        Index("ix_messages_message_id", "message_id"),
+    )
+
+
+class MailSource(Base):
+    """The raw mail an inbound message was made from, kept whole (nothing of it is lost);
+    its digest finds a re-imported mail that has no Message-ID."""
+
+    __tablename__ = "mail_sources"
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class QuarantinedMail(Base):
+    """Mail that could not become a ticket or a reply, with the reason; released (imported
+    anyway) or dropped by an agent.  ``raw`` is None when the mail was too large to keep."""
+
+    __tablename__ = "mail_quarantine"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary)
+    department: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MailImport(Base):
+    """How far an IMAP mailbox has been read: its UIDVALIDITY and the last UID imported."""
+
+    __tablename__ = "mail_imports"
+    mailbox: Mapped[str] = mapped_column(String(500), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WorkerLock(Base):
+    """On SQLite, the one active worker: who holds the lock and when it last said so."""
+
+    __tablename__ = "worker_locks"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Event(Base):
@@ -378,3 +452,45 @@ class SavedView(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+
+class OutboxMail(Base):
+    """A mail the desk sends, written in the same transaction as the action that causes
+    it and sent by the worker: ``queued``, then ``sent`` (with the server's reply),
+    ``failed`` (with its words) or ``cancelled``.  ``raw`` is the message exactly as it
+    goes out, so a second try sends the same bytes and the same Message-ID."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
+    #: the conversation entry it sends (a reply, the resolution), if any
+    message_row_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    #: reply, acknowledgement, closing notice, resolution, notice
+    kind: Mapped[str] = mapped_column(String(32))
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    mail_from: Mapped[str] = mapped_column(String(320))
+    #: the first To address, lower case: the per-recipient cap counts by it
+    to_address: Mapped[str] = mapped_column(String(320))
+    #: every envelope recipient, comma-separated
+    recipients: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16))
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the server's reply (sent) or words (failed), or why it was not sent
+    detail: Mapped[str | None] = mapped_column(Text)
+    #: a delivery failure reported back by mail (a bounce) for this mail
+    bounced: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_outbox_state_next", "state", "next_try_at"),
+        Index("ix_outbox_to_created", "to_address", "created_at"),
+    )

@@ -8,7 +8,7 @@ before) the sort key of a row the caller already has.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -40,6 +40,7 @@ from console.data.models import (
     Department,
     Event,
     Message,
+    OutboxMail,
     Resolution,
     Team,
     Ticket,
@@ -54,6 +55,7 @@ from console.data.records import (
     ApprovalRecord,
     AttachmentRecord,
     ContactRecord,
+    DeliveryRecord,
     EventRecord,
     MessageRecord,
     ResolutionRecord,
@@ -565,7 +567,31 @@ class Queries:
             def name(agent_id: int | None) -> str | None:
                 return None if agent_id is None else names.get(agent_id, f"agent {agent_id}")
 
-            messages = await self._messages(conn, tid, names)
+            by_message: dict[int, DeliveryRecord] = {}
+            notices: list[DeliveryRecord] = []
+            for mail in (
+                await conn.execute(
+                    select(OutboxMail).where(OutboxMail.ticket_id == tid).order_by(OutboxMail.id)
+                )
+            ).scalars():
+                delivery = DeliveryRecord(
+                    mail.id,
+                    mail.kind,
+                    mail.recipients,
+                    mail.state,
+                    mail.detail,
+                    mail.created_at,
+                    mail.sent_at,
+                    mail.tries,
+                )
+                if mail.message_row_id is None:
+                    notices.append(delivery)
+                else:
+                    by_message[mail.message_row_id] = delivery
+            messages = tuple(
+                replace(m, outgoing=by_message.get(m.id))
+                for m in await self._messages(conn, tid, names)
+            )
             events = (
                 await conn.execute(
                     select(Event).where(Event.ticket_id == tid).order_by(Event.id.desc())
@@ -648,6 +674,7 @@ class Queries:
             time_entries=time_entries,
             attachments=attachments,
             actions=actions,
+            notices=tuple(notices),
         )
 
     async def _messages(
@@ -671,6 +698,7 @@ class Queries:
                 )
             ).all():
                 mentions.setdefault(message_id, []).append(names.get(agent_id, "?"))
+        why = await self._joined_because(conn, tid, [m for m, _ in rows], names)
         return tuple(
             MessageRecord(
                 id=m.id,
@@ -678,14 +706,70 @@ class Queries:
                 author=(
                     names.get(m.author_agent_id, "?")
                     if m.author_agent_id is not None
-                    else (contact or "customer")
+                    else ("the desk" if m.kind == "notice" else (contact or "customer"))
                 ),
                 body=m.body,
                 at=m.created_at,
                 mentions=tuple(sorted(mentions.get(m.id, []))),
+                message_id=m.message_id,
+                sender=m.from_addr,
+                to=tuple(m.to_addrs.split("\n")) if m.to_addrs else (),
+                cc=tuple(m.cc_addrs.split("\n")) if m.cc_addrs else (),
+                threaded_by=m.threaded_by,
+                joined_because=why.get(m.id),
+                automatic=m.automatic,
+                delivery=m.delivery,
             )
             for m, contact in rows
         )
+
+    async def _joined_because(
+        self, conn: AsyncSession, tid: int, messages: list[Message], names: dict[int, str]
+    ) -> dict[int, str]:
+        """Why each message that came by mail joined this ticket, in a sentence:
+        "In-Reply-To matched alice's reply of 02 Mar 10:42", "subject tag [#1042], sender
+        is the contact"."""
+        threaded = [m for m in messages if m.threaded_by]
+        if not threaded:
+            return {}
+        matched_ids = {m.threaded_to_id for m in threaded if m.threaded_to_id is not None}
+        matched: dict[int, tuple[str, int | None, datetime]] = {}
+        if matched_ids:
+            for pk, kind, agent_id, at in (
+                await conn.execute(
+                    select(
+                        Message.id, Message.kind, Message.author_agent_id, Message.created_at
+                    ).where(Message.id.in_(matched_ids))
+                )
+            ).all():
+                matched[pk] = (kind, agent_id, at)
+        contact_id = (
+            await conn.execute(select(Ticket.contact_id).where(Ticket.id == tid))
+        ).scalar_one_or_none()
+        number = (await conn.execute(select(Ticket.number).where(Ticket.id == tid))).scalar_one()
+        why: dict[int, str] = {}
+        for m in threaded:
+            if m.threaded_by == "subject-tag":
+                who = (
+                    "the contact"
+                    if m.author_contact_id is not None and m.author_contact_id == contact_id
+                    else "a contact of its account"
+                )
+                why[m.id] = f"subject tag [#{number}], sender is {who}"
+                continue
+            rule = {"in-reply-to": "In-Reply-To", "references": "References"}.get(
+                m.threaded_by or "", "a bounce of"
+            )
+            seen = matched.get(m.threaded_to_id or 0)
+            if seen is None:
+                what = "a message since deleted"
+            else:
+                kind, agent_id, at = seen
+                author = "the customer's" if agent_id is None else f"{names.get(agent_id, '?')}'s"
+                noun = {"customer": "mail", "reply": "reply"}.get(kind, kind)
+                what = f"{author} {noun} of {at:%d %b %H:%M}"
+            why[m.id] = f"{rule} {what}" if rule == "a bounce of" else f"{rule} matched {what}"
+        return why
 
     async def _approvals(
         self, conn: AsyncSession, names: dict[int, str], *conditions: ColumnElement[bool]

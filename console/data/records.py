@@ -154,8 +154,23 @@ def out_of_queues(number: int) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
+class DeliveryRecord:
+    """What became of a mail the desk sent: ``queued``, ``sent``, ``failed`` or
+    ``cancelled``, with the server's reply or words (``detail``)."""
+
+    outbox_id: int
+    kind: str
+    to: str
+    state: str
+    detail: str | None
+    at: datetime
+    sent_at: datetime | None
+    tries: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
 class MessageRecord:
-    """An entry of the conversation."""
+    """An entry of the conversation; a reply mailed to the customer has its delivery."""
 
     id: int
     kind: str
@@ -163,6 +178,19 @@ class MessageRecord:
     body: str
     at: datetime
     mentions: tuple[str, ...] = ()
+    #: Mail: its Message-ID, From/To/Cc as written, the threading rule that joined it to
+    #: this ticket (None: it opened the ticket, or it did not come by mail), why in a
+    #: sentence, and whether it was automatic (out-of-office, bounce, list).
+    message_id: str | None = None
+    sender: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    threaded_by: str | None = None
+    joined_because: str | None = None
+    automatic: bool = False
+    delivery: str | None = None
+    #: the mail that sent it to the customer, from the outbox (queued, sent, failed)
+    outgoing: DeliveryRecord | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -261,6 +289,8 @@ class TicketDetail:
     attachments: tuple[AttachmentRecord, ...]
     #: action name -> None when allowed now, else the sentence saying why not
     actions: dict[str, str | None]
+    #: the mails sent on their own (acknowledgement, closing notice), oldest first
+    notices: tuple[DeliveryRecord, ...] = ()
 
     @property
     def total_minutes(self) -> int:

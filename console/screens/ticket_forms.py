@@ -22,6 +22,7 @@ from console.data.records import ACTIVITY_KINDS, EDITABLE_TEXT, AgentRecord, Tic
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.data.workflow import decision_refusal
 from console.files import save_attachment
+from console.mail.compose import Address, BadAddress, parse_addresses
 from console.screens.form import Field, FieldError, FormScreen
 from console.screens.new_ticket import channel_field, department_field, priority_field
 from console.widgets.completion import NamesSuggester, PathSuggester
@@ -180,6 +181,75 @@ MESSAGE_TITLES = {
     "comment": "Internal comment (@name mentions an agent; tab completes)",
     "note": "Private note",
 }
+
+
+def check_addresses(value: str) -> str | None:
+    """The form's check for addresses typed into To or Cc: the sentence, or None."""
+    try:
+        parse_addresses(value)
+    except BadAddress as exc:
+        return str(exc)
+    return None
+
+
+async def reply_form(req: FormRequest) -> FormScreen:
+    """A public reply, mailed to the ticket's contact (To prefilled, Cc, attachments of
+    the ticket to include, and whether to close the ticket once it is sent).  Without a
+    mail server the form says so before anything is typed."""
+    service, number, version = req.ctx.service, req.number, req.version
+    detail = await req.ctx.queries.detail(number)
+    t = detail.ticket
+    to = str(Address(t.contact or "", t.contact_email)) if t.contact_email else ""
+    configured = service.mail.configured
+    help_text = (
+        "No mail server is configured ([smtp]): the reply is stored, marked not sent."
+        if not configured
+        else ""
+    )
+    fields = [
+        Field("body", MESSAGE_TITLES["reply"], "text", required=True, help=help_text),
+        Field(
+            "to",
+            "To (the ticket's contact; commas between several)",
+            value=to,
+            required=True,
+            check=check_addresses,
+        ),
+        Field("cc", "Cc", check=check_addresses),
+    ]
+    fields += [
+        Field(f"attach-{a.id}", f"Include {a.file_name} ({a.size:,} bytes)", "checkbox", False)
+        for a in detail.attachments
+    ]
+    fields.append(Field("close", "Close the ticket once it is sent", "checkbox", False))
+
+    async def send(values: dict[str, Any]) -> TicketRecord:
+        chosen = [a.id for a in detail.attachments if values.get(f"attach-{a.id}")]
+        try:
+            record = await req.guarded(
+                service.reply(
+                    number,
+                    values["body"],
+                    to=values["to"],
+                    cc=values["cc"],
+                    attachments=chosen,
+                    expected_version=version.value,
+                )
+            )
+        except BadValue as exc:
+            name = (
+                "to"
+                if str(exc).startswith("To:")
+                else "cc"
+                if str(exc).startswith("Cc:")
+                else "body"
+            )
+            raise FieldError(name, str(exc)) from None
+        if values.get("close"):
+            record = await service.close(number, expected_version=record.version)
+        return record
+
+    return FormScreen(f"Reply on #{number}", fields, send)
 
 
 def message_form(kind: str) -> Builder:
@@ -551,7 +621,7 @@ FORMS: dict[str, Builder] = {
     "assign": assign_form,
     "schedule": schedule_form,
     "close": close_form,
-    "reply": message_form("reply"),
+    "reply": reply_form,
     "comment": message_form("comment"),
     "note": message_form("note"),
     "task": task_form,

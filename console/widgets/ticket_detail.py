@@ -16,7 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
 from console.data.actions import KEYED
-from console.data.records import TicketDetail
+from console.data.records import DeliveryRecord, TicketDetail
 from console.data.when import show_local
 from console.keys import key_hint
 from console.safe import clean
@@ -48,7 +48,25 @@ MESSAGE_LABELS = {
     "reply": "REPLY · public",
     "comment": "COMMENT · internal",
     "note": "NOTE · private",
+    "notice": "MAIL · automatic",
 }
+
+
+def delivery_text(delivery: DeliveryRecord) -> tuple[str, str]:
+    """A mail's delivery as the conversation shows it, with its style: ``… queued``,
+    ``✓ sent 10:42``, ``✗ failed: 550 mailbox unavailable``."""
+    if delivery.state == "sent":
+        at = show_local(delivery.sent_at)[-5:] if delivery.sent_at else ""
+        return f"✓ sent {at}".rstrip(), "green"
+    if delivery.state == "failed":
+        detail = delivery.detail or "failed"
+        shown = detail if detail.startswith("not sent") else f"failed: {detail}"
+        return f"✗ {shown}", "red"
+    if delivery.state == "cancelled":
+        return "cancelled", "dim"
+    tried = f" (tried {delivery.tries}×: {delivery.detail})" if delivery.tries else ""
+    return f"… queued{tried}", "yellow"
+
 
 BODY_LIMIT = 20_000  # characters of one message shown before "… (n more)"
 
@@ -156,6 +174,15 @@ def conversation_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Te
         if m.mentions:
             text.append("  mentions " + ", ".join("@" + clean(n) for n in m.mentions), style="dim")
         text.append("\n")
+        if m.outgoing is not None:
+            shown, style = delivery_text(m.outgoing)
+            text.append(f"  mail {m.outgoing.outbox_id} to ", style="dim")
+            text.append(clean(m.outgoing.to.replace(",", ", "), single_line=True), style="dim")
+            text.append("  ")
+            text.append(clean(shown, single_line=True, limit=120), style=style)
+            if m.outgoing.state == "failed":
+                text.append(f"  (agent-console mail retry {m.outgoing.outbox_id})", style="dim")
+            text.append("\n")
         _body(text, m.body, keys)
     if not detail.messages:
         text.append(

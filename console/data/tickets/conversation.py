@@ -4,7 +4,7 @@ from the customer."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,21 +15,23 @@ from console.data import history
 from console.data.audit import append_events
 from console.data.errors import BadValue, NotFound
 from console.data.models import Agent, Contact, Message, Ticket, message_mentions
+from console.data.outbox import REPLY, Mail, addresses
 from console.data.records import TicketRecord
 from console.data.tickets.checks import some_text
-from console.data.tickets.frame import Frame, _Action
+from console.data.tickets.frame import _Action
+from console.data.tickets.mailing import Mailing
 from console.data.workflow import Action, Status
 
 #: ``@username`` in a comment; not the middle of an email address (``pat@acme``).
 MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9_])")
 
 
-class Conversation(Frame):
+class Conversation(Mailing):
     """What is written on a ticket, by agents and by the customer."""
 
     async def _add_message(
         self, act: _Action, kind: str, body: str, mentions: Iterable[int] = ()
-    ) -> None:
+    ) -> Message:
         """Add an agent's message of ``kind`` (and the agents it mentions) and record it."""
         message = Message(
             ticket_id=act.ticket.id,
@@ -47,15 +49,38 @@ class Conversation(Frame):
                 [{"message_id": message.id, "agent_id": agent_id} for agent_id in ids],
             )
         self._event(act, kind, None, None, history.preview(body))
+        return message
 
     async def reply(
-        self, number: int, body: str, *, expected_version: int | None = None
+        self,
+        number: int,
+        body: str,
+        *,
+        to: str | None = None,
+        cc: str | None = None,
+        attachments: Sequence[int] = (),
+        expected_version: int | None = None,
     ) -> TicketRecord:
-        """A public reply to the customer (the first one sets the first-response time)."""
+        """A public reply to the customer (the first one sets the first-response time),
+        mailed through the outbox: to the ticket's contact unless ``to`` names others,
+        with ``cc`` and the ticket's ``attachments`` chosen."""
         body = some_text(body, "reply")
+        to_list = addresses(to, "To") if to is not None and to.strip() else None
+        cc_list = addresses(cc, "Cc")
 
         async def change(act: _Action) -> None:
-            await self._add_message(act, "reply", body)
+            message = await self._add_message(act, "reply", body)
+            await self._mail(
+                act,
+                Mail(
+                    kind=REPLY,
+                    body=body,
+                    to=to_list,
+                    cc=cc_list,
+                    attachment_ids=attachments,
+                    message_row_id=message.id,
+                ),
+            )
             if act.ticket.first_response_at is None:
                 act.ticket.first_response_at = self.clock()
 
@@ -106,32 +131,23 @@ class Conversation(Frame):
         return [rows[n] for n in names]
 
     async def customer_message(
-        self, number: int, body: str, *, contact_email: str | None = None
+        self,
+        number: int,
+        body: str,
+        *,
+        contact_email: str | None = None,
     ) -> TicketRecord:
-        """Record a message from the customer; a reply to a Closed ticket reopens it."""
+        """Record a message from the customer (by hand: a phone call confirmed by mail,
+        ``contact_email`` the address it came from); a reply to a Closed ticket reopens it,
+        and an owned ticket that is not sticky goes back to unassigned."""
         body = some_text(body, "message")
         async with self.db.write() as session:
-            # A reply to a ticket that was merged belongs on the ticket it went to.  Only
-            # that ticket is written and locked, so this never deadlocks with a merge.
             ticket_id = (
                 await session.execute(select(Ticket.id).where(Ticket.number == number))
             ).scalar_one_or_none()
             if ticket_id is None:
                 raise NotFound(f"No ticket #{number}.")
-            for _ in range(10):
-                onward = (
-                    await session.execute(
-                        select(Ticket.merged_into_id).where(Ticket.id == ticket_id)
-                    )
-                ).scalar_one_or_none()
-                if onward is None:
-                    break
-                ticket_id = onward
-            ticket = (
-                await session.execute(
-                    select(Ticket).where(Ticket.id == ticket_id).with_for_update()
-                )
-            ).scalar_one()
+            ticket = await lock_onward(session, ticket_id)
             number = ticket.number
             contact = (
                 await session.execute(select(Contact).where(Contact.id == ticket.contact_id))
@@ -145,19 +161,15 @@ class Conversation(Frame):
                     author_contact_id=ticket.contact_id,
                     body=body,
                     created_at=now,
+                    from_addr=contact_email,
                 )
             )
-            events: list[dict[str, Any]] = [
-                _customer_event(
+            events = [
+                customer_event(
                     ticket, who, now, history.CUSTOMER, None, None, history.preview(body)
                 )
             ]
-            if ticket.status == Status.CLOSED.value:
-                events.append(
-                    _customer_event(ticket, who, now, "reopen", "status", "Closed", "ReOpen")
-                )
-                ticket.status = Status.REOPEN.value
-                ticket.closed_at = None
+            events.extend(await customer_effects(session, ticket, who, now))
             ticket.updated_at = now
             await session.flush()
             await append_events(session, events)
@@ -165,7 +177,48 @@ class Conversation(Frame):
             return await self._answer(session, number)
 
 
-def _customer_event(
+async def lock_onward(session: AsyncSession, ticket_id: int) -> Ticket:
+    """The ticket a message for ``ticket_id`` belongs on, locked: a ticket that was merged
+    forwards to the one it went into.  Only that ticket is locked, so this never
+    deadlocks with a merge."""
+    for _ in range(10):
+        onward = (
+            await session.execute(select(Ticket.merged_into_id).where(Ticket.id == ticket_id))
+        ).scalar_one_or_none()
+        if onward is None:
+            break
+        ticket_id = onward
+    return (
+        await session.execute(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    ).scalar_one()
+
+
+async def customer_effects(
+    session: AsyncSession, ticket: Ticket, who: str, now: datetime
+) -> list[dict[str, Any]]:
+    """What a customer's message does to its ticket, and the history of it: a Closed
+    ticket moves to ReOpen (the customer's reopen); an owned ticket that is not sticky
+    goes back to unassigned (a sticky one stays with its owner).  Automatic mail does
+    neither: its callers do not call this."""
+    events: list[dict[str, Any]] = []
+    if ticket.status == Status.CLOSED.value:
+        events.append(customer_event(ticket, who, now, "reopen", "status", "Closed", "ReOpen"))
+        ticket.status = Status.REOPEN.value
+        ticket.closed_at = None
+    if ticket.owner_id is not None and not ticket.sticky:
+        owner = (
+            await session.execute(select(Agent.username).where(Agent.id == ticket.owner_id))
+        ).scalar_one_or_none()
+        events.append(
+            customer_event(
+                ticket, who, now, "release", history.field_label("owner_id"), owner, None
+            )
+        )
+        ticket.owner_id = None
+    return events
+
+
+def customer_event(
     ticket: Ticket,
     who: str,
     at: datetime,

@@ -11,15 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from console.data import history
 from console.data.errors import BadValue
 from console.data.models import Account, Contact, Counter, Department, Ticket, agent_departments
+from console.data.outbox import ACKNOWLEDGEMENT, Inbound
 from console.data.records import TicketRecord, channel_name, looks_like_email, priority_rank
 from console.data.tickets.checks import aware, checked
-from console.data.tickets.frame import Frame, _Action
+from console.data.tickets.frame import _Action
+from console.data.tickets.mailing import Mailing
 from console.data.workflow import AmcState, Status, TicketFacts
 
 FIRST_TICKET_NUMBER = 1001
 
 
-class Creating(Frame):
+class Creating(Mailing):
     """Opening a ticket."""
 
     async def create(
@@ -38,9 +40,13 @@ class Creating(Frame):
         subcategory: str | None = None,
         product: str | None = None,
         due: datetime | None = None,
+        acknowledge: bool = False,
+        answering: Inbound | None = None,
     ) -> TicketRecord:
         """Open a ticket: next number, contact found or created, account from the contact,
-        SLA due time from the priority, and the AMC gate applied."""
+        SLA due time from the priority, and the AMC gate applied.  ``acknowledge`` sends
+        the department's acknowledgement to the contact (``answering``: the facts of the
+        mail the ticket was made from, which the loop rules check)."""
         if not subject.strip():
             raise BadValue("A ticket needs a subject.")
         if not contact_name.strip():
@@ -65,49 +71,26 @@ class Creating(Frame):
             else:
                 dept_id = dept.id
             acct = await find_account(session, account) if account else None
-            contact = await find_contact(
+            contact, acct = await contact_and_account(
                 session, contact_name.strip(), contact_email, contact_phone, acct
             )
-            if contact is None:
-                contact = Contact(
-                    name=contact_name.strip(),
-                    email=contact_email,
-                    phone=contact_phone,
-                    account_id=acct.id if acct else None,
-                )
-                session.add(contact)
-                await session.flush()
-            if acct is None and contact.account_id is not None:
-                acct = (
-                    await session.execute(select(Account).where(Account.id == contact.account_id))
-                ).scalar_one()
-            expired = (
-                acct is not None
-                and acct.amc_expires is not None
-                and (acct.amc_expires < now.date())
-            )
+            expired = amc_expired(acct, now)
             number = await allocate_number(session)
-            ticket = Ticket(
-                number=number,
+            ticket = new_ticket(
+                number,
                 subject=subject,
                 description=description,
-                status=Status.NEW.value,
-                priority=rank,
+                rank=rank,
                 channel=channel,
                 department_id=dept_id,
+                contact=contact,
+                account=acct,
+                creator_id=self.actor.id,
+                now=now,
+                due=due or now + self.sla[rank],
                 category=category,
                 subcategory=subcategory,
                 product=product,
-                contact_id=contact.id,
-                account_id=acct.id if acct else None,
-                owner_id=None,
-                creator_id=self.actor.id,
-                due_at=due or now + self.sla[rank],
-                sticky=False,
-                created_at=now,
-                updated_at=now,
-                amc_state=(AmcState.EXPIRED if expired else AmcState.OK).value,
-                version=1,
             )
             session.add(ticket)
             await session.flush()
@@ -121,9 +104,62 @@ class Creating(Frame):
                     None,
                     history.amc_expired(acct.name, acct.amc_expires),
                 )
+            if acknowledge:
+                await self._notice(act, ACKNOWLEDGEMENT, answering)
             # ``touch=False``: the new row already carries its times and version 1.
             await self._finish(act, touch=False)
             return await self._answer(session, number)
+
+
+def amc_expired(account: Account | None, now: datetime) -> bool:
+    """Whether a new ticket of this account meets the AMC gate (its contract expired)."""
+    return (
+        account is not None
+        and account.amc_expires is not None
+        and (account.amc_expires < now.date())
+    )
+
+
+def new_ticket(
+    number: int,
+    *,
+    subject: str,
+    description: str,
+    rank: int,
+    channel: str,
+    department_id: int | None,
+    contact: Contact,
+    account: Account | None,
+    creator_id: int | None,
+    now: datetime,
+    due: datetime,
+    category: str | None = None,
+    subcategory: str | None = None,
+    product: str | None = None,
+) -> Ticket:
+    """A new ticket row (New, unowned, version 1), by an agent or by mail."""
+    return Ticket(
+        number=number,
+        subject=subject,
+        description=description,
+        status=Status.NEW.value,
+        priority=rank,
+        channel=channel,
+        department_id=department_id,
+        category=category,
+        subcategory=subcategory,
+        product=product,
+        contact_id=contact.id,
+        account_id=account.id if account else None,
+        owner_id=None,
+        creator_id=creator_id,
+        due_at=due,
+        sticky=False,
+        created_at=now,
+        updated_at=now,
+        amc_state=(AmcState.EXPIRED if amc_expired(account, now) else AmcState.OK).value,
+        version=1,
+    )
 
 
 def _facts_of_new(ticket: Ticket) -> TicketFacts:
@@ -183,6 +219,29 @@ async def find_account(session: AsyncSession, name: str) -> Account:
             f"No account {name!r}; an admin adds accounts (`agent-console account add`)."
         )
     return acct
+
+
+async def contact_and_account(
+    session: AsyncSession,
+    name: str,
+    email: str | None,
+    phone: str | None,
+    account: Account | None,
+) -> tuple[Contact, Account | None]:
+    """The contact these details name, created when new, and the ticket's account: the
+    one named, else the contact's."""
+    contact = await find_contact(session, name, email, phone, account)
+    if contact is None:
+        contact = Contact(
+            name=name, email=email, phone=phone, account_id=account.id if account else None
+        )
+        session.add(contact)
+        await session.flush()
+    if account is None and contact.account_id is not None:
+        account = (
+            await session.execute(select(Account).where(Account.id == contact.account_id))
+        ).scalar_one()
+    return contact, account
 
 
 async def find_contact(

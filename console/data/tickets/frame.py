@@ -25,6 +25,7 @@ from console.data.audit import append_events
 from console.data.db import Database
 from console.data.errors import Conflict, NotFound, Refused
 from console.data.models import Account, Agent, Event, Ticket
+from console.data.outbox import MailSetup
 from console.data.queries import MERGED, OWNER, Queries, ticket_facts
 from console.data.records import TicketRecord, default_sla
 from console.data.scope import Scope, load_scope
@@ -60,6 +61,8 @@ class Frame:
     actor: Actor
     clock: Clock = utc_now
     sla: dict[int, timedelta] = field(default_factory=lambda: dict(DEFAULT_SLA))
+    #: the mail server and addresses the config names (none: mail is stored, not sent)
+    mail: MailSetup = field(default_factory=MailSetup)
     queries: Queries = field(init=False)
 
     def __post_init__(self) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from console.data import history
 from console.data.models import Article, Resolution
+from console.data.outbox import RESOLUTION, Mail
 from console.data.records import TicketRecord
 from console.data.tickets.checks import some_text
 from console.data.tickets.conversation import Conversation
@@ -63,7 +64,9 @@ class Resolutions(Conversation):
                 article.body = text
             self._event(act, history.PUBLISH, history.KNOWLEDGE_BASE, None, act.ticket.subject)
         if notify_contact:
-            await self._add_message(act, "reply", f"Resolution:\n{text}")
+            body = f"Resolution:\n{text}"
+            message = await self._add_message(act, "reply", body)
+            await self._mail(act, Mail(kind=RESOLUTION, body=body, message_row_id=message.id))
 
     async def set_resolution(
         self,

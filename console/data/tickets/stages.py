@@ -8,6 +8,7 @@ from typing import Any
 
 from console.data import history
 from console.data.errors import BadValue
+from console.data.outbox import CLOSING
 from console.data.records import TicketRecord
 from console.data.tickets.checks import aware
 from console.data.tickets.frame import _Action
@@ -54,13 +55,17 @@ class Stages(Resolutions):
         notify_contact: bool = False,
         expected_version: int | None = None,
     ) -> TicketRecord:
-        """Close the ticket, optionally with its resolution."""
+        """Close the ticket, optionally with its resolution; the contact gets the
+        closing notice (or, when it is sent to them, the resolution instead)."""
 
         async def change(act: _Action) -> None:
             self._move(act, Action.CLOSE)
             self._set(act, "close", "closed_at", self.clock())
-            if resolution is not None and resolution.strip():
+            resolved = resolution is not None and bool(resolution.strip())
+            if resolution is not None and resolved:
                 await self._resolve(act, resolution, publish_to_kb, notify_contact)
+            if not (resolved and notify_contact):
+                await self._notice(act, CLOSING)
 
         return await self._run(number, Action.CLOSE, expected_version, change)
 

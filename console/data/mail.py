@@ -1,0 +1,556 @@
+"""Mail in, stored: an inbound mail (already read by ``console.mail.parse``) becomes a new
+ticket, a message on the ticket it threads to, or a quarantined mail, in one transaction.
+
+The decisions (threading rules, automatic mail, the department) are ``console.mail.rules``
+on plain data; this module looks up what they need (every lookup by an indexed column:
+Message-ID, digest, ticket number) and writes the outcome.  Mail arrives by no agent: its
+history is the customer's, and a ticket opened by mail has no creator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from console.data import history
+from console.data.audit import append_events
+from console.data.db import Database
+from console.data.errors import BadValue, NotFound
+from console.data.models import (
+    Attachment,
+    Contact,
+    Department,
+    MailImport,
+    MailSource,
+    Message,
+    QuarantinedMail,
+    Ticket,
+)
+from console.data.outbox import (
+    NOTICE,
+    Inbound,
+    MailSetup,
+    acknowledge_new,
+    mark_bounced,
+    system_event,
+)
+from console.data.records import default_sla, priority_rank
+from console.data.tickets.conversation import customer_effects, customer_event, lock_onward
+from console.data.tickets.creating import (
+    allocate_number,
+    amc_expired,
+    contact_and_account,
+    find_department,
+    new_ticket,
+)
+from console.data.tickets.frame import Clock, utc_now
+from console.mail import rules
+from console.mail.message import InboundMail
+from console.mail.parse import megabytes
+
+CREATED = "created"
+THREADED = "threaded"
+AUTOMATIC = "automatic"
+DUPLICATE = "duplicate"
+QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one mail: ``kind`` is one of the words above; ``number`` the ticket
+    (created or joined), ``reason`` why it was quarantined, ``quarantine`` its id."""
+
+    kind: str
+    number: int | None = None
+    reason: str | None = None
+    quarantine: int | None = None
+
+
+@dataclass(frozen=True)
+class QuarantineRecord:
+    """A quarantined mail as the command line lists it."""
+
+    id: int
+    source: str
+    reason: str
+    size: int
+    at: datetime
+    kept: bool
+
+
+def mail_body(mail: InboundMail) -> str:
+    """The message's text: the body, then what was not kept or not read."""
+    notes = [
+        f"{part.file_name}, {megabytes(part.size)}, was over 20 MB and not kept"
+        for part in mail.attachments
+        if part.content is None
+    ]
+    notes.extend(mail.problems)
+    text = mail.body
+    if not text:
+        kept = [p.file_name for p in mail.attachments if p.content is not None]
+        text = "(no text" + (f"; attached: {', '.join(kept)})" if kept else ")")
+    if notes:
+        text += "\n\n" + "\n".join(f"[{note}]" for note in notes)
+    return text
+
+
+class MailIntake:
+    """Storing inbound mail on one database (the worker's and ``mail import``'s)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = utc_now,
+        sla: dict[int, timedelta] | None = None,
+        mail: MailSetup | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.sla = sla or default_sla()
+        #: mail out: a ticket made from mail is acknowledged through the outbox
+        self.mail = mail or MailSetup()
+
+    async def check_department(self, name: str) -> None:
+        """BadValue (listing the departments) when there is no department ``name``."""
+        async with self.db.read() as session:
+            await find_department(session, name)
+
+    # -- taking a mail in -------------------------------------------------------------
+
+    async def take(
+        self,
+        mail: InboundMail,
+        raw: bytes,
+        source: str,
+        *,
+        department: str | None = None,
+        releasing: bool = False,
+    ) -> Outcome:
+        """Store one mail: a new ticket, a message on its ticket, a duplicate (already
+        here: nothing written) or quarantine (automatic mail for no ticket, no sender)."""
+        async with self.db.write() as session:
+            if await self._is_duplicate(session, mail, releasing):
+                return Outcome(DUPLICATE)
+            departments = (await session.execute(select(Department.name, Department.email))).all()
+            addresses = {email.lower(): name for name, email in departments if email}
+            automatic = rules.automatic_reason(mail, addresses.keys())
+            decision = rules.decide(
+                mail, await self._known(session, mail), await self._tagged(session, mail)
+            )
+            if decision.number is None:
+                reason = None
+                if mail.sender is None:
+                    reason = "it has no sender address (From) to open a ticket for"
+                elif automatic and not releasing:  # released: a ticket anyway
+                    reason = f"automatic mail ({automatic}) that belongs to no ticket"
+                if reason and releasing:
+                    raise BadValue(f"This mail cannot be imported: {reason}.")
+                if reason:
+                    return await self._quarantine(session, raw, source, reason, department)
+                dept = rules.department_for(mail, addresses, department)
+                number = await self._open(session, mail, raw, source, dept)
+                return Outcome(CREATED, number)
+            number = await self._join(session, mail, raw, source, decision, automatic)
+            return Outcome(AUTOMATIC if automatic else THREADED, number)
+
+    async def _is_duplicate(
+        self, session: AsyncSession, mail: InboundMail, releasing: bool
+    ) -> bool:
+        """Already imported: its Message-ID is on a message, or (without one) its raw
+        bytes are; or it is in quarantine already (unless this is its release)."""
+        if mail.message_id is not None:
+            found = await session.execute(
+                select(Message.id).where(Message.message_id == mail.message_id).limit(1)
+            )
+        else:
+            found = await session.execute(
+                select(MailSource.message_id).where(MailSource.sha256 == mail.sha256).limit(1)
+            )
+        if found.first() is not None:
+            return True
+        if releasing:
+            return False
+        held = await session.execute(
+            select(QuarantinedMail.id).where(QuarantinedMail.sha256 == mail.sha256).limit(1)
+        )
+        return held.first() is not None
+
+    async def _known(self, session: AsyncSession, mail: InboundMail) -> dict[str, rules.Known]:
+        ids = rules.ids_to_look_up(mail)
+        if not ids:
+            return {}
+        rows = (
+            await session.execute(
+                select(Message.message_id, Message.id, Ticket.number)
+                .join(Ticket, Ticket.id == Message.ticket_id)
+                .where(Message.message_id.in_(ids))
+            )
+        ).all()
+        return {mid: rules.Known(pk, number) for mid, pk, number in rows if mid}
+
+    async def _tagged(self, session: AsyncSession, mail: InboundMail) -> rules.Tagged | None:
+        number = rules.tagged_number(mail.subject)
+        if number is None or mail.sender is None:
+            return None
+        row = (
+            await session.execute(
+                select(Ticket.number, Contact.email, Ticket.account_id)
+                .outerjoin(Contact, Contact.id == Ticket.contact_id)
+                .where(Ticket.number == number)
+            )
+        ).first()
+        if row is None:
+            return None
+        sender = mail.sender.email.lower()
+        colleagues: frozenset[str] = frozenset()
+        if row[2] is not None:
+            same = await session.execute(
+                select(Contact.id)
+                .where(Contact.account_id == row[2], func.lower(Contact.email) == sender)
+                .limit(1)
+            )
+            if same.first() is not None:
+                colleagues = frozenset({sender})
+        return rules.Tagged(row[0], row[1], colleagues)
+
+    def _message(
+        self,
+        ticket: Ticket,
+        mail: InboundMail,
+        contact_id: int | None,
+        *,
+        threaded_by: str | None = None,
+        threaded_to: int | None = None,
+        automatic: bool = False,
+    ) -> Message:
+        return Message(
+            ticket_id=ticket.id,
+            kind="customer",
+            author_contact_id=contact_id,
+            body=mail_body(mail),
+            created_at=self.clock(),
+            message_id=mail.message_id,
+            from_addr=mail.sender.shown() if mail.sender else None,
+            to_addrs="\n".join(a.shown() for a in mail.to) or None,
+            cc_addrs="\n".join(a.shown() for a in mail.cc) or None,
+            threaded_by=threaded_by,
+            threaded_to_id=threaded_to,
+            automatic=automatic,
+        )
+
+    async def _keep(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        message: Message,
+        mail: InboundMail,
+        raw: bytes,
+        source: str,
+    ) -> list[str]:
+        """Store the message, its raw mail and its attachments; the attachments' names
+        as history says them."""
+        session.add(message)
+        await session.flush()
+        session.add(MailSource(message_id=message.id, sha256=mail.sha256, source=source, raw=raw))
+        attached = []
+        for part in mail.attachments:
+            if part.content is None:
+                continue
+            kind = part.media_type
+            if kind == "application/octet-stream":
+                kind = mimetypes.guess_type(part.file_name)[0] or kind
+            session.add(
+                Attachment(
+                    ticket_id=ticket.id,
+                    file_name=part.file_name,
+                    media_type=kind,
+                    size=part.size,
+                    sha256=hashlib.sha256(part.content).hexdigest(),
+                    content=part.content,
+                    uploaded_by_id=None,
+                    created_at=self.clock(),
+                )
+            )
+            attached.append(history.attached(part.file_name, part.size))
+        return attached
+
+    async def _open(
+        self,
+        session: AsyncSession,
+        mail: InboundMail,
+        raw: bytes,
+        source: str,
+        department: str | None,
+    ) -> int:
+        """A new ticket from the mail, its contact found or created from From."""
+        assert mail.sender is not None
+        now = self.clock()
+        name = mail.sender.name or mail.sender.email.split("@", 1)[0]
+        contact, account = await contact_and_account(
+            session, name[:200], mail.sender.email[:320], None, None
+        )
+        dept_id = None
+        if department:
+            dept_id = (
+                await session.execute(
+                    select(Department.id).where(func.lower(Department.name) == department.lower())
+                )
+            ).scalar_one_or_none()
+        rank = priority_rank("High" if mail.high_priority else "Medium")
+        ticket = new_ticket(
+            await allocate_number(session),
+            subject=mail.subject,
+            description=mail_body(mail),
+            rank=rank,
+            channel="Email",
+            department_id=dept_id,
+            contact=contact,
+            account=account,
+            creator_id=None,
+            now=now,
+            due=now + self.sla[rank],
+        )
+        session.add(ticket)
+        await session.flush()
+        message = self._message(ticket, mail, contact.id)
+        attached = await self._keep(session, ticket, message, mail, raw, source)
+        events = [
+            customer_event(ticket, contact.name, now, history.CREATE, None, None, mail.subject)
+        ]
+        if amc_expired(account, now) and account is not None:
+            events.append(
+                customer_event(
+                    ticket,
+                    contact.name,
+                    now,
+                    history.AMC,
+                    "amc_state",
+                    None,
+                    history.amc_expired(account.name, account.amc_expires),
+                )
+            )
+        events.extend(
+            customer_event(ticket, contact.name, now, "attach", None, None, a) for a in attached
+        )
+        answering = Inbound(
+            mail.sender.email,
+            mail.message_id,
+            (*mail.in_reply_to, *mail.references),
+            automatic=mail.automatic is not None,
+        )
+        held = await acknowledge_new(session, self.mail, ticket, answering, now)
+        if held:
+            events.append(system_event(ticket, now, held))
+        await session.flush()
+        await append_events(session, events)
+        await self.db.notify(session, str(ticket.number))
+        return ticket.number
+
+    async def _join(
+        self,
+        session: AsyncSession,
+        mail: InboundMail,
+        raw: bytes,
+        source: str,
+        decision: rules.Threading,
+        automatic: str | None,
+    ) -> int:
+        """The mail as a message on the ticket it threads to (forwarded past merges)."""
+        assert decision.number is not None
+        ticket_id = (
+            await session.execute(select(Ticket.id).where(Ticket.number == decision.number))
+        ).scalar_one()
+        ticket = await lock_onward(session, ticket_id)
+        now = self.clock()
+        contact_id = None
+        who = mail.sender.shown() if mail.sender else "customer"
+        if mail.sender is not None:
+            row = (
+                await session.execute(
+                    select(Contact.id, Contact.name)
+                    .where(func.lower(Contact.email) == mail.sender.email.lower())
+                    .limit(1)
+                )
+            ).first()
+            if row is not None:
+                contact_id, who = row[0], row[1]
+        message = self._message(
+            ticket,
+            mail,
+            contact_id,
+            threaded_by=decision.rule,
+            threaded_to=decision.matched,
+            automatic=automatic is not None,
+        )
+        attached = await self._keep(session, ticket, message, mail, raw, source)
+        preview = history.preview(message.body)
+        action = "automatic" if automatic else history.CUSTOMER
+        events: list[dict[str, Any]] = [
+            customer_event(ticket, who, now, action, None, None, preview)
+        ]
+        events.extend(customer_event(ticket, who, now, "attach", None, None, a) for a in attached)
+        if automatic is None:
+            events.extend(await customer_effects(session, ticket, who, now))
+        if mail.bounce and mail.bounced_ids:
+            # A bounce of one of our own messages: that message's delivery failed.
+            await session.execute(
+                update(Message)
+                .where(
+                    Message.message_id.in_(mail.bounced_ids),
+                    or_(Message.author_agent_id.is_not(None), Message.kind == NOTICE),
+                )
+                .values(delivery="failed")
+            )
+            # ... and in the outbox: no automatic mail goes to that address again.
+            await mark_bounced(session, mail.bounced_ids, "a delivery-status report came back")
+        ticket.updated_at = now
+        await session.flush()
+        await append_events(session, events)
+        await self.db.notify(session, str(ticket.number))
+        return ticket.number
+
+    # -- quarantine -------------------------------------------------------------------
+
+    async def quarantine(
+        self,
+        raw: bytes | None,
+        source: str,
+        reason: str,
+        *,
+        sha256: str,
+        size: int,
+        department: str | None = None,
+    ) -> Outcome:
+        """Hold a mail that could not be read (``raw`` None: too large to keep)."""
+        async with self.db.write() as session:
+            held = await session.execute(
+                select(QuarantinedMail.id).where(QuarantinedMail.sha256 == sha256).limit(1)
+            )
+            if held.first() is not None:
+                return Outcome(DUPLICATE)
+            return await self._hold(session, raw, source, reason, department, sha256, size)
+
+    async def _quarantine(
+        self,
+        session: AsyncSession,
+        raw: bytes,
+        source: str,
+        reason: str,
+        department: str | None,
+    ) -> Outcome:
+        return await self._hold(
+            session, raw, source, reason, department, hashlib.sha256(raw).hexdigest(), len(raw)
+        )
+
+    async def _hold(
+        self,
+        session: AsyncSession,
+        raw: bytes | None,
+        source: str,
+        reason: str,
+        department: str | None,
+        sha256: str,
+        size: int,
+    ) -> Outcome:
+        row = QuarantinedMail(
+            source=source,
+            reason=reason,
+            sha256=sha256,
+            size=size,
+            raw=raw,
+            department=department,
+            at=self.clock(),
+        )
+        session.add(row)
+        await session.flush()
+        return Outcome(QUARANTINED, reason=reason, quarantine=row.id)
+
+    async def quarantined(self) -> list[QuarantineRecord]:
+        """The mail in quarantine, oldest first."""
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(
+                        QuarantinedMail.id,
+                        QuarantinedMail.source,
+                        QuarantinedMail.reason,
+                        QuarantinedMail.size,
+                        QuarantinedMail.at,
+                        QuarantinedMail.raw.is_not(None),
+                    ).order_by(QuarantinedMail.id)
+                )
+            ).all()
+        return [QuarantineRecord(*row) for row in rows]
+
+    async def held(self, quarantine_id: int) -> tuple[bytes, str, str | None]:
+        """A quarantined mail's raw bytes, source and department, for releasing it."""
+        async with self.db.read() as session:
+            row = (
+                await session.execute(
+                    select(
+                        QuarantinedMail.raw, QuarantinedMail.source, QuarantinedMail.department
+                    ).where(QuarantinedMail.id == quarantine_id)
+                )
+            ).first()
+        if row is None:
+            raise NotFound(
+                f"No quarantined mail {quarantine_id} (`agent-console mail quarantine`)."
+            )
+        if row[0] is None:
+            raise BadValue(
+                f"Quarantined mail {quarantine_id} was too large to keep; import it from "
+                f"{row[1]} once it is smaller, or drop it."
+            )
+        return row[0], row[1], row[2]
+
+    async def drop(self, quarantine_id: int) -> None:
+        """Remove a mail from quarantine for good."""
+        async with self.db.write() as session:
+            gone = await session.execute(
+                delete(QuarantinedMail).where(QuarantinedMail.id == quarantine_id)
+            )
+            if not gone.rowcount:  # type: ignore[attr-defined]
+                raise NotFound(
+                    f"No quarantined mail {quarantine_id} (`agent-console mail quarantine`)."
+                )
+
+    # -- where an IMAP mailbox was read to -----------------------------------------------
+
+    async def position(self, mailbox: str) -> tuple[int, int] | None:
+        """The UIDVALIDITY and last UID imported of a mailbox, or None (never read)."""
+        async with self.db.read() as session:
+            row = (
+                await session.execute(
+                    select(MailImport.uidvalidity, MailImport.last_uid).where(
+                        MailImport.mailbox == mailbox
+                    )
+                )
+            ).first()
+        return (int(row[0]), int(row[1])) if row else None
+
+    async def advance(self, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+        """Remember that a mailbox was read up to ``last_uid`` under ``uidvalidity``."""
+        async with self.db.write() as session:
+            row = await session.get(MailImport, mailbox)
+            if row is None:
+                session.add(
+                    MailImport(
+                        mailbox=mailbox,
+                        uidvalidity=uidvalidity,
+                        last_uid=last_uid,
+                        updated_at=self.clock(),
+                    )
+                )
+            else:
+                row.uidvalidity, row.last_uid, row.updated_at = uidvalidity, last_uid, self.clock()
+
+
+__all__ = ["MailIntake", "Outcome", "QuarantineRecord", "mail_body"]

@@ -26,6 +26,7 @@ from console.cli import (
     filters,
     keys,
     locate,
+    reports,
     tickets,
 )
 from console.cli.output import err
@@ -47,6 +48,7 @@ GROUPS = (
     credentials,
     locate,
     keys,
+    reports,
     tickets,
 )
 

@@ -26,6 +26,13 @@ def register(commands: Commands) -> None:
     common(listing)
     json_flag(listing)
     listing.set_defaults(run=in_session(_list))
+    status = agent_commands.add_parser(
+        "status", help="set your availability: available, away or off"
+    )
+    common(status)
+    status.add_argument("availability", choices=("available", "away", "off"))
+    status.add_argument("--agent", metavar="USER", help="another agent's (leads and admins)")
+    status.set_defaults(run=in_session(_status))
 
 
 async def _add(args: argparse.Namespace, session: Session) -> int:
@@ -58,4 +65,15 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
                 f"{a.username:<14} {a.role:<6} {(a.team or '-'):<12} "
                 f"open {a.open_load:<5} {', '.join(a.departments)}"
             )
+    return 0
+
+
+async def _status(args: argparse.Namespace, session: Session) -> int:
+    from console.data.desk import DeskRecords
+
+    who = args.agent or session.actor.username
+    value = await DeskRecords(session.db, session.actor).set_availability(
+        args.availability, args.agent
+    )
+    out(f"{who} is {value}.")
     return 0

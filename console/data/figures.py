@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import (
@@ -640,3 +641,20 @@ class Figures:
             agents=await self.agents(period),
             approvals=await self.approvals(period),
         )
+
+
+def money_cents(text: str | float, what: str = "an amount") -> int:
+    """An amount of money as typed (``60``, ``60.50``) in cents; BadValue otherwise."""
+    raw = str(text).strip()
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise BadValue(f"{raw!r} is not {what}; write a number such as 60 or 60.50.") from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise BadValue(f"{raw!r} is not {what}; write a number of at least 0, to the cent.")
+    return int(value * 100)
+
+
+def money(cents: int) -> str:
+    """Cents shown as an amount: ``12345`` -> ``123.45``."""
+    return f"{cents // 100}.{cents % 100:02d}"

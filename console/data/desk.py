@@ -1,0 +1,131 @@
+"""The desk's own records kept up: accounts' billing rates and contracts, and agents'
+availability.  (Adding agents, departments and accounts is ``console.data.directory``.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from console.data.directory import Directory
+from console.data.errors import BadValue, NotFound, Refused
+from console.data.figures import AVAILABILITIES, money
+from console.data.models import Account, Agent, Ticket
+from console.data.workflow import AmcState, Role, Status
+
+#: "unchanged", for an edit's optional fields (None can mean "clear it").
+KEEP = object()
+
+
+@dataclass(frozen=True)
+class AccountRecord:
+    """A customer account as listed."""
+
+    name: str
+    coordinator: str | None
+    amc_expires: date | None
+    hourly_rate: str | None
+    ticket_price: str | None
+
+
+@dataclass
+class DeskRecords(Directory):
+    """Keeping the desk's records for one acting agent (admins, but for one's own
+    availability)."""
+
+    async def accounts(self) -> list[AccountRecord]:
+        """Every account with its coordinator, contract and rates (None: the desk's)."""
+        async with self.db.read() as session:
+            rows = await session.execute(
+                select(Account, Agent.username)
+                .outerjoin(Agent, Agent.id == Account.coordinator_id)
+                .order_by(func.lower(Account.name))
+            )
+            return [
+                AccountRecord(
+                    a.name,
+                    who,
+                    a.amc_expires,
+                    money(a.hourly_rate_cents) if a.hourly_rate_cents is not None else None,
+                    money(a.ticket_price_cents) if a.ticket_price_cents is not None else None,
+                )
+                for a, who in rows
+            ]
+
+    async def edit_account(
+        self,
+        name: str,
+        *,
+        hourly_rate_cents: int | object | None = KEEP,
+        ticket_price_cents: int | object | None = KEEP,
+        coordinator: str | object | None = KEEP,
+        amc_expires: date | object | None = KEEP,
+    ) -> AccountRecord:
+        """Change an account (admins).  A renewed contract (an expiry today or later)
+        lifts the expired AMC state of the account's open tickets."""
+        self._admin_only("Editing accounts")
+        async with self.db.write() as session:
+            account = (
+                await session.execute(
+                    select(Account).where(func.lower(Account.name) == name.strip().lower())
+                )
+            ).scalar_one_or_none()
+            if account is None:
+                raise NotFound(f"No account {name!r}; `agent-console account list` shows them.")
+            if hourly_rate_cents is not KEEP:
+                account.hourly_rate_cents = hourly_rate_cents  # type: ignore[assignment]
+            if ticket_price_cents is not KEEP:
+                account.ticket_price_cents = ticket_price_cents  # type: ignore[assignment]
+            if coordinator is not KEEP:
+                account.coordinator_id = (
+                    await _agent_id(session, str(coordinator)) if coordinator else None
+                )
+            if amc_expires is not KEEP:
+                account.amc_expires = amc_expires  # type: ignore[assignment]
+                renewed = amc_expires is None or (
+                    isinstance(amc_expires, date) and amc_expires >= self.clock().date()
+                )
+                if renewed:
+                    await session.execute(
+                        update(Ticket)
+                        .where(
+                            Ticket.account_id == account.id,
+                            Ticket.status != Status.CLOSED.value,
+                            Ticket.amc_state == AmcState.EXPIRED.value,
+                        )
+                        .values(amc_state=AmcState.OK.value, version=Ticket.version + 1)
+                    )
+            account_name = account.name
+        return next(a for a in await self.accounts() if a.name == account_name)
+
+    async def set_availability(self, availability: str, username: str | None = None) -> str:
+        """Set an agent's availability (one's own; a lead or admin sets another's)."""
+        value = availability.strip().lower()
+        if value not in AVAILABILITIES:
+            raise BadValue(
+                f"Unknown availability {availability!r}; use {', '.join(AVAILABILITIES)}."
+            )
+        who = username or self.actor.username
+        if who != self.actor.username and self.actor.role is Role.AGENT:
+            raise Refused(
+                f"Setting another agent's availability is for leads and admins; you "
+                f"({self.actor.username}) are an agent."
+            )
+        async with self.db.write() as session:
+            changed = await session.execute(
+                update(Agent).where(Agent.username == who).values(availability=value)
+            )
+            if not changed.rowcount:  # type: ignore[attr-defined]
+                raise NotFound(f"No agent named {who!r}; `agent-console agent list` shows them.")
+        return value
+
+
+async def _agent_id(session: AsyncSession, username: str) -> int:
+    found = (
+        await session.execute(select(Agent.id).where(Agent.username == username))
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"No agent named {username!r}; `agent-console agent list` shows them.")
+    return int(found)

@@ -336,6 +336,19 @@ class Figures:
             stmt = stmt.where(Agent.id.in_(sorted(scope.agent_ids | scope.team_member_ids)))
         return list((await session.execute(stmt)).scalars())
 
+    async def choices(self) -> tuple[list[str], list[str], str | None]:
+        """The teams and departments a figure can be narrowed to, and the actor's own
+        team (a lead's dashboard starts there)."""
+        async with self.db.read() as session:
+            teams = list((await session.execute(select(Team.name).order_by(Team.name))).scalars())
+            departments = list(
+                (await session.execute(select(Department.name).order_by(Department.name))).scalars()
+            )
+            own = (
+                await session.execute(select(Team.name).where(Team.id == self.actor.team_id))
+            ).scalar_one_or_none()
+        return teams, departments, own
+
     # -- the figures ---------------------------------------------------------------------
 
     async def per_day(self, period: Period) -> list[DayFigures]:

@@ -671,3 +671,92 @@ def money_cents(text: str | float, what: str = "an amount") -> int:
 def money(cents: int) -> str:
     """Cents shown as an amount: ``12345`` -> ``123.45``."""
     return f"{cents // 100}.{cents % 100:02d}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An agent a ticket could be given to, as the assign picker lists them."""
+
+    username: str
+    role: str
+    team: str | None
+    availability: str
+    open_by_stage: dict[str, int]
+    #: works the ticket's department (or, with none, is on the actor's team)
+    near: bool
+    suggested: bool = False
+
+    @property
+    def open(self) -> int:
+        """Open tickets owned now."""
+        return sum(self.open_by_stage.values())
+
+
+async def assign_candidates(db: Database, actor: Actor, number: int) -> list[Candidate]:
+    """The active agents for a ticket: those of its department (else the actor's team)
+    first, each group by open load, with the suggested assignee marked: available, least
+    loaded, able to work the department; for a High ticket the least loaded by open High
+    tickets first (who has the fewest urgent ones in hand), then by open load."""
+    async with db.read() as session:
+        ticket = (
+            await session.execute(
+                select(Ticket.department_id, Ticket.priority).where(Ticket.number == number)
+            )
+        ).first()
+        department_id, priority = (ticket[0], ticket[1]) if ticket else (None, 3)
+        agents = list(
+            (await session.execute(select(Agent).where(Agent.active.is_(True)))).scalars()
+        )
+        teams = dict((await session.execute(select(Team.id, Team.name))).all())
+        load: dict[int | None, dict[str, int]] = defaultdict(dict)
+        for who, status, n in await session.execute(
+            select(Ticket.owner_id, Ticket.status, func.count())
+            .where(Ticket.owner_id.is_not(None), Ticket.status.in_(OPEN_STAGES))
+            .group_by(Ticket.owner_id, Ticket.status)
+        ):
+            load[who][status] = int(n)
+        urgent = dict(
+            (
+                await session.execute(
+                    select(Ticket.owner_id, func.count())
+                    .where(
+                        Ticket.owner_id.is_not(None),
+                        Ticket.status.in_(OPEN_STAGES),
+                        Ticket.priority == 1,
+                    )
+                    .group_by(Ticket.owner_id)
+                )
+            ).all()
+        )
+        workers: set[int] = set()
+        if department_id is not None:
+            workers = set(
+                (
+                    await session.execute(
+                        select(agent_departments.c.agent_id).where(
+                            agent_departments.c.department_id == department_id
+                        )
+                    )
+                ).scalars()
+            )
+    near = workers or {a.id for a in agents if actor.team_id and a.team_id == actor.team_id}
+    total = {a.id: sum(load[a.id].values()) for a in agents}
+    able = [a for a in agents if a.id in near and a.availability == "available"]
+    if priority == 1:
+        able.sort(key=lambda a: (urgent.get(a.id, 0), total[a.id], a.username))
+    else:
+        able.sort(key=lambda a: (total[a.id], a.username))
+    suggested = able[0].id if able else None
+    ordered = sorted(agents, key=lambda a: (a.id not in near, total[a.id], a.username))
+    return [
+        Candidate(
+            a.username,
+            a.role,
+            teams.get(a.team_id) if a.team_id is not None else None,
+            a.availability,
+            {s: load[a.id].get(s, 0) for s in OPEN_STAGES},
+            a.id in near,
+            a.id == suggested,
+        )
+        for a in ordered
+    ]

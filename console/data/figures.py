@@ -272,13 +272,23 @@ class Figures:
             return (func.julianday(later) - func.julianday(earlier)) * 86400.0
         return extract("epoch", later - earlier)
 
-    async def _narrow(self, session: AsyncSession, period: Period) -> ColumnElement[bool]:
-        """The condition on ``tickets`` of the actor's scope, team and department."""
+    async def _narrow(
+        self, session: AsyncSession, period: Period, *, ranged: bool = False
+    ) -> ColumnElement[bool]:
+        """The condition on ``tickets`` of the actor's scope, team and department.
+
+        ``ranged``: the figure reads a time range (created, closed, logged in the
+        period) through that time's index; the scope's and team's columns are then kept
+        from the planner ("+ 0", as ``Scope.clause(scan=True)`` does), which would
+        otherwise gather every ticket of the scope from four indexes and filter by time
+        (0.4 s instead of a few ms at 100,000 tickets).
+        """
         scope = await load_scope(session, self.actor)
-        parts: list[ColumnElement[bool]] = [scope.clause()]
+        parts: list[ColumnElement[bool]] = [scope.clause(scan=ranged)]
         if period.team:
             members = await self._team_members(session, period.team)
-            parts.append(Ticket.owner_id.in_(members))
+            owner = Ticket.owner_id + 0 if ranged else Ticket.owner_id
+            parts.append(owner.in_(members))
         if period.department:
             parts.append(Ticket.department_id == await self._department(session, period))
         return and_(*parts)
@@ -354,7 +364,7 @@ class Figures:
     async def per_day(self, period: Period) -> list[DayFigures]:
         """Tickets created and closed on each day of the period."""
         async with self.db.read() as session:
-            where = await self._narrow(session, period)
+            where = await self._narrow(session, period, ranged=True)
             created = await self._count_by_day(session, Ticket.created_at, where, period)
             closed = await self._count_by_day(session, Ticket.closed_at, where, period)
         return [DayFigures(d, created.get(d, 0), closed.get(d, 0)) for d in period.days()]
@@ -400,7 +410,7 @@ class Figures:
         await sla.sweep(self.db, self.clock())
         owner, dept = Agent.__table__.alias("owner"), Department.__table__.alias("dept")
         async with self.db.read() as session:
-            where = await self._narrow(session, period)
+            where = await self._narrow(session, period, ranged=True)
             rows = await session.execute(
                 select(
                     SlaBreach.ticket_number,
@@ -484,7 +494,7 @@ class Figures:
         """First response (of tickets created in the period) and resolution (of tickets
         closed in it)."""
         async with self.db.read() as session:
-            where = await self._narrow(session, period)
+            where = await self._narrow(session, period, ranged=True)
             first = await self._ranks(
                 session,
                 self._seconds(Ticket.first_response_at, Ticket.created_at),
@@ -507,6 +517,8 @@ class Figures:
                 return []
             where = await self._narrow(session, period)
             mine = and_(where, Ticket.owner_id.in_(ids))
+            ranged = await self._narrow(session, period, ranged=True)
+            theirs = and_(ranged, (Ticket.owner_id + 0).in_(ids))
             load: dict[int | None, dict[str, int]] = defaultdict(dict)
             for who, status, n in await session.execute(
                 select(Ticket.owner_id, Ticket.status, func.count())
@@ -518,7 +530,7 @@ class Figures:
                 (
                     await session.execute(
                         select(Ticket.owner_id, func.count())
-                        .where(mine, period.holds(Ticket.closed_at))
+                        .where(theirs, period.holds(Ticket.closed_at))
                         .group_by(Ticket.owner_id)
                     )
                 ).all()
@@ -528,7 +540,7 @@ class Figures:
                     await session.execute(
                         select(Ticket.owner_id, func.count(func.distinct(Event.ticket_id)))
                         .join(Ticket, Ticket.id == Event.ticket_id)
-                        .where(mine, Event.action == "reopen", period.holds(Event.at))
+                        .where(theirs, Event.action == "reopen", period.holds(Event.at))
                         .group_by(Ticket.owner_id)
                     )
                 ).all()
@@ -536,14 +548,16 @@ class Figures:
             first = await self._ranks(
                 session,
                 self._seconds(Ticket.first_response_at, Ticket.created_at),
-                and_(mine, period.holds(Ticket.created_at), Ticket.first_response_at.is_not(None)),
+                and_(
+                    theirs, period.holds(Ticket.created_at), Ticket.first_response_at.is_not(None)
+                ),
                 group=Ticket.owner_id,
             )
             logged: dict[tuple[int, bool], int] = {}
             for who, billable, minutes in await session.execute(
                 select(TimeEntry.agent_id, TimeEntry.billable, func.sum(TimeEntry.minutes))
                 .join(Ticket, Ticket.id == TimeEntry.ticket_id)
-                .where(where, TimeEntry.agent_id.in_(ids), period.holds(TimeEntry.started_at))
+                .where(ranged, TimeEntry.agent_id.in_(ids), period.holds(TimeEntry.started_at))
                 .group_by(TimeEntry.agent_id, TimeEntry.billable)
             ):
                 logged[(who, bool(billable))] = int(minutes or 0)
@@ -568,7 +582,7 @@ class Figures:
         """Per account: tickets closed in the period, billable time logged in it, and the
         amount at the account's rates (or the desk's)."""
         async with self.db.read() as session:
-            where = await self._narrow(session, period)
+            where = await self._narrow(session, period, ranged=True)
             closed = dict(
                 (
                     await session.execute(

@@ -61,6 +61,9 @@ AGE_BANDS: tuple[tuple[str, timedelta | None], ...] = (
     ("> 7 d", None),
 )
 
+#: How many breaches the dashboard lists (the report lists them all).
+DASHBOARD_BREACHES = 20
+
 #: How far ahead "about to breach" looks.
 SOON = timedelta(hours=4)
 
@@ -242,6 +245,8 @@ class Dashboard:
     now: datetime
     days: list[DayFigures]
     backlog: list[BacklogRow]
+    #: the breaches in the period, and the first of them
+    breach_count: int
     breaches: list[Breach]
     due_soon: list[DueSoon]
     first_response: Times
@@ -405,8 +410,25 @@ class Figures:
             for stage in OPEN_STAGES
         ]
 
-    async def breaches(self, period: Period) -> list[Breach]:
-        """The SLA breaches whose due time fell in the period (swept first), oldest first."""
+    async def breach_count(self, period: Period) -> int:
+        """How many SLA breaches fell in the period (swept first)."""
+        await sla.sweep(self.db, self.clock())
+        async with self.db.read() as session:
+            where = await self._narrow(session, period, ranged=True)
+            return int(
+                (
+                    await session.execute(
+                        select(func.count())
+                        .select_from(SlaBreach)
+                        .join(Ticket, Ticket.id == SlaBreach.ticket_id)
+                        .where(period.holds(SlaBreach.due_at), where)
+                    )
+                ).scalar_one()
+            )
+
+    async def breaches(self, period: Period, *, limit: int | None = None) -> list[Breach]:
+        """The SLA breaches whose due time fell in the period (swept first), oldest first
+        (the first ``limit`` of them)."""
         await sla.sweep(self.db, self.clock())
         owner, dept = Agent.__table__.alias("owner"), Department.__table__.alias("dept")
         async with self.db.read() as session:
@@ -426,6 +448,7 @@ class Figures:
                 .outerjoin(dept, dept.c.id == SlaBreach.department_id)
                 .where(period.holds(SlaBreach.due_at), where)
                 .order_by(SlaBreach.due_at, SlaBreach.ticket_id)
+                .limit(limit)
             )
             return [Breach(r[0], r[1], priority_name(r[2]), r[3], r[4], r[5], r[6]) for r in rows]
 
@@ -655,13 +678,13 @@ class Figures:
     async def dashboard(self, period: Period) -> Dashboard:
         """Every figure of the dashboard."""
         first, resolution = await self.response_times(period)
-        breaches = await self.breaches(period)
         return Dashboard(
             period=period,
             now=self.clock(),
             days=await self.per_day(period),
             backlog=await self.backlog(period),
-            breaches=breaches,
+            breach_count=await self.breach_count(period),
+            breaches=await self.breaches(period, limit=DASHBOARD_BREACHES),
             due_soon=await self.due_soon(period),
             first_response=first,
             resolution=resolution,

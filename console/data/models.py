@@ -222,11 +222,37 @@ class Ticket(Base):
         Index("ix_tickets_creator_updated", "creator_id", "updated_at", "id"),
         Index("ix_tickets_account", "account_id", "status", "updated_at"),
         Index("ix_tickets_contact", "contact_id"),
-        # The lead's figures (console.data.figures): created and closed per day, the
-        # backlog's age by stage.
-        Index("ix_tickets_created", "created_at", "id"),
-        Index("ix_tickets_closed", "closed_at", "id"),
-        Index("ix_tickets_status_created", "status", "created_at"),
+        # The lead's figures (console.data.figures): created and closed per day with
+        # response and resolution times, the backlog's age by stage.  Each covers its
+        # figures (the time, the scope's columns, the other time a duration needs), so
+        # they never read the table: 0.46 s -> ms for a lead's backlog at 1M.
+        Index(
+            "ix_tickets_created",
+            "created_at",
+            "department_id",
+            "owner_id",
+            "creator_id",
+            "account_id",
+            "first_response_at",
+        ),
+        Index(
+            "ix_tickets_closed",
+            "closed_at",
+            "department_id",
+            "owner_id",
+            "creator_id",
+            "account_id",
+            "created_at",
+        ),
+        Index(
+            "ix_tickets_status_created",
+            "status",
+            "created_at",
+            "department_id",
+            "owner_id",
+            "creator_id",
+            "account_id",
+        ),
         # Every column a scope or view tests, after the status: counts of a wide scope
         # scan this one index instead of the table (140 ms instead of 0.8 s at 1M).
         Index(

@@ -224,7 +224,7 @@ class DashboardScreen(ReportsWorkerErrors, InConsole, Screen[None]):
             "dash-sla",
             (f"overdue {scope}".strip(), "overdue now"),
             "Breaches in the period",
-            str(len(board.breaches)),
+            str(board.breach_count),
             "enter: open tickets overdue now",
         )
         self._row(
@@ -245,7 +245,7 @@ class DashboardScreen(ReportsWorkerErrors, InConsole, Screen[None]):
                 f"median {duration(times.median_s)}",
                 f"p90 {duration(times.p90_s)} of {times.count}",
             )
-        for breach in board.breaches[:20]:
+        for breach in board.breaches:
             self._row(
                 "dash-sla",
                 breach.number,

@@ -182,3 +182,16 @@ def test_the_desks_billing_rates_come_from_the_config_file(cli: CLI, tmp_path: P
             "amount": "80.00",
         }
     ]
+
+
+def test_renewing_a_contract_lets_its_open_tickets_through(cli: CLI) -> None:
+    number = create(cli, subject="Old contract", account="Oldco")
+    shown = cli.json("ticket", "show", str(number))
+    assert isinstance(shown, dict) and shown["amc_state"] == "expired"
+    code, _, err = cli("account", "edit", "Oldco", "--amc-expires", "2099-12-31")
+    assert code == 0, err
+    shown = cli.json("ticket", "show", str(number))
+    assert isinstance(shown, dict) and shown["amc_state"] == "ok"
+    assert shown["history"][0]["action"] == "amc"
+    assert shown["history"][0]["new"] == "renewed (contract of Oldco until 2099-12-31)"
+    assert cli("audit", "verify")[0] == 0

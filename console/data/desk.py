@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from console.data import history
+from console.data.audit import append_events
 from console.data.directory import Directory
 from console.data.errors import BadValue, NotFound, Refused
 from console.data.figures import AVAILABILITIES, money
@@ -88,17 +90,48 @@ class DeskRecords(Directory):
                     isinstance(amc_expires, date) and amc_expires >= self.clock().date()
                 )
                 if renewed:
-                    await session.execute(
-                        update(Ticket)
-                        .where(
-                            Ticket.account_id == account.id,
-                            Ticket.status != Status.CLOSED.value,
-                            Ticket.amc_state == AmcState.EXPIRED.value,
-                        )
-                        .values(amc_state=AmcState.OK.value, version=Ticket.version + 1)
-                    )
+                    await self._renewed(session, account)
             account_name = account.name
         return next(a for a in await self.accounts() if a.name == account_name)
+
+    async def _renewed(self, session: AsyncSession, account: Account) -> None:
+        """A renewed contract: the account's open tickets held at the AMC gate are let
+        through, each change in its history."""
+        gated = and_(
+            Ticket.account_id == account.id,
+            Ticket.status != Status.CLOSED.value,
+            Ticket.amc_state == AmcState.EXPIRED.value,
+        )
+        rows = (await session.execute(select(Ticket.id, Ticket.number).where(gated))).all()
+        if not rows:
+            return
+        now = self.clock()
+        await session.execute(
+            update(Ticket)
+            .where(gated)
+            .values(amc_state=AmcState.OK.value, version=Ticket.version + 1, updated_at=now)
+        )
+        renewal = f"renewed (contract of {account.name} until {account.amc_expires or 'open'})"
+        await append_events(
+            session,
+            [
+                {
+                    "ticket_id": ticket_id,
+                    "ticket_number": number,
+                    "actor_kind": history.AGENT,
+                    "actor_id": self.actor.id,
+                    "actor_name": self.actor.username,
+                    "at": now,
+                    "action": history.AMC,
+                    "field": "amc_state",
+                    "old_value": AmcState.EXPIRED.value,
+                    "new_value": renewal,
+                }
+                for ticket_id, number in rows
+            ],
+        )
+        for _ticket_id, number in rows:
+            await self.db.notify(session, str(number))
 
     async def set_availability(self, availability: str, username: str | None = None) -> str:
         """Set an agent's availability (one's own; a lead or admin sets another's)."""

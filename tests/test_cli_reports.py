@@ -195,3 +195,33 @@ def test_renewing_a_contract_lets_its_open_tickets_through(cli: CLI) -> None:
     assert shown["history"][0]["action"] == "amc"
     assert shown["history"][0]["new"] == "renewed (contract of Oldco until 2099-12-31)"
     assert cli("audit", "verify")[0] == 0
+
+
+def test_deactivated_agents_keep_their_history_and_cannot_act(cli: CLI) -> None:
+    number = create(cli, subject="Before leaving")
+    assert cli("ticket", "pickup", str(number), login="bob")[0] == 0
+    code, out, err = cli("agent", "deactivate", "bob")
+    assert code == 0 and "bob is deactivated" in out, err
+    code, _, err = cli("ticket", "comment", str(number), "--body", "hi", login="bob")
+    assert code == 1 and "bob is no longer an active agent" in err
+    shown = cli.json("ticket", "show", str(number))
+    assert isinstance(shown, dict) and shown["owner"] == "bob"
+    assert cli("agent", "deactivate", "bob", login="lena")[0] == 1  # admins only
+    code, out, _ = cli("agent", "list")
+    assert out.splitlines()[0].split()[:4] == ["agent", "role", "team", "open"]
+
+
+def test_a_department_is_removed_with_its_tickets_moved(cli: CLI) -> None:
+    number = create(cli, subject="Moving")
+    departments = cli.json("department", "list")
+    assert isinstance(departments, list)
+    billing = next(d for d in departments if d["name"] == "Billing")
+    assert billing["open_tickets"] == 1 and "alice" in billing["agents"]
+    code, out, err = cli("department", "remove", "Billing", "--move-to", "Network")
+    assert code == 0 and "1 tickets moved to Network" in out, err
+    shown = cli.json("ticket", "show", str(number))
+    assert isinstance(shown, dict) and shown["department"] == "Network"
+    assert (shown["history"][0]["old"], shown["history"][0]["new"]) == ("Billing", "Network")
+    code, _, err = cli("department", "remove", "Network", "--move-to", "Network")
+    assert code == 1 and "last department" in err
+    assert cli("audit", "verify")[0] == 0

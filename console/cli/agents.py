@@ -33,6 +33,12 @@ def register(commands: Commands) -> None:
     status.add_argument("availability", choices=("available", "away", "off"))
     status.add_argument("--agent", metavar="USER", help="another agent's (leads and admins)")
     status.set_defaults(run=in_session(_status))
+    deactivate = agent_commands.add_parser(
+        "deactivate", help="an agent who left: keeps its history, cannot act (admins)"
+    )
+    common(deactivate)
+    deactivate.add_argument("username")
+    deactivate.set_defaults(run=in_session(_deactivate))
 
 
 async def _add(args: argparse.Namespace, session: Session) -> int:
@@ -60,6 +66,7 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
     if args.json:
         print_json(agents)
     else:
+        out(f"{'agent':<14} {'role':<6} {'team':<12} {'open':<10} departments")
         for a in agents:
             out(
                 f"{a.username:<14} {a.role:<6} {(a.team or '-'):<12} "
@@ -76,4 +83,12 @@ async def _status(args: argparse.Namespace, session: Session) -> int:
         args.availability, args.agent
     )
     out(f"{who} is {value}.")
+    return 0
+
+
+async def _deactivate(args: argparse.Namespace, session: Session) -> int:
+    from console.data.desk import DeskRecords
+
+    await DeskRecords(session.db, session.actor).deactivate_agent(args.username)
+    out(f"{args.username} is deactivated: its history stays, it can no longer act.")
     return 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from console.cli.output import out
-from console.cli.parser import Commands, common, group
+from console.cli.output import out, print_json
+from console.cli.parser import Commands, common, group, json_flag
 from console.cli.session import Session, in_session
 
 
@@ -19,6 +19,19 @@ def register(commands: Commands) -> None:
     add.add_argument("name")
     add.add_argument("--email", metavar="E")
     add.set_defaults(run=in_session(_add))
+    listing = department_commands.add_parser("list", help="departments, agents, open tickets")
+    common(listing)
+    json_flag(listing)
+    listing.set_defaults(run=in_session(_list))
+    remove = department_commands.add_parser(
+        "remove", help="remove a department, moving its tickets (admins)"
+    )
+    common(remove)
+    remove.add_argument("name")
+    remove.add_argument(
+        "--move-to", required=True, metavar="D", help="the department its tickets go to"
+    )
+    remove.set_defaults(run=in_session(_remove))
 
 
 async def _add(args: argparse.Namespace, session: Session) -> int:
@@ -26,4 +39,27 @@ async def _add(args: argparse.Namespace, session: Session) -> int:
 
     await Directory(session.db, session.actor).add_department(args.name, email=args.email)
     out(f"Added department {args.name}.")
+    return 0
+
+
+async def _list(args: argparse.Namespace, session: Session) -> int:
+    from console.data.desk import DeskRecords
+
+    departments = await DeskRecords(session.db, session.actor).departments()
+    if args.json:
+        print_json(departments)
+    else:
+        out(f"{'department':<20} {'open':<6} {'email':<28} agents")
+        for d in departments:
+            out(f"{d.name:<20} {d.open_tickets:<6} {d.email or '-':<28} {', '.join(d.agents)}")
+    return 0
+
+
+async def _remove(args: argparse.Namespace, session: Session) -> int:
+    from console.data.desk import DeskRecords
+
+    moved = await DeskRecords(session.db, session.actor).remove_department(
+        args.name, move_to=args.move_to
+    )
+    out(f"Removed department {args.name}; {moved} tickets moved to {args.move_to}.")
     return 0

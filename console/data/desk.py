@@ -3,10 +3,12 @@ availability.  (Adding agents, departments and accounts is ``console.data.direct
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.data import history
@@ -14,11 +16,21 @@ from console.data.audit import append_events
 from console.data.directory import Directory
 from console.data.errors import BadValue, NotFound, Refused
 from console.data.figures import AVAILABILITIES, money
-from console.data.models import Account, Agent, Ticket
+from console.data.models import Account, Agent, Department, Ticket, agent_departments
 from console.data.workflow import AmcState, Role, Status
 
 #: "unchanged", for an edit's optional fields (None can mean "clear it").
 KEEP = object()
+
+
+@dataclass(frozen=True)
+class DepartmentRecord:
+    """A department with its address, its agents and its open tickets."""
+
+    name: str
+    email: str | None
+    agents: tuple[str, ...]
+    open_tickets: int
 
 
 @dataclass(frozen=True)
@@ -112,6 +124,24 @@ class DeskRecords(Directory):
             .values(amc_state=AmcState.OK.value, version=Ticket.version + 1, updated_at=now)
         )
         renewal = f"renewed (contract of {account.name} until {account.amc_expires or 'open'})"
+        await self._changed(
+            session, rows, history.AMC, "amc_state", AmcState.EXPIRED.value, renewal
+        )
+        for _ticket_id, number in rows:
+            await self.db.notify(session, str(number))
+
+    async def _changed(
+        self,
+        session: AsyncSession,
+        tickets: Sequence[Any],
+        action: str,
+        field: str,
+        old: str,
+        new: str,
+    ) -> None:
+        """The same change to many tickets (``(id, number)`` rows) in their history, by
+        the actor, now."""
+        now = self.clock()
         await append_events(
             session,
             [
@@ -122,16 +152,14 @@ class DeskRecords(Directory):
                     "actor_id": self.actor.id,
                     "actor_name": self.actor.username,
                     "at": now,
-                    "action": history.AMC,
-                    "field": "amc_state",
-                    "old_value": AmcState.EXPIRED.value,
-                    "new_value": renewal,
+                    "action": action,
+                    "field": field,
+                    "old_value": old,
+                    "new_value": new,
                 }
-                for ticket_id, number in rows
+                for ticket_id, number in tickets
             ],
         )
-        for _ticket_id, number in rows:
-            await self.db.notify(session, str(number))
 
     async def set_availability(self, availability: str, username: str | None = None) -> str:
         """Set an agent's availability (one's own; a lead or admin sets another's)."""
@@ -153,6 +181,89 @@ class DeskRecords(Directory):
             if not changed.rowcount:  # type: ignore[attr-defined]
                 raise NotFound(f"No agent named {who!r}; `agent-console agent list` shows them.")
         return value
+
+    async def deactivate_agent(self, username: str) -> None:
+        """The agent keeps its history and its name on tickets, and can no longer act
+        (every action reads the actor afresh and refuses an inactive one)."""
+        self._admin_only("Deactivating agents")
+        if username == self.actor.username:
+            raise Refused("You cannot deactivate yourself; ask another admin.")
+        async with self.db.write() as session:
+            changed = await session.execute(
+                update(Agent).where(Agent.username == username).values(active=False)
+            )
+            if not changed.rowcount:  # type: ignore[attr-defined]
+                raise NotFound(
+                    f"No agent named {username!r}; `agent-console agent list` shows them."
+                )
+
+    async def departments(self) -> list[DepartmentRecord]:
+        """Every department with its agents and open tickets (two grouped queries)."""
+        async with self.db.read() as session:
+            depts = list(
+                (await session.execute(select(Department).order_by(Department.name))).scalars()
+            )
+            open_counts = dict(
+                (
+                    await session.execute(
+                        select(Ticket.department_id, func.count())
+                        .where(Ticket.status != Status.CLOSED.value)
+                        .group_by(Ticket.department_id)
+                    )
+                ).all()
+            )
+            members: dict[int, list[str]] = {}
+            for dept_id, username in await session.execute(
+                select(agent_departments.c.department_id, Agent.username)
+                .join(Agent, Agent.id == agent_departments.c.agent_id)
+                .order_by(Agent.username)
+            ):
+                members.setdefault(dept_id, []).append(username)
+        return [
+            DepartmentRecord(
+                d.name, d.email, tuple(members.get(d.id, [])), int(open_counts.get(d.id, 0))
+            )
+            for d in depts
+        ]
+
+    async def remove_department(self, name: str, *, move_to: str) -> int:
+        """Remove a department, moving its tickets to another; the last one stays.
+        Returns how many tickets moved (each move is in the ticket's history)."""
+        self._admin_only("Removing departments")
+        async with self.db.write() as session:
+            all_depts = list((await session.execute(select(Department))).scalars())
+            by_name = {d.name.lower(): d for d in all_depts}
+            gone = by_name.get(name.strip().lower())
+            target = by_name.get(move_to.strip().lower())
+            if gone is None or target is None:
+                missing = name if gone is None else move_to
+                raise NotFound(
+                    f"No department {missing!r}; departments: "
+                    f"{', '.join(sorted(d.name for d in all_depts))}."
+                )
+            if len(all_depts) == 1:
+                raise Refused(f"{gone.name} is the last department; a desk needs one.")
+            if gone.id == target.id:
+                raise BadValue("Its tickets must go to another department.")
+            rows = (
+                await session.execute(
+                    select(Ticket.id, Ticket.number).where(Ticket.department_id == gone.id)
+                )
+            ).all()
+            now = self.clock()
+            await session.execute(
+                update(Ticket)
+                .where(Ticket.department_id == gone.id)
+                .values(department_id=target.id, version=Ticket.version + 1, updated_at=now)
+            )
+            await self._changed(
+                session, rows, "edit", history.field_label("department_id"), gone.name, target.name
+            )
+            await session.execute(
+                delete(agent_departments).where(agent_departments.c.department_id == gone.id)
+            )
+            await session.delete(gone)
+        return len(rows)
 
 
 async def _agent_id(session: AsyncSession, username: str) -> int:

@@ -225,3 +225,32 @@ def test_a_department_is_removed_with_its_tickets_moved(cli: CLI) -> None:
     code, _, err = cli("department", "remove", "Network", "--move-to", "Network")
     assert code == 1 and "last department" in err
     assert cli("audit", "verify")[0] == 0
+
+
+def test_agents_and_contacts_are_edited(cli: CLI) -> None:
+    code, out, err = cli(
+        "agent", "edit", "carl", "--team", "Billing", "--department", "Billing", "--role", "lead"
+    )
+    assert code == 0 and "carl: lead, team Billing, departments Billing." in out, err
+    with pytest.raises(SystemExit):
+        cli("agent", "edit", "carl", "--role", "boss")
+    number = create(cli, subject="Contact me")
+    contacts = cli.json("contact", "list")
+    assert isinstance(contacts, list)
+    assert contacts == [
+        {
+            "name": "Pat Doe",
+            "email": "pat@acme.example",
+            "phone": None,
+            "account": "Acme Ltd",
+            "tickets": 1,
+        }
+    ]
+    edited = cli.json("contact", "edit", "pat@acme.example", "--phone", "+1 555 0100")
+    assert isinstance(edited, dict) and edited["phone"] == "+1 555 0100"
+    code, _, err = cli("contact", "edit", "Pat Doe", "--email", "not-an-address")
+    assert code == 1 and "is not an email address" in err
+    code, _, err = cli("contact", "edit", "nobody@x.example", "--phone", "1")
+    assert code == 1 and "No contact" in err
+    shown = cli.json("ticket", "show", str(number))
+    assert isinstance(shown, dict) and shown["contact"] == "Pat Doe"

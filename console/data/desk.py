@@ -8,15 +8,24 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.data import history
 from console.data.audit import append_events
-from console.data.directory import Directory
+from console.data.directory import Directory, _department, _team
 from console.data.errors import BadValue, NotFound, Refused
 from console.data.figures import AVAILABILITIES, money
-from console.data.models import Account, Agent, Department, Ticket, agent_departments
+from console.data.models import (
+    Account,
+    Agent,
+    Contact,
+    Department,
+    Ticket,
+    agent_departments,
+)
+from console.data.records import looks_like_email
+from console.data.tickets.creating import find_account
 from console.data.workflow import AmcState, Role, Status
 
 #: "unchanged", for an edit's optional fields (None can mean "clear it").
@@ -31,6 +40,17 @@ class DepartmentRecord:
     email: str | None
     agents: tuple[str, ...]
     open_tickets: int
+
+
+@dataclass(frozen=True)
+class ContactListed:
+    """A customer contact as listed, with how many tickets it raised."""
+
+    name: str
+    email: str | None
+    phone: str | None
+    account: str | None
+    tickets: int
 
 
 @dataclass(frozen=True)
@@ -179,7 +199,7 @@ class DeskRecords(Directory):
                 update(Agent).where(Agent.username == who).values(availability=value)
             )
             if not changed.rowcount:  # type: ignore[attr-defined]
-                raise NotFound(f"No agent named {who!r}; `agent-console agent list` shows them.")
+                raise _no_agent(who)
         return value
 
     async def deactivate_agent(self, username: str) -> None:
@@ -193,9 +213,7 @@ class DeskRecords(Directory):
                 update(Agent).where(Agent.username == username).values(active=False)
             )
             if not changed.rowcount:  # type: ignore[attr-defined]
-                raise NotFound(
-                    f"No agent named {username!r}; `agent-console agent list` shows them."
-                )
+                raise _no_agent(username)
 
     async def departments(self) -> list[DepartmentRecord]:
         """Every department with its agents and open tickets (two grouped queries)."""
@@ -265,11 +283,120 @@ class DeskRecords(Directory):
             await session.delete(gone)
         return len(rows)
 
+    async def edit_agent(
+        self,
+        username: str,
+        *,
+        role: str | None = None,
+        team: str | None = None,
+        display_name: str | None = None,
+        email: str | None = None,
+        departments: list[str] | None = None,
+    ) -> None:
+        """Change an agent (admins): role, team, name, email, the departments it works
+        (given: replaces them)."""
+        self._admin_only("Editing agents")
+        async with self.db.write() as session:
+            agent = (
+                await session.execute(select(Agent).where(Agent.username == username))
+            ).scalar_one_or_none()
+            if agent is None:
+                raise _no_agent(username)
+            if role is not None:
+                try:
+                    agent.role = Role(role.strip().lower()).value
+                except ValueError:
+                    raise BadValue(f"Unknown role {role!r}; use agent, lead or admin.") from None
+            if team is not None:
+                agent.team_id = (await _team(session, team)).id if team.strip() else None
+            if display_name is not None:
+                agent.display_name = display_name.strip() or agent.username
+            if email is not None:
+                agent.email = email.strip() or None
+            if departments is not None:
+                ids = sorted({(await _department(session, d)).id for d in departments})
+                await session.execute(
+                    delete(agent_departments).where(agent_departments.c.agent_id == agent.id)
+                )
+                if ids:
+                    await session.execute(
+                        insert(agent_departments),
+                        [{"agent_id": agent.id, "department_id": d} for d in ids],
+                    )
+
+    async def contacts(self, account: str | None = None) -> list[ContactListed]:
+        """Every contact (of one account), with its account and how many tickets it raised."""
+        async with self.db.read() as session:
+            raised = (
+                select(func.count())
+                .where(Ticket.contact_id == Contact.id)
+                .correlate(Contact)
+                .scalar_subquery()
+            )
+            stmt = (
+                select(Contact.name, Contact.email, Contact.phone, Account.name, raised)
+                .outerjoin(Account, Account.id == Contact.account_id)
+                .order_by(func.lower(Contact.name), Contact.id)
+            )
+            if account:
+                stmt = stmt.where(func.lower(Account.name) == account.strip().lower())
+            return [ContactListed(*row) for row in await session.execute(stmt)]
+
+    async def edit_contact(
+        self,
+        who: str,
+        *,
+        name: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        account: str | None = None,
+    ) -> ContactListed:
+        """Change a contact found by email (or by its exact name, when only one has it)."""
+        self._admin_only("Editing contacts")
+        async with self.db.write() as session:
+            found = list(
+                (
+                    await session.execute(
+                        select(Contact).where(
+                            or_(
+                                func.lower(Contact.email) == who.strip().lower(),
+                                func.lower(Contact.name) == who.strip().lower(),
+                            )
+                        )
+                    )
+                ).scalars()
+            )
+            if not found:
+                raise NotFound(f"No contact {who!r}; `agent-console contact list` shows them.")
+            if len(found) > 1:
+                raise BadValue(f"{len(found)} contacts are called {who!r}; name one by email.")
+            contact = found[0]
+            if name is not None:
+                if not name.strip():
+                    raise BadValue("A contact needs a name.")
+                contact.name = name.strip()
+            if email is not None:
+                if email.strip() and not looks_like_email(email.strip()):
+                    raise BadValue(f"{email!r} is not an email address (name@example.com).")
+                contact.email = email.strip() or None
+            if phone is not None:
+                contact.phone = phone.strip() or None
+            if account is not None:
+                contact.account_id = (
+                    (await find_account(session, account)).id if account.strip() else None
+                )
+            key = contact.email or contact.name
+        return next(c for c in await self.contacts() if (c.email or c.name) == key)
+
 
 async def _agent_id(session: AsyncSession, username: str) -> int:
     found = (
         await session.execute(select(Agent.id).where(Agent.username == username))
     ).scalar_one_or_none()
     if found is None:
-        raise NotFound(f"No agent named {username!r}; `agent-console agent list` shows them.")
+        raise _no_agent(username)
     return int(found)
+
+
+def _no_agent(username: str) -> NotFound:
+    return NotFound(f"No agent named {username!r}; `agent-console agent list` shows them.")

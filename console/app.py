@@ -25,8 +25,9 @@ from console.data.errors import ConsoleError
 from console.data.queries import VIEWS, Queries
 from console.data.tickets import TicketService
 from console.keys import bindings, check_keymap
-from console.messages import DatabaseChanged, OpenTicket, TicketChanged
+from console.messages import DatabaseChanged, OpenDashboard, OpenTicket, TicketChanged
 from console.safe import clean
+from console.screens.dashboard import DashboardScreen
 from console.screens.form import ConfirmScreen, FormScreen
 from console.screens.help import HelpScreen
 from console.screens.main import MainScreen
@@ -189,6 +190,11 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
     def open_ticket(self, message: OpenTicket) -> None:
         """Show one ticket full screen."""
         self.push_screen(TicketScreen(message.number))
+
+    @on(OpenDashboard)
+    def open_dashboard(self) -> None:
+        """Show the lead's dashboard."""
+        self.push_screen(DashboardScreen())
 
     @work(group="palette-assign", exit_on_error=False)
     async def assign_to(self, number: int, version: int, username: str) -> None:

@@ -18,7 +18,7 @@ from console.data.queries import QueueQuery
 from console.data.workflow import STAGES
 from console.keymap import JUMPS
 from console.keys import key_hint
-from console.messages import NewTicket, OpenTicket, ShowStage, ShowView
+from console.messages import NewTicket, OpenDashboard, OpenTicket, ShowStage, ShowView
 from console.safe import clean
 from console.screens.ticket_actions import TicketActions
 
@@ -90,9 +90,30 @@ class TicketCommands(Provider):
         choices.append(
             ("New ticket", partial(ctx.broadcast, NewTicket()), key_hint(app, "main.new_ticket"))
         )
+        dashboard = f"{key_hint(app, 'main.jump')} {key_hint(app, 'jump.dashboard')}"
+        choices.append(("Dashboard", partial(app.post_message, OpenDashboard()), dashboard))
+        for availability in ("available", "away", "off"):
+            choices.append(
+                (
+                    f"Availability: {availability}",
+                    partial(self._set_availability, availability),
+                    "what the assign picker shows of you",
+                )
+            )
         choices.append(("Help", partial(app.run_action, "help"), key_hint(app, "app.help")))
         # Agents' names are typed by people: shown only as plain, cleaned text.
         return [(clean(title, single_line=True), run, why) for title, run, why in choices]
+
+    async def _set_availability(self, availability: str) -> None:
+        from console.data.desk import DeskRecords
+
+        queries = self.ctx.queries
+        try:
+            await DeskRecords(queries.db, queries.actor).set_availability(availability)
+        except ConsoleError as exc:
+            self.app.notify(str(exc), severity="warning", timeout=6)
+        else:
+            self.ctx.tell("You are {availability}.", availability=availability)
 
     async def discover(self) -> Hits:
         for title, run, help_text in self._choices():

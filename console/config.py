@@ -98,6 +98,13 @@ TEMPLATE = """\
 # The SLA: how many hours after it is created a ticket of each priority is due.
 [sla]
 {sla}
+# Billing (`agent-console report billing`): the price of an hour of billable time and of
+# a ticket closed; an account's own rates (`account edit NAME --hourly-rate X
+# --ticket-price Y`) come first.
+[billing]
+#hourly_rate = 0
+#ticket_price = 0
+
 # Keys, by binding id.  `agent-console keys` lists every binding id with its keys and what
 # it does (`?` in the console shows the same).  Several keys for one binding are separated
 # by commas; a key taken by another binding on the same screen is reported, not used.
@@ -333,6 +340,10 @@ class Settings:
     db: str | None = None
     #: SLA hours per priority: how long after creation a ticket is due
     sla_hours: dict[str, float] = field(default_factory=lambda: dict(SLA_HOURS))
+    #: ``[billing]``: the price of an hour of billable time and of a ticket closed
+    billing: dict[str, float] = field(
+        default_factory=lambda: {"hourly_rate": 0.0, "ticket_price": 0.0}
+    )
     #: binding id -> keys ("down,j"); checked by console.keys, applied with App.set_keymap
     keymap: dict[str, str] = field(default_factory=dict)
     #: Textual theme name
@@ -372,6 +383,13 @@ class Settings:
             domain=domain or "agent-console.invalid",
             auto_cap=self.automatic_per_hour,
             auto_close_days=self.auto_close_days,
+        )
+
+    def billing_cents(self) -> tuple[int, int]:
+        """The desk's billing rates in cents: per hour, per ticket."""
+        return (
+            round(self.billing["hourly_rate"] * 100),
+            round(self.billing["ticket_price"] * 100),
         )
 
     def line_of(self, *path: str | int) -> int | None:
@@ -471,7 +489,7 @@ def _line_number(problem: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-TOP_LEVEL = ("db", "theme", "sla", "keymap", "views", "smtp", "mail", "auto_close")
+TOP_LEVEL = ("db", "theme", "sla", "billing", "keymap", "views", "smtp", "mail", "auto_close")
 
 
 def _apply(settings: Settings, raw: dict[str, Any]) -> None:
@@ -486,6 +504,8 @@ def _apply(settings: Settings, raw: dict[str, Any]) -> None:
                     setattr(settings, name, value.strip())
             case "sla":
                 _apply_sla(settings, value)
+            case "billing":
+                _apply_billing(settings, value)
             case "keymap":
                 _apply_keymap(settings, value)
             case "views":
@@ -620,6 +640,29 @@ def _apply_sla(settings: Settings, sla: object) -> None:
             )
         else:
             settings.sla_hours[priority] = float(hours)
+
+
+def _apply_billing(settings: Settings, billing: object) -> None:
+    if not isinstance(billing, dict):
+        settings.report(
+            ("billing",), "billing must be a [billing] table (hourly_rate, ticket_price); ignored."
+        )
+        return
+    for name, amount in billing.items():
+        if name not in settings.billing:
+            settings.report(
+                ("billing", name),
+                f"[billing] {name} is not a rate{_suggest(name, tuple(settings.billing))}; "
+                "use hourly_rate or ticket_price; ignored.",
+            )
+        elif isinstance(amount, bool) or not isinstance(amount, int | float) or amount < 0:
+            settings.report(
+                ("billing", name),
+                f"[billing] {name} must be an amount of at least 0, not {amount!r}; "
+                f"keeping {settings.billing[name]:g}.",
+            )
+        else:
+            settings.billing[name] = float(amount)
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:

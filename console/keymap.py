@@ -62,6 +62,7 @@ JUMPS: tuple[tuple[str, str, str, str], ...] = (
     ("jump.my", "m", "my", "my tickets"),
     ("jump.assigned", "a", "assigned", "assigned to me"),
     ("jump.team", "t", "team", "my team"),
+    ("jump.dashboard", "d", "dashboard", "dashboard"),
 )
 
 APP = PlaceKeys(
@@ -255,12 +256,26 @@ BULK_REPORT = PlaceKeys(
     base="modal",
 )
 
+DASHBOARD = PlaceKeys(
+    "DashboardScreen",
+    "Dashboard",
+    (
+        Key("dash.back", "escape,q", "back", "Back", show=True),
+        Key("dash.earlier", "left_square_bracket", "move(-1)", "Earlier", show=True),
+        Key("dash.later", "right_square_bracket", "move(1)", "Later", show=True),
+        Key("dash.range", "r", "cycle_range", "7/30/90 days", show=True),
+        Key("dash.narrow", "t", "cycle_narrow", "Team/department", show=True),
+        Key("dash.refresh", "ctrl+r", "refresh", "Refresh"),
+    ),
+)
+
 #: Every place, in the order help and `agent-console keys` list them.
 PLACES: tuple[PlaceKeys, ...] = (
     APP,
     MAIN,
     JUMP,
     TICKET,
+    DASHBOARD,
     VIEW_PICKER,
     PAGER,
     FORM,

@@ -53,3 +53,16 @@ class ShowStage(Broadcast):
 
 class NewTicket(Broadcast):
     """The queue opens its new-ticket form."""
+
+
+class OpenDashboard(Message):
+    """Show the lead's dashboard."""
+
+
+class ShowSearch(Broadcast):
+    """The queue shows the tickets of a search in the filter language (a figure's)."""
+
+    def __init__(self, text: str, title: str) -> None:
+        super().__init__()
+        self.text = text
+        self.title = title

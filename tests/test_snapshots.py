@@ -72,3 +72,13 @@ def test_schedule_form(snap_compare: object, demo_db: Path) -> None:
         await settle(pilot, 0.3)
 
     assert snap_compare(console(demo_db), terminal_size=(80, 24), run_before=form)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_dashboard(snap_compare: object, demo_db: Path, size: tuple[int, int]) -> None:
+    async def dashboard(pilot: Pilot[None]) -> None:
+        await settle(pilot, 0.3)
+        await pilot.press("g", "d")
+        await settle(pilot, 0.3)
+
+    assert snap_compare(console(demo_db), terminal_size=size, run_before=dashboard)  # type: ignore[operator]

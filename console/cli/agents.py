@@ -26,6 +26,31 @@ def register(commands: Commands) -> None:
     common(listing)
     json_flag(listing)
     listing.set_defaults(run=in_session(_list))
+    status = agent_commands.add_parser(
+        "status", help="set your availability: available, away or off"
+    )
+    common(status)
+    status.add_argument("availability", choices=("available", "away", "off"))
+    status.add_argument("--agent", metavar="USER", help="another agent's (leads and admins)")
+    status.set_defaults(run=in_session(_status))
+    deactivate = agent_commands.add_parser(
+        "deactivate", help="an agent who left: keeps its history, cannot act (admins)"
+    )
+    common(deactivate)
+    deactivate.add_argument("username")
+    deactivate.set_defaults(run=in_session(_deactivate))
+    edit = agent_commands.add_parser("edit", help="change an agent (admins)")
+    common(edit)
+    edit.add_argument("username")
+    edit.add_argument("--role", choices=("agent", "lead", "admin"))
+    edit.add_argument("--team", metavar="T", help="the team ('' for none)")
+    edit.add_argument("--name", dest="display_name", metavar="NAME")
+    edit.add_argument("--email", metavar="E")
+    edit.add_argument(
+        "--department", action="append", metavar="D", help="the departments it works (replaces)"
+    )
+    json_flag(edit)
+    edit.set_defaults(run=in_session(_edit))
 
 
 async def _add(args: argparse.Namespace, session: Session) -> int:
@@ -59,5 +84,47 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
                 (a.username, a.role, a.team or "-", a.open_load, ", ".join(a.departments) or "-")
                 for a in agents
             ),
+        )
+    return 0
+
+
+async def _status(args: argparse.Namespace, session: Session) -> int:
+    from console.data.desk import DeskRecords
+
+    who = args.agent or session.actor.username
+    value = await DeskRecords(session.db, session.actor).set_availability(
+        args.availability, args.agent
+    )
+    out(f"{who} is {value}.")
+    return 0
+
+
+async def _deactivate(args: argparse.Namespace, session: Session) -> int:
+    from console.data.desk import DeskRecords
+
+    await DeskRecords(session.db, session.actor).deactivate_agent(args.username)
+    out(f"{args.username} is deactivated: its history stays, it can no longer act.")
+    return 0
+
+
+async def _edit(args: argparse.Namespace, session: Session) -> int:
+    from console.data.desk import DeskRecords
+
+    records = DeskRecords(session.db, session.actor)
+    await records.edit_agent(
+        args.username,
+        role=args.role,
+        team=args.team,
+        display_name=args.display_name,
+        email=args.email,
+        departments=args.department,
+    )
+    agent = next(a for a in await records.agents() if a.username == args.username)
+    if args.json:
+        print_json(agent)
+    else:
+        out(
+            f"{agent.username}: {agent.role}, team {agent.team or '-'}, "
+            f"departments {', '.join(agent.departments) or '-'}."
         )
     return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from console.cli.output import out, print_json
+from console.cli.output import out, print_json, table
 from console.cli.parser import Commands, common, group, json_flag
 from console.cli.session import Session, in_session
 
@@ -22,6 +22,21 @@ def register(commands: Commands) -> None:
     add.add_argument("--email", metavar="E")
     json_flag(add)
     add.set_defaults(run=in_session(_add))
+    listing = department_commands.add_parser(
+        "list", help="departments: open tickets, address, mail settings, agents"
+    )
+    common(listing)
+    json_flag(listing)
+    listing.set_defaults(run=in_session(_list))
+    remove = department_commands.add_parser(
+        "remove", help="remove a department, moving its tickets (admins)"
+    )
+    common(remove)
+    remove.add_argument("name")
+    remove.add_argument(
+        "--move-to", required=True, metavar="D", help="the department its tickets go to"
+    )
+    remove.set_defaults(run=in_session(_remove))
 
     edit = department_commands.add_parser(
         "edit", help="change a department's address, mail templates and auto-close (admins)"
@@ -50,11 +65,6 @@ def register(commands: Commands) -> None:
         help="close tickets waiting on the customer after N days (-1: never)",
     )
     edit.set_defaults(run=in_session(_edit))
-
-    listing = department_commands.add_parser("list", help="the departments and their mail")
-    common(listing)
-    json_flag(listing)
-    listing.set_defaults(run=in_session(_list))
 
 
 async def _add(args: argparse.Namespace, session: Session) -> int:
@@ -103,13 +113,42 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
         print_json(found)
         return 0
     default_days = session.settings.auto_close_days
-    for d in found:
-        days = d.auto_close_days if d.auto_close_days is not None else default_days
-        close = "never" if days == -1 else f"after {days} days"
-        ack = ("own template" if d.ack_template else "default template") if d.ack_enabled else "off"
-        closing = "own template" if d.closing_template else "default template"
-        out(
-            f"{d.name}  {d.email or '(no address)'}  acknowledgement: {ack}  "
-            f"closing notice: {closing}  auto-close: {close}"
-        )
+
+    def auto_close(days: int | None) -> str:
+        days = days if days is not None else default_days
+        return "never" if days == -1 else f"after {days} days"
+
+    table(
+        (
+            "DEPARTMENT",
+            "OPEN",
+            "EMAIL",
+            "ACKNOWLEDGEMENT",
+            "CLOSING",
+            "AUTO-CLOSE",
+            "AGENTS",
+        ),
+        (
+            (
+                d.name,
+                d.open_tickets,
+                d.email or "-",
+                ("own template" if d.ack_template else "default") if d.ack_enabled else "off",
+                "own template" if d.closing_template else "default",
+                auto_close(d.auto_close_days),
+                ", ".join(d.agents) or "-",
+            )
+            for d in found
+        ),
+    )
+    return 0
+
+
+async def _remove(args: argparse.Namespace, session: Session) -> int:
+    from console.data.desk import DeskRecords
+
+    moved = await DeskRecords(session.db, session.actor).remove_department(
+        args.name, move_to=args.move_to
+    )
+    out(f"Removed department {args.name}; {moved} tickets moved to {args.move_to}.")
     return 0

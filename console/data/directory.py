@@ -17,7 +17,7 @@ from console.data.models import Account, Agent, Department, Meta, Team, Ticket, 
 from console.data.queries import list_agents
 from console.data.records import AgentRecord
 from console.data.tickets import Clock, utc_now
-from console.data.workflow import Actor, Role
+from console.data.workflow import Actor, Role, Status
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 
@@ -143,10 +143,13 @@ def check_username(username: str) -> str:
 
 @dataclass(frozen=True)
 class DepartmentRecord:
-    """A department as ``department list`` shows it (templates None: the default)."""
+    """A department as ``department list`` shows it: its address, agents and open tickets,
+    and its mail settings (templates None: the default; auto-close days None: the desk's)."""
 
     name: str
     email: str | None
+    agents: tuple[str, ...]
+    open_tickets: int
     ack_enabled: bool
     ack_template: str | None
     closing_template: str | None
@@ -266,20 +269,41 @@ class Directory:
                 dept.auto_close_days = auto_close_days
 
     async def departments(self) -> list[DepartmentRecord]:
-        """Every department with its address, templates and mail settings."""
+        """Every department with its address, agents, open tickets and mail settings
+        (three queries, the counts grouped in the database)."""
         async with self.db.read() as session:
-            rows = (await session.execute(select(Department).order_by(Department.name))).scalars()
-            return [
-                DepartmentRecord(
-                    d.name,
-                    d.email,
-                    d.ack_enabled,
-                    d.ack_template,
-                    d.closing_template,
-                    d.auto_close_days,
-                )
-                for d in rows
-            ]
+            depts = list(
+                (await session.execute(select(Department).order_by(Department.name))).scalars()
+            )
+            open_counts = dict(
+                (
+                    await session.execute(
+                        select(Ticket.department_id, func.count())
+                        .where(Ticket.status != Status.CLOSED.value)
+                        .group_by(Ticket.department_id)
+                    )
+                ).all()
+            )
+            members: dict[int, list[str]] = {}
+            for dept_id, username in await session.execute(
+                select(agent_departments.c.department_id, Agent.username)
+                .join(Agent, Agent.id == agent_departments.c.agent_id)
+                .order_by(Agent.username)
+            ):
+                members.setdefault(dept_id, []).append(username)
+        return [
+            DepartmentRecord(
+                d.name,
+                d.email,
+                tuple(members.get(d.id, [])),
+                int(open_counts.get(d.id, 0)),
+                d.ack_enabled,
+                d.ack_template,
+                d.closing_template,
+                d.auto_close_days,
+            )
+            for d in depts
+        ]
 
     async def add_account(
         self,

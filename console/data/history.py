@@ -19,6 +19,8 @@ APPROVED = "approved"
 REJECTED = "rejected"
 PUBLISH = "publish"
 UNDO = "undo"
+#: A ticket passed its due time while open (console.data.sla), recorded by "system".
+SLA_BREACH = "sla breach"
 
 #: Who acted: an agent, a customer (by mail) or the desk itself (auto-close, the worker).
 AGENT = "agent"

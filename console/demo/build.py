@@ -29,10 +29,12 @@ from console.data.models import (
     Department,
     Event,
     Meta,
+    SlaBreach,
     Team,
     Ticket,
     agent_departments,
 )
+from console.data.sla import SWEPT_KEY
 from console.data.tickets import FIRST_TICKET_NUMBER
 from console.demo.cast import ACK_TEMPLATE, CLOSING_TEMPLATE, STAFF_DOMAIN, TEAMS
 from console.demo.generator import Generator
@@ -111,6 +113,7 @@ async def build_demo(
                     for statement in indexes:
                         await conn.exec_driver_sql(statement)
                     await _write_meta(conn, generator, tickets, seed, moment, writer.head)
+                    await _record_breaches(conn, moment)
                     if not db.is_sqlite:
                         await _advance_sequences(conn)
             finally:
@@ -292,6 +295,28 @@ async def _write_meta(
     }
     await conn.execute(delete(Meta).where(Meta.key.in_(list(facts))))
     await conn.execute(insert(Meta), [{"key": k, "value": v} for k, v in facts.items()])
+
+
+async def _record_breaches(conn: AsyncConnection, moment: datetime) -> None:
+    """The SLA breaches of the demo's history (console.data.sla): every ticket that was
+    still open at its due time, recorded at that time; the sweep starts from ``moment``."""
+    columns = ("ticket_id", "ticket_number", "priority", "due_at", "department_id", "owner_id")
+    await conn.execute(
+        insert(SlaBreach).from_select(
+            [*columns, "recorded_at"],
+            select(
+                Ticket.id,
+                Ticket.number,
+                Ticket.priority,
+                Ticket.due_at,
+                Ticket.department_id,
+                Ticket.owner_id,
+                Ticket.due_at,
+            ).where(Ticket.due_at < func.coalesce(Ticket.closed_at, moment)),
+        )
+    )
+    await conn.execute(delete(Meta).where(Meta.key == SWEPT_KEY))
+    await conn.execute(insert(Meta), [{"key": SWEPT_KEY, "value": moment.isoformat()}])
 
 
 async def _advance_sequences(conn: AsyncConnection) -> None:

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, OptionList, Static, Tabs
+from textual.widgets import Footer, Input, OptionList, Static, Tabs
 
 from console.data.errors import ConsoleError
 from console.data.filters import FilterError
@@ -21,7 +21,9 @@ from console.keys import bindings, key_hint
 from console.messages import (
     DatabaseChanged,
     NewTicket,
+    OpenDashboard,
     OpenTicket,
+    ShowSearch,
     ShowStage,
     ShowView,
     TicketChanged,
@@ -112,6 +114,17 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
     @on(ShowStage)
     def show_stage(self, message: ShowStage) -> None:
         self.switch(stage=message.stage)
+
+    @on(ShowSearch)
+    def show_search(self, message: ShowSearch) -> None:
+        """A figure of the dashboard: its tickets as a search on the queue."""
+        bar = self.query_one(SearchBar)
+        if not self.search_text:
+            self.search_from = self.view
+        bar.open()
+        bar.query_one(Input).value = message.text
+        self.run_search(message.text, then_open=True)
+        self.ctx.tell("The queue shows {title} ({text}).", title=message.title, text=message.text)
 
     @on(NewTicket)
     def new_ticket_asked(self) -> None:
@@ -317,6 +330,9 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
             queue = self.query_one(TicketQueue)
             if target == "top":
                 queue.action_first()
+            elif target == "dashboard":
+                self.post_message(OpenDashboard())
+                return
             elif target:
                 self.switch(view=target)
             if target:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from console.context import ConsoleContext
 from console.data.errors import BadValue, Conflict
+from console.data.figures import Candidate, assign_candidates
 from console.data.records import ACTIVITY_KINDS, EDITABLE_TEXT, AgentRecord, TicketRecord
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.data.workflow import decision_refusal
@@ -125,17 +126,43 @@ class FormRequest:
 Builder = Callable[[FormRequest], Awaitable[FormScreen | None]]
 
 
+def candidate_field(candidates: Sequence[Candidate]) -> Field:
+    """Choose an agent: the department's (or team's) first by open load, each with its
+    load by stage (New/Scheduled/InProgress/ReOpen) and availability; the suggested
+    assignee is marked and chosen already."""
+    options = [
+        (
+            f"{c.username:<12} {c.availability:<9} "
+            f"open {c.open:<3} {'/'.join(str(n) for n in c.open_by_stage.values()):<11} "
+            f"{(c.team or '-'):<10}{' * suggested' if c.suggested else ''}"
+            f"{'' if c.near else ' (other department)'}",
+            c.username,
+        )
+        for c in candidates
+    ]
+    suggested = next((c.username for c in candidates if c.suggested), None)
+    return Field(
+        "agent",
+        "Agent (open N/S/I/R; the suggested one is chosen)",
+        "select",
+        options=options,
+        required=True,
+        value=suggested,
+    )
+
+
 async def assign_form(req: FormRequest) -> FormScreen:
     """Choose whom to assign the ticket to."""
     service, number, version = req.ctx.service, req.number, req.version
-    agents, _names = await req.names()
+    queries = req.ctx.queries
+    candidates = await assign_candidates(queries.db, queries.actor, number)
 
     async def assign(values: dict[str, Any]) -> TicketRecord:
         return await req.guarded(
             service.assign(number, values["agent"], expected_version=version.value)
         )
 
-    return FormScreen(f"Assign #{number}", [agent_field(agents)], assign)
+    return FormScreen(f"Assign #{number}", [candidate_field(candidates)], assign)
 
 
 async def schedule_form(req: FormRequest) -> FormScreen:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from console.data import history
+from console.data import history, sla
 from console.data.audit import append_events
 from console.data.errors import BadValue, NotFound
 from console.data.models import Agent, Contact, Message, Ticket, message_mentions
@@ -172,6 +172,9 @@ class Conversation(Mailing):
             events.extend(await customer_effects(session, ticket, who, now))
             ticket.updated_at = now
             await session.flush()
+            breach = await sla.check_ticket(session, ticket, now)
+            if breach:
+                events.append(breach)
             await append_events(session, events)
             await self.db.notify(session, str(number))
             return await self._answer(session, number)

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from console.data import history
+from console.data import history, sla
 from console.data.audit import append_events
 from console.data.db import Database
 from console.data.errors import Conflict, NotFound, Refused
@@ -50,6 +50,12 @@ class _Action:
     ticket: Ticket
     facts: TicketFacts
     events: list[dict[str, Any]] = field(default_factory=list)
+    #: the SLA breach found before the change (history puts it first)
+    breaches: list[dict[str, Any]] = field(default_factory=list)
+
+    def all_events(self) -> list[dict[str, Any]]:
+        """The events to append: a breach found before the change, then the change's."""
+        return self.breaches + self.events
 
 
 @dataclass
@@ -164,7 +170,13 @@ class Frame:
         why = refusal(action, self.actor, facts, assignee=assignee)
         if why:
             raise Refused(why)
-        return _Action(session, ticket, facts)
+        act = _Action(session, ticket, facts)
+        # A breach that happened before this change is recorded before it (a close or a
+        # lowered priority must not hide it).
+        breach = await sla.check_ticket(session, ticket, self.clock())
+        if breach:
+            act.breaches.append(breach)
+        return act
 
     def _event(
         self,
@@ -207,8 +219,12 @@ class Frame:
             # Every action is a new version, even within the same clock tick.
             flag_modified(act.ticket, "updated_at")
         await act.session.flush()
-        if act.events:
-            await append_events(act.session, act.events)
+        # ...and one the change itself makes (a due time edited into the past).
+        breach = await sla.check_ticket(act.session, act.ticket, self.clock())
+        if breach:
+            act.events.append(breach)
+        if act.events or act.breaches:
+            await append_events(act.session, act.all_events())
         await self.db.notify(act.session, str(act.ticket.number))
 
     async def _run(

@@ -89,5 +89,5 @@ class MergeAndDelete(Frame):
             await session.flush()
             # Not ``_finish``: the row is gone, so there is no version to move on; the
             # events and the notice are written the same way.
-            await append_events(session, act.events)
+            await append_events(session, act.all_events())
             await self.db.notify(session, str(number))

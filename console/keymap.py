@@ -26,6 +26,8 @@ class Key:
     action: str
     description: str
     show: bool = False
+    #: checked before the focused widget's own keys (Textual's ``priority``)
+    priority: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,12 @@ MENTION_AREA = PlaceKeys(
     base="text_area",
 )
 
+#: ``ctrl+e`` in every text field, one line or many (Input and TextArea have a ctrl+e of
+#: their own, end of line: this one comes first).
+EDITOR_KEY = Key("text.editor", "ctrl+e", "edit_externally", "Edit in $EDITOR", priority=True)
+EDITABLE_INPUT = PlaceKeys("EditableInput", "Text fields", (EDITOR_KEY,), base="widget")
+EDITABLE_AREA = PlaceKeys("EditableArea", "Text fields", (EDITOR_KEY,), base="widget")
+
 MAIN = PlaceKeys(
     "MainScreen",
     "Queue",
@@ -136,7 +144,7 @@ MAIN = PlaceKeys(
         Key("main.undo_bulk", "U", "undo_bulk", "Undo bulk"),
         *ticket_keys(),
     ),
-    focused=("SearchBar", "TicketQueue"),
+    focused=("SearchBar", "TicketQueue", "EditableInput"),
 )
 
 JUMP = PlaceKeys(
@@ -211,7 +219,7 @@ FORM = PlaceKeys(
         Key("form.cancel", "escape", "cancel", "Cancel", show=True),
     ),
     base="modal",
-    focused=("MentionArea",),
+    focused=("MentionArea", "EditableInput", "EditableArea"),
 )
 
 CONFIRM = PlaceKeys(
@@ -272,4 +280,10 @@ PLACES: tuple[PlaceKeys, ...] = (
 )
 
 #: Widgets with keys of their own, listed with the screens they are focused on.
-WIDGETS: tuple[PlaceKeys, ...] = (QUEUE_WIDGET, SEARCH_BAR, MENTION_AREA)
+WIDGETS: tuple[PlaceKeys, ...] = (
+    QUEUE_WIDGET,
+    SEARCH_BAR,
+    MENTION_AREA,
+    EDITABLE_INPUT,
+    EDITABLE_AREA,
+)

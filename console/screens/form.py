@@ -21,6 +21,7 @@ from console.keys import bindings, key_hint
 from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.completion import MentionArea
+from console.widgets.editing import EditableArea, EditableInput
 
 KINDS = ("input", "text", "mention", "select", "checkbox")
 
@@ -115,7 +116,7 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         widget: Widget | None = None
         shown = self._shown(spec)
         if spec.kind == "input":
-            widget = Input(
+            widget = EditableInput(
                 shown,
                 placeholder=spec.placeholder,
                 suggester=spec.suggester,
@@ -125,7 +126,7 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         elif spec.kind == "mention":
             widget = MentionArea(shown, names=spec.extra.get("names", ()), id=f"field-{spec.name}")
         elif spec.kind == "text":
-            widget = TextArea(
+            widget = EditableArea(
                 shown,
                 id=f"field-{spec.name}",
                 soft_wrap=True,

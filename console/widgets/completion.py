@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from textual.suggester import Suggester
-from textual.widgets import TextArea
 
 from console.keys import bindings
+from console.widgets.editing import EditableArea
 
 
 class NamesSuggester(Suggester):
@@ -83,7 +83,7 @@ class ContactSuggester(Suggester):
 _MENTION_AT_CURSOR = re.compile(r"@([A-Za-z0-9_.-]*)$")
 
 
-class MentionArea(TextArea):
+class MentionArea(EditableArea):
     """A text area where ``tab`` completes an ``@mention`` to an agent's username."""
 
     BINDINGS = bindings("MentionArea")

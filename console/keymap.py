@@ -64,6 +64,7 @@ JUMPS: tuple[tuple[str, str, str, str], ...] = (
     ("jump.my", "m", "my", "my tickets"),
     ("jump.assigned", "a", "assigned", "assigned to me"),
     ("jump.team", "t", "team", "my team"),
+    ("jump.kb", "k", "kb", "knowledge base"),
 )
 
 APP = PlaceKeys(
@@ -217,6 +218,8 @@ FORM = PlaceKeys(
         # Not a priority binding: it must come after the keys typed before it.
         Key("form.submit", "ctrl+s", "submit", "Submit", show=True),
         Key("form.cancel", "escape", "cancel", "Cancel", show=True),
+        # In the reply form: search the knowledge base, insert an article at the cursor.
+        Key("form.insert_article", "ctrl+o", "insert_article", "Insert article"),
     ),
     base="modal",
     focused=("MentionArea", "EditableInput", "EditableArea"),
@@ -237,6 +240,20 @@ HELP = PlaceKeys(
     "Help",
     (Key("help.close", "escape,q,question_mark", "dismiss", "Close", show=True),),
     base="modal",
+)
+
+KNOWLEDGE_BASE = PlaceKeys(
+    "KnowledgeBaseScreen",
+    "Knowledge base",
+    (
+        Key("kb.close", "escape", "close", "Close", show=True),
+        Key("kb.search", "slash", "focus_search", "Search", show=True),
+        # Letters reach these only from the list: in the search line they are typed.
+        Key("kb.add", "a", "add", "New article", show=True),
+        Key("kb.edit", "e", "edit", "Edit article", show=True),
+    ),
+    base="modal",
+    focused=("EditableInput",),
 )
 
 BULK_PICKER = PlaceKeys(
@@ -274,6 +291,7 @@ PLACES: tuple[PlaceKeys, ...] = (
     FORM,
     CONFIRM,
     HELP,
+    KNOWLEDGE_BASE,
     BULK_PICKER,
     BULK_PREVIEW,
     BULK_REPORT,

@@ -24,6 +24,7 @@ from console.cli import (
     demo,
     departments,
     filters,
+    kb,
     keys,
     locate,
     tickets,
@@ -48,6 +49,7 @@ GROUPS = (
     locate,
     keys,
     tickets,
+    kb,
 )
 
 

@@ -239,6 +239,29 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         finally:
             self.busy = False
 
+    def _article_field(self) -> Field | None:
+        return next((s for s in self.fields if "insert_article" in s.extra), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "insert_article":
+            return self._article_field() is not None  # other forms leave the key alone
+        return True
+
+    def action_insert_article(self) -> None:
+        """Search the knowledge base; the chosen article's text goes in at the cursor
+        (where it was when the search opened)."""
+        spec = self._article_field()
+        if spec is None:
+            return
+        area = self.query_one(f"#field-{spec.name}", TextArea)
+        at = area.cursor_location
+
+        def insert(text: str) -> None:
+            area.insert(text, at)
+            area.focus()
+
+        spec.extra["insert_article"](self.app, insert)
+
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:
         if not self.dirty:

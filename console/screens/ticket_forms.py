@@ -16,12 +16,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from textual.app import App
+
 from console.context import ConsoleContext
 from console.data.errors import BadValue, Conflict
+from console.data.kb import ArticleRecord
 from console.data.records import ACTIVITY_KINDS, EDITABLE_TEXT, AgentRecord, TicketRecord
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.files import save_attachment
 from console.screens.form import Field, FieldError, FormScreen
+from console.screens.kb import KnowledgeBaseScreen
 from console.screens.new_ticket import channel_field, department_field, priority_field
 from console.widgets.completion import NamesSuggester, PathSuggester
 
@@ -181,6 +185,20 @@ MESSAGE_TITLES = {
 }
 
 
+def article_picker(subject: str) -> Callable[[App[Any], Callable[[str], None]], None]:
+    """Opens the knowledge base on the ticket's subject; the chosen article's text goes
+    to ``insert``."""
+
+    def pick(app: App[Any], insert: Callable[[str], None]) -> None:
+        def chosen(article: ArticleRecord | None) -> None:
+            if article is not None:
+                insert(article.body)
+
+        app.push_screen(KnowledgeBaseScreen(subject, picking=True), chosen)
+
+    return pick
+
+
 def message_form(kind: str) -> Builder:
     """The form of a reply, comment or note."""
 
@@ -198,13 +216,13 @@ def message_form(kind: str) -> Builder:
                 raise FieldError("body", str(exc)) from None
 
         field_kind = "mention" if kind == "comment" else "text"
+        extra: dict[str, Any] = {"names": names}
+        if kind == "reply":
+            subject = (await req.ctx.queries.ticket(number)).subject
+            extra["insert_article"] = article_picker(subject)
         return FormScreen(
             f"{kind.capitalize()} on #{number}",
-            [
-                Field(
-                    "body", MESSAGE_TITLES[kind], field_kind, required=True, extra={"names": names}
-                )
-            ],
+            [Field("body", MESSAGE_TITLES[kind], field_kind, required=True, extra=extra)],
             message,
         )
 

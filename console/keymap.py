@@ -111,6 +111,13 @@ MENTION_AREA = PlaceKeys(
     base="text_area",
 )
 
+CANNED_AREA = PlaceKeys(
+    "CannedArea",
+    "Forms",
+    (Key("form.complete_canned", "tab", "expand_canned", "Insert ::canned reply"),),
+    base="text_area",
+)
+
 #: ``ctrl+e`` in every text field, one line or many (Input and TextArea have a ctrl+e of
 #: their own, end of line: this one comes first).
 EDITOR_KEY = Key("text.editor", "ctrl+e", "edit_externally", "Edit in $EDITOR", priority=True)
@@ -222,7 +229,7 @@ FORM = PlaceKeys(
         Key("form.insert_article", "ctrl+o", "insert_article", "Insert article"),
     ),
     base="modal",
-    focused=("MentionArea", "EditableInput", "EditableArea"),
+    focused=("MentionArea", "CannedArea", "EditableInput", "EditableArea"),
 )
 
 CONFIRM = PlaceKeys(
@@ -302,6 +309,7 @@ WIDGETS: tuple[PlaceKeys, ...] = (
     QUEUE_WIDGET,
     SEARCH_BAR,
     MENTION_AREA,
+    CANNED_AREA,
     EDITABLE_INPUT,
     EDITABLE_AREA,
 )

@@ -19,6 +19,7 @@ from console.cli import (
     accounts,
     agents,
     audit,
+    canned,
     credentials,
     database,
     demo,
@@ -50,6 +51,7 @@ GROUPS = (
     keys,
     tickets,
     kb,
+    canned,
 )
 
 

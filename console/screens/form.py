@@ -20,7 +20,7 @@ from console.data.errors import Conflict, ConsoleError
 from console.keys import bindings, key_hint
 from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
-from console.widgets.completion import MentionArea
+from console.widgets.completion import CannedArea, MentionArea
 from console.widgets.editing import EditableArea, EditableInput
 
 KINDS = ("input", "text", "mention", "select", "checkbox")
@@ -125,6 +125,10 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
             )
         elif spec.kind == "mention":
             widget = MentionArea(shown, names=spec.extra.get("names", ()), id=f"field-{spec.name}")
+        elif spec.kind == "text" and "canned" in spec.extra:
+            widget = CannedArea(
+                shown, canned=spec.extra["canned"], id=f"field-{spec.name}", tab_behavior="focus"
+            )
         elif spec.kind == "text":
             widget = EditableArea(
                 shown,

@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 from textual.app import App
 
 from console.context import ConsoleContext
-from console.data.errors import BadValue, Conflict
+from console.data.canned import TeamCanned, fill
+from console.data.errors import BadValue, Conflict, ConsoleError
 from console.data.kb import ArticleRecord
 from console.data.records import ACTIVITY_KINDS, EDITABLE_TEXT, AgentRecord, TicketRecord
 from console.data.when import EXAMPLES, parse_when, show_local
@@ -27,7 +28,7 @@ from console.files import save_attachment
 from console.screens.form import Field, FieldError, FormScreen
 from console.screens.kb import KnowledgeBaseScreen
 from console.screens.new_ticket import channel_field, department_field, priority_field
-from console.widgets.completion import NamesSuggester, PathSuggester
+from console.widgets.completion import CannedArea, NamesSuggester, PathSuggester
 
 Result = TypeVar("Result")
 
@@ -199,6 +200,29 @@ def article_picker(subject: str) -> Callable[[App[Any], Callable[[str], None]], 
     return pick
 
 
+async def canned_for(
+    ctx: ConsoleContext, ticket: TicketRecord
+) -> dict[str, tuple[str, str | None]]:
+    """Every canned reply the agent has (their own first, then the team's), filled in
+    for this ticket: name -> (text, action)."""
+    service = ctx.service
+    team = await TeamCanned(service.db, service.actor).list()
+    found: dict[str, tuple[str, str | None]] = {}
+    for reply in [*ctx.settings.canned, *team]:
+        found.setdefault(reply.name, (fill(reply.body, ticket, ctx.actor_name), reply.action))
+    return found
+
+
+async def close_after_reply(req: FormRequest, sent: TicketRecord) -> TicketRecord:
+    """ "Send and close": the reply is sent; a refused close is said, never a reason to
+    keep the form open (sending it again would send the reply twice)."""
+    try:
+        return await req.ctx.service.close(sent.number, expected_version=sent.version)
+    except ConsoleError as exc:
+        req.ctx.tell("Sent; #{number} stays open: {why}", number=sent.number, why=str(exc))
+        return sent
+
+
 def message_form(kind: str) -> Builder:
     """The form of a reply, comment or note."""
 
@@ -209,22 +233,28 @@ def message_form(kind: str) -> Builder:
 
         async def message(values: dict[str, Any]) -> TicketRecord:
             try:
-                return await req.guarded(
+                record = await req.guarded(
                     call(number, values["body"], expected_version=version.value)
                 )
             except BadValue as exc:
                 raise FieldError("body", str(exc)) from None
+            body = form.query_one("#field-body")
+            if isinstance(body, CannedArea) and body.chosen_action == "close":
+                record = await close_after_reply(req, record)
+            return record
 
         field_kind = "mention" if kind == "comment" else "text"
         extra: dict[str, Any] = {"names": names}
         if kind == "reply":
-            subject = (await req.ctx.queries.ticket(number)).subject
-            extra["insert_article"] = article_picker(subject)
-        return FormScreen(
+            ticket = await req.ctx.queries.ticket(number)
+            extra["insert_article"] = article_picker(ticket.subject)
+            extra["canned"] = await canned_for(req.ctx, ticket)
+        form = FormScreen(
             f"{kind.capitalize()} on #{number}",
             [Field("body", MESSAGE_TITLES[kind], field_kind, required=True, extra=extra)],
             message,
         )
+        return form
 
     return build
 

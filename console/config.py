@@ -18,12 +18,15 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_config_dir, user_data_dir
 
 from console.data.outbox import MailSetup
 from console.data.records import SLA_HOURS, priority_rank
+
+if TYPE_CHECKING:
+    from console.data.canned import CannedReply
 
 APP_NAME = "agent-console"
 
@@ -358,6 +361,8 @@ class Settings:
     automatic_per_hour: int = 5
     #: ``[auto_close] days`` (-1: never)
     auto_close_days: int = 7
+    #: one's own canned replies from ``[[canned]]`` tables (``console.data.canned``)
+    canned: list[CannedReply] = field(default_factory=list)
     #: problems found reading the file (shown at start, never fatal), each with its line
     problems: list[str] = field(default_factory=list)
     #: the file the settings were read from (None: defaults only)
@@ -489,7 +494,18 @@ def _line_number(problem: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-TOP_LEVEL = ("db", "theme", "sla", "billing", "keymap", "views", "smtp", "mail", "auto_close")
+TOP_LEVEL = (
+    "db",
+    "theme",
+    "sla",
+    "billing",
+    "keymap",
+    "views",
+    "smtp",
+    "mail",
+    "auto_close",
+    "canned",
+)
 
 
 def _apply(settings: Settings, raw: dict[str, Any]) -> None:
@@ -516,6 +532,8 @@ def _apply(settings: Settings, raw: dict[str, Any]) -> None:
                 _apply_mail(settings, value)
             case "auto_close":
                 _apply_auto_close(settings, value)
+            case "canned":
+                _apply_canned(settings, value)
             case _:
                 settings.report(
                     (name,),
@@ -713,6 +731,61 @@ def _apply_views(settings: Settings, views: object) -> None:
         if view is not None:
             taken.add(view.name.casefold())
             settings.views.append(view)
+
+
+CANNED_KEYS = ("name", "body", "action")
+
+
+def _apply_canned(settings: Settings, canned: object) -> None:
+    """``[[canned]]`` tables: ``name``, ``body`` (placeholders as in ``console.data.canned``)
+    and optionally ``action = "close"``.  A broken one is reported and skipped."""
+    from console.data.canned import CannedReply, check_canned
+
+    if not isinstance(canned, list) or not all(isinstance(c, dict) for c in canned):
+        settings.report(
+            ("canned",), "canned must be [[canned]] tables (two brackets), one per reply; ignored."
+        )
+        return
+    for index, table in enumerate(canned):
+        for key in table:
+            if key not in CANNED_KEYS:
+                settings.report(
+                    ("canned", index, key),
+                    f"[[canned]] has no setting {key}{_suggest(key, CANNED_KEYS)}; ignored.",
+                )
+        name, body, action = table.get("name"), table.get("body"), table.get("action")
+        if not isinstance(name, str) or not isinstance(body, str):
+            settings.report(
+                ("canned", index), "[[canned]] needs a name and a body (text); skipped."
+            )
+            continue
+        if action is not None and not isinstance(action, str):
+            action = ""
+        problem = check_canned(name.strip(), body, action)
+        if not problem and any(c.name == name.strip() for c in settings.canned):
+            problem = f"there is already a canned reply named {name.strip()!r}"
+        if problem:
+            settings.report(("canned", index), f"[[canned]] {problem.rstrip('.')}; skipped.")
+            continue
+        settings.canned.append(CannedReply(name.strip(), body, action))
+
+
+def append_canned(reply: CannedReply, path: Path | None = None) -> Path:
+    """Add a ``[[canned]]`` table for one's own canned reply at the end of the config file
+    (made when missing).  Returns the file."""
+    path = path or config_path()
+    lines = [
+        "",
+        "[[canned]]",
+        f"name = {toml_string(reply.name)}",
+        f"body = {toml_string(reply.body)}",
+    ]
+    if reply.action:
+        lines.append(f"action = {toml_string(reply.action)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    return path
 
 
 def _saved_view(

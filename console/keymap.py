@@ -26,6 +26,8 @@ class Key:
     action: str
     description: str
     show: bool = False
+    #: checked before the focused widget's own keys (Textual's ``priority``)
+    priority: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ JUMPS: tuple[tuple[str, str, str, str], ...] = (
     ("jump.assigned", "a", "assigned", "assigned to me"),
     ("jump.team", "t", "team", "my team"),
     ("jump.dashboard", "d", "dashboard", "dashboard"),
+    ("jump.kb", "k", "kb", "knowledge base"),
 )
 
 APP = PlaceKeys(
@@ -109,6 +112,19 @@ MENTION_AREA = PlaceKeys(
     base="text_area",
 )
 
+CANNED_AREA = PlaceKeys(
+    "CannedArea",
+    "Forms",
+    (Key("form.complete_canned", "tab", "expand_canned", "Insert ::canned reply"),),
+    base="text_area",
+)
+
+#: ``ctrl+e`` in every text field, one line or many (Input and TextArea have a ctrl+e of
+#: their own, end of line: this one comes first).
+EDITOR_KEY = Key("text.editor", "ctrl+e", "edit_externally", "Edit in $EDITOR", priority=True)
+EDITABLE_INPUT = PlaceKeys("EditableInput", "Text fields", (EDITOR_KEY,), base="widget")
+EDITABLE_AREA = PlaceKeys("EditableArea", "Text fields", (EDITOR_KEY,), base="widget")
+
 MAIN = PlaceKeys(
     "MainScreen",
     "Queue",
@@ -137,7 +153,7 @@ MAIN = PlaceKeys(
         Key("main.undo_bulk", "U", "undo_bulk", "Undo bulk"),
         *ticket_keys(),
     ),
-    focused=("SearchBar", "TicketQueue"),
+    focused=("SearchBar", "TicketQueue", "EditableInput"),
 )
 
 JUMP = PlaceKeys(
@@ -210,9 +226,11 @@ FORM = PlaceKeys(
         # Not a priority binding: it must come after the keys typed before it.
         Key("form.submit", "ctrl+s", "submit", "Submit", show=True),
         Key("form.cancel", "escape", "cancel", "Cancel", show=True),
+        # In the reply form: search the knowledge base, insert an article at the cursor.
+        Key("form.insert_article", "ctrl+o", "insert_article", "Insert article"),
     ),
     base="modal",
-    focused=("MentionArea",),
+    focused=("MentionArea", "CannedArea", "EditableInput", "EditableArea"),
 )
 
 CONFIRM = PlaceKeys(
@@ -230,6 +248,20 @@ HELP = PlaceKeys(
     "Help",
     (Key("help.close", "escape,q,question_mark", "dismiss", "Close", show=True),),
     base="modal",
+)
+
+KNOWLEDGE_BASE = PlaceKeys(
+    "KnowledgeBaseScreen",
+    "Knowledge base",
+    (
+        Key("kb.close", "escape", "close", "Close", show=True),
+        Key("kb.search", "slash", "focus_search", "Search", show=True),
+        # Letters reach these only from the list: in the search line they are typed.
+        Key("kb.add", "a", "add", "New article", show=True),
+        Key("kb.edit", "e", "edit", "Edit article", show=True),
+    ),
+    base="modal",
+    focused=("EditableInput",),
 )
 
 BULK_PICKER = PlaceKeys(
@@ -281,10 +313,18 @@ PLACES: tuple[PlaceKeys, ...] = (
     FORM,
     CONFIRM,
     HELP,
+    KNOWLEDGE_BASE,
     BULK_PICKER,
     BULK_PREVIEW,
     BULK_REPORT,
 )
 
 #: Widgets with keys of their own, listed with the screens they are focused on.
-WIDGETS: tuple[PlaceKeys, ...] = (QUEUE_WIDGET, SEARCH_BAR, MENTION_AREA)
+WIDGETS: tuple[PlaceKeys, ...] = (
+    QUEUE_WIDGET,
+    SEARCH_BAR,
+    MENTION_AREA,
+    CANNED_AREA,
+    EDITABLE_INPUT,
+    EDITABLE_AREA,
+)

@@ -75,7 +75,8 @@ def bindings(place: str) -> list[Binding | tuple[str, str] | tuple[str, str, str
     ``BINDINGS``)."""
     found = _place_keys(place)
     made: list[Binding | tuple[str, str] | tuple[str, str, str]] = [
-        Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in found.keys
+        Binding(k.keys, k.action, k.description, show=k.show, id=k.id, priority=k.priority)
+        for k in found.keys
     ]
     return made
 

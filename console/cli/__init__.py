@@ -22,12 +22,14 @@ from console.cli import (
     accounts,
     agents,
     audit,
+    canned,
     contacts,
     credentials,
     database,
     demo,
     departments,
     filters,
+    kb,
     keys,
     locate,
     mail,
@@ -59,6 +61,8 @@ GROUPS = (
     reports,
     tickets,
     mail,
+    kb,
+    canned,
 )
 
 

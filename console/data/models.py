@@ -481,6 +481,10 @@ class Article(Base):
     body: Mapped[str] = mapped_column(Text)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: comma-separated, lower case (migration 0010)
+    tags: Mapped[str] = mapped_column(Text, default="", server_default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("ticket_id", name="uq_articles_ticket_id"),)
 
@@ -564,3 +568,18 @@ class SlaBreach(Base):
         UniqueConstraint("ticket_id", "due_at", name="uq_sla_breaches_ticket_due"),
         Index("ix_sla_breaches_due", "due_at", "ticket_id"),
     )
+
+
+class CannedReplyRow(Base):
+    """A canned reply shared with a team (``console.data.canned``; migration 0010)."""
+
+    __tablename__ = "canned_replies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    action: Mapped[str | None] = mapped_column(String(16))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("team_id", "name"),)

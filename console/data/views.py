@@ -7,18 +7,16 @@ more than its viewer's scope: its filter narrows the viewer's "All Tickets".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import delete, select
 
-from console.data.db import Database
+from console.data.acting import Acting
 from console.data.errors import BadValue, NotFound, Refused
 from console.data.filters import normalise, parse_filter
 from console.data.models import SavedView, Team
 from console.data.queries import SORTS
-from console.data.workflow import Actor
 
 
 @dataclass(frozen=True)
@@ -50,15 +48,8 @@ def checked(name: str, filter_text: str, sort: str) -> tuple[str, str, str]:
     return name, normalise(parse_filter(filter_text)), sort
 
 
-class TeamViews:
+class TeamViews(Acting):
     """The views shared with the acting agent's team."""
-
-    def __init__(
-        self, db: Database, actor: Actor, clock: Callable[[], datetime] | None = None
-    ) -> None:
-        self.db = db
-        self.actor = actor
-        self.clock = clock or (lambda: datetime.now(UTC))
 
     async def list(self) -> list[ViewSpec]:
         """Every view shared with the agent's team, by name."""

@@ -20,7 +20,8 @@ from console.data.errors import Conflict, ConsoleError
 from console.keys import bindings, key_hint
 from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
-from console.widgets.completion import MentionArea
+from console.widgets.completion import CannedArea, MentionArea
+from console.widgets.editing import EditableArea, EditableInput
 from console.widgets.tick_box import TickBox
 
 KINDS = ("input", "text", "mention", "select", "checkbox")
@@ -116,7 +117,7 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         widget: Widget | None = None
         shown = self._shown(spec)
         if spec.kind == "input":
-            widget = Input(
+            widget = EditableInput(
                 shown,
                 placeholder=spec.placeholder,
                 suggester=spec.suggester,
@@ -125,8 +126,12 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
             )
         elif spec.kind == "mention":
             widget = MentionArea(shown, names=spec.extra.get("names", ()), id=f"field-{spec.name}")
+        elif spec.kind == "text" and "canned" in spec.extra:
+            widget = CannedArea(
+                shown, canned=spec.extra["canned"], id=f"field-{spec.name}", tab_behavior="focus"
+            )
         elif spec.kind == "text":
-            widget = TextArea(
+            widget = EditableArea(
                 shown,
                 id=f"field-{spec.name}",
                 soft_wrap=True,
@@ -238,6 +243,29 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
             self.dismiss(result)
         finally:
             self.busy = False
+
+    def _article_field(self) -> Field | None:
+        return next((s for s in self.fields if "insert_article" in s.extra), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "insert_article":
+            return self._article_field() is not None  # other forms leave the key alone
+        return True
+
+    def action_insert_article(self) -> None:
+        """Search the knowledge base; the chosen article's text goes in at the cursor
+        (where it was when the search opened)."""
+        spec = self._article_field()
+        if spec is None:
+            return
+        area = self.query_one(f"#field-{spec.name}", TextArea)
+        at = area.cursor_location
+
+        def insert(text: str) -> None:
+            area.insert(text, at)
+            area.focus()
+
+        spec.extra["insert_article"](self.app, insert)
 
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:

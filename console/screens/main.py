@@ -30,6 +30,7 @@ from console.messages import (
 )
 from console.safe import clean
 from console.screens.jump import JumpScreen
+from console.screens.kb import KnowledgeBaseScreen
 from console.screens.new_ticket import open_new_ticket
 from console.screens.pager import PagerScreen
 from console.screens.queue_search import SORT_NAMES, SearchAndViews
@@ -332,6 +333,8 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
                 queue.action_first()
             elif target == "dashboard":
                 self.post_message(OpenDashboard())
+            elif target == "kb":
+                self.app.push_screen(KnowledgeBaseScreen())
                 return
             elif target:
                 self.switch(view=target)

@@ -16,17 +16,22 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
+from textual.app import App
+
 from console.context import ConsoleContext
-from console.data.errors import BadValue, Conflict
+from console.data.canned import TeamCanned, fill
+from console.data.errors import BadValue, Conflict, ConsoleError
 from console.data.figures import Candidate, assign_candidates
+from console.data.kb import ArticleRecord
 from console.data.records import ACTIVITY_KINDS, EDITABLE_TEXT, AgentRecord, TicketRecord
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.data.workflow import decision_refusal
 from console.files import save_attachment
 from console.mail.compose import Address, BadAddress, parse_addresses
 from console.screens.form import Field, FieldError, FormScreen
+from console.screens.kb import KnowledgeBaseScreen
 from console.screens.new_ticket import channel_field, department_field, priority_field
-from console.widgets.completion import NamesSuggester, PathSuggester
+from console.widgets.completion import CannedArea, NamesSuggester, PathSuggester
 
 Result = TypeVar("Result")
 
@@ -233,8 +238,12 @@ async def reply_form(req: FormRequest) -> FormScreen:
         if not configured
         else ""
     )
+    extra: dict[str, Any] = {
+        "insert_article": article_picker(t.subject),
+        "canned": await canned_for(req.ctx, t),
+    }
     fields = [
-        Field("body", MESSAGE_TITLES["reply"], "text", required=True, help=help_text),
+        Field("body", MESSAGE_TITLES["reply"], "text", required=True, help=help_text, extra=extra),
         Field(
             "to",
             "To (the ticket's contact; commas between several)",
@@ -272,15 +281,55 @@ async def reply_form(req: FormRequest) -> FormScreen:
                 else "body"
             )
             raise FieldError(name, str(exc)) from None
-        if values.get("close"):
-            record = await service.close(number, expected_version=record.version)
+        body = form.query_one("#field-body")
+        canned_close = isinstance(body, CannedArea) and body.chosen_action == "close"
+        if values.get("close") or canned_close:
+            record = await close_after_reply(req, record)
         return record
 
-    return FormScreen(f"Reply on #{number}", fields, send)
+    form = FormScreen(f"Reply on #{number}", fields, send)
+    return form
+
+
+def article_picker(subject: str) -> Callable[[App[Any], Callable[[str], None]], None]:
+    """Opens the knowledge base on the ticket's subject; the chosen article's text goes
+    to ``insert``."""
+
+    def pick(app: App[Any], insert: Callable[[str], None]) -> None:
+        def chosen(article: ArticleRecord | None) -> None:
+            if article is not None:
+                insert(article.body)
+
+        app.push_screen(KnowledgeBaseScreen(subject, picking=True), chosen)
+
+    return pick
+
+
+async def canned_for(
+    ctx: ConsoleContext, ticket: TicketRecord
+) -> dict[str, tuple[str, str | None]]:
+    """Every canned reply the agent has (their own first, then the team's), filled in
+    for this ticket: name -> (text, action)."""
+    service = ctx.service
+    team = await TeamCanned(service.db, service.actor).list()
+    found: dict[str, tuple[str, str | None]] = {}
+    for reply in [*ctx.settings.canned, *team]:
+        found.setdefault(reply.name, (fill(reply.body, ticket, ctx.actor_name), reply.action))
+    return found
+
+
+async def close_after_reply(req: FormRequest, sent: TicketRecord) -> TicketRecord:
+    """ "Send and close": the reply is sent; a refused close is said, never a reason to
+    keep the form open (sending it again would send the reply twice)."""
+    try:
+        return await req.ctx.service.close(sent.number, expected_version=sent.version)
+    except ConsoleError as exc:
+        req.ctx.tell("Sent; #{number} stays open: {why}", number=sent.number, why=str(exc))
+        return sent
 
 
 def message_form(kind: str) -> Builder:
-    """The form of a reply, comment or note."""
+    """The form of a comment or note (the reply has its own: it is mailed)."""
 
     async def build(req: FormRequest) -> FormScreen:
         service, number, version = req.ctx.service, req.number, req.version
@@ -289,22 +338,24 @@ def message_form(kind: str) -> Builder:
 
         async def message(values: dict[str, Any]) -> TicketRecord:
             try:
-                return await req.guarded(
+                record = await req.guarded(
                     call(number, values["body"], expected_version=version.value)
                 )
             except BadValue as exc:
                 raise FieldError("body", str(exc)) from None
+            body = form.query_one("#field-body")
+            if isinstance(body, CannedArea) and body.chosen_action == "close":
+                record = await close_after_reply(req, record)
+            return record
 
         field_kind = "mention" if kind == "comment" else "text"
-        return FormScreen(
+        extra: dict[str, Any] = {"names": names}
+        form = FormScreen(
             f"{kind.capitalize()} on #{number}",
-            [
-                Field(
-                    "body", MESSAGE_TITLES[kind], field_kind, required=True, extra={"names": names}
-                )
-            ],
+            [Field("body", MESSAGE_TITLES[kind], field_kind, required=True, extra=extra)],
             message,
         )
+        return form
 
     return build
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
 from textual.suggester import Suggester
-from textual.widgets import TextArea
 
 from console.keys import bindings
 from console.safe import clean
+from console.widgets.editing import EditableArea
 
 
 class NamesSuggester(Suggester):
@@ -86,7 +86,7 @@ class ContactSuggester(Suggester):
 _MENTION_AT_CURSOR = re.compile(r"@([A-Za-z0-9_.-]*)$")
 
 
-class MentionArea(TextArea):
+class MentionArea(EditableArea):
     """A text area where ``tab`` completes an ``@mention`` to an agent's username."""
 
     BINDINGS = bindings("MentionArea")
@@ -126,3 +126,53 @@ def _common_prefix(names: list[str]) -> str:
     while size < min(len(first), len(last)) and first[size] == last[size]:
         size += 1
     return first[:size]
+
+
+_CANNED_AT_CURSOR = re.compile(r"::([A-Za-z0-9_-]*)$")
+
+
+class CannedArea(EditableArea):
+    """The reply's text area: ``::name`` then ``tab`` puts that canned reply (filled in
+    for the ticket) in place of what was typed; ``tab`` elsewhere moves on.  A canned
+    reply with an action (``close``) is remembered in ``chosen_action``, done on send."""
+
+    BINDINGS = bindings("CannedArea")
+
+    def __init__(
+        self,
+        text: str = "",
+        *,
+        canned: Mapping[str, tuple[str, str | None]] = {},
+        **kwargs: object,
+    ) -> None:
+        super().__init__(text, soft_wrap=True, show_line_numbers=False, **kwargs)  # type: ignore[arg-type]
+        #: name -> (the text filled in for this ticket, its action or None)
+        self.canned = dict(canned)
+        self.chosen_action: str | None = None
+
+    def action_expand_canned(self) -> None:
+        row, column = self.cursor_location
+        match = _CANNED_AT_CURSOR.search(self.document.get_line(row)[:column])
+        if not match:
+            self.screen.focus_next()
+            return
+        partial = match.group(1)
+        found = (
+            [partial]
+            if partial in self.canned
+            else sorted(n for n in self.canned if n.startswith(partial))
+        )
+        if len(found) != 1:
+            names = ", ".join(f"::{n}" for n in found[:12]) or "none"
+            title = "Canned replies" if found else f"No canned reply ::{partial}"
+            self.notify(names, title=title, markup=False, timeout=4)
+            return
+        text, action = self.canned[found[0]]
+        self.replace(text, (row, column - len(match.group(0))), (row, column))
+        if action:
+            self.chosen_action = action
+            self.notify(
+                f"::{found[0]} also does {action!r} when the reply is sent.",
+                markup=False,
+                timeout=4,
+            )

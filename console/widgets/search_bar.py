@@ -19,6 +19,7 @@ from textual.widgets import Input, Static
 from console.data.filters import FilterError, caret_lines
 from console.keys import bindings
 from console.safe import clean
+from console.widgets.editing import EditableInput
 
 #: Seconds after the last keystroke before the search runs.
 DEBOUNCE = 0.25
@@ -58,7 +59,7 @@ class SearchBar(Vertical):
         self._timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Input(
+        yield EditableInput(
             placeholder="/ search: words, #1042, status:new prio:high owner:me -printer …",
             id="search-input",
         )

@@ -57,11 +57,18 @@ class Resolutions(Conversation):
             if article is None:
                 act.session.add(
                     Article(
-                        title=act.ticket.subject, body=text, ticket_id=act.ticket.id, created_at=now
+                        title=act.ticket.subject,
+                        body=text,
+                        ticket_id=act.ticket.id,
+                        author_id=self.actor.id,
+                        created_at=now,
+                        updated_at=now,
                     )
                 )
-            else:
+            elif article.body == old:
+                # An article edited in the knowledge base keeps its edits.
                 article.body = text
+                article.updated_at = now
             self._event(act, history.PUBLISH, history.KNOWLEDGE_BASE, None, act.ticket.subject)
         if notify_contact:
             body = f"Resolution:\n{text}"

@@ -120,12 +120,20 @@ class Worker:
             else:
                 from console.mail.imap import read_imap
 
-                result.report = await read_imap(self, box)
+                result.report = await read_imap(
+                    box, self.intake, stop=self.stop.is_set, say=self.say, after=self._done
+                )
         except (SourceError, OSError) as exc:
             result.error = str(exc)
         except ConsoleError as exc:
             result.error = str(exc)
         return result
+
+    async def _done(self, found: Found) -> None:
+        """After each mail is committed and marked done: the hook, the heartbeat."""
+        if self.after_mail is not None:
+            await self.after_mail(found)
+        await self.beat()
 
     async def _maildir(self, box: Mailbox) -> Report:
         assert box.maildir is not None
@@ -133,9 +141,7 @@ class Worker:
 
         async def done(found: Found) -> None:
             mark_seen(found)
-            if self.after_mail is not None:
-                await self.after_mail(found)
-            await self.beat()
+            await self._done(found)
 
         return await import_mail(
             self.intake,

@@ -28,7 +28,7 @@ from console.mail.sources import Found
 
 if TYPE_CHECKING:
     from console.config import Mailbox
-    from console.worker import Worker
+    from console.data.mail import MailIntake
 
 ENV_IMAP_PASSWORD = "AGENT_CONSOLE_IMAP_PASSWORD"
 TIMEOUT_SECONDS = 30.0
@@ -159,26 +159,33 @@ def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-async def read_imap(worker: Worker, box: Mailbox) -> Report:
-    """One look at an IMAP mailbox: every mail above the last UID imported."""
+async def read_imap(
+    box: Mailbox,
+    intake: MailIntake,
+    *,
+    stop: Callable[[], bool],
+    say: Callable[[str], None],
+    after: Callable[[Found], Awaitable[None]],
+) -> Report:
+    """One look at an IMAP mailbox: every mail above the last UID imported; ``after`` is
+    awaited once each mail is committed and marked done."""
     assert box.imap is not None
     target = imap_target(box.imap)
     password = imap_password(target)
     session = await asyncio.to_thread(Session, target, password)
     report = Report()
-    after: Callable[[Found], Awaitable[None]] | None = worker.after_mail
     try:
-        known = await worker.intake.position(box.name)
+        known = await intake.position(box.name)
         last = 0
         if known is not None and known[0] == session.uidvalidity:
             last = known[1]
         elif known is not None:
-            worker.say(
+            say(
                 f"{box.department} ({box.name}): UIDVALIDITY changed; reading the mailbox "
                 "again (mail already imported is known by its Message-ID)."
             )
         for uid in await asyncio.to_thread(session.uids_after, last):
-            if worker.stop.is_set():
+            if stop():
                 break
             size = await asyncio.to_thread(session.size, uid)
             source = f"{box.name} UID {uid}"
@@ -189,12 +196,10 @@ async def read_imap(worker: Worker, box: Mailbox) -> Report:
                 if raw is None:
                     continue  # expunged meanwhile
                 found = Found(source, raw, len(raw), hashlib.sha256(raw).hexdigest())
-            await take_one(worker.intake, found, box.department, report)
+            await take_one(intake, found, box.department, report)
             await asyncio.to_thread(session.done, uid, box.move_to)
-            await worker.intake.advance(box.name, session.uidvalidity, uid)
-            if after is not None:
-                await after(found)
-            await worker.beat()
+            await intake.advance(box.name, session.uidvalidity, uid)
+            await after(found)
     except (OSError, imaplib.IMAP4.abort, imaplib.IMAP4.error, EOFError) as exc:
         raise Unavailable(
             f"The IMAP connection was lost ({exc or type(exc).__name__}) after "

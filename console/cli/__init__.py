@@ -28,6 +28,7 @@ from console.cli import (
     locate,
     mail,
     tickets,
+    worker,
 )
 from console.cli.output import err
 from console.cli.parser import EXIT_REFUSED, EXIT_USAGE, Parser, common
@@ -50,6 +51,7 @@ GROUPS = (
     keys,
     tickets,
     mail,
+    worker,
 )
 
 

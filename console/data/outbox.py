@@ -382,7 +382,7 @@ async def acknowledge_new(
     return None
 
 
-def system_event(ticket: Ticket, at: datetime, text: str) -> dict[str, Any]:
+def system_event(ticket: Ticket, at: datetime, text: str | None) -> dict[str, Any]:
     """A history event by the desk itself (the worker, auto-close): a ``mail`` event."""
     return {
         "ticket_id": ticket.id,

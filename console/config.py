@@ -144,6 +144,16 @@ TEMPLATE = """\
 # themselves (-1: never); `department edit NAME --auto-close-days N` overrides it.
 #[auto_close]
 #days = 7
+
+# Mailboxes the worker (`agent-console worker`) reads, one [[mailboxes]] table each: the
+# department of mail sent to no department's address, and a Maildir folder or an IMAP
+# mailbox (imaps://user@host:993/INBOX, or imap://... with STARTTLS; the password from
+# AGENT_CONSOLE_IMAP_PASSWORD or `agent-console credentials set URL`).  poll_seconds: how
+# often to look (60); move_to: an IMAP folder to move imported mail to (else it is Seen).
+#[[mailboxes]]
+#department = "Billing"
+#maildir = "~/Maildir"
+#poll_seconds = 60
 """.replace("{sla}", "".join(f"#{name} = {hours:g}\n" for name, hours in SLA_HOURS.items()))
 
 
@@ -302,6 +312,30 @@ class SavedView:
     line: int = 0
 
 
+@dataclass(frozen=True)
+class Mailbox:
+    """A ``[[mailboxes]]`` table: where the worker reads mail for a department."""
+
+    #: the department of mail sent to no department's address
+    department: str
+    #: a Maildir folder, or None
+    maildir: Path | None = None
+    #: an IMAP URL (``imaps://user@host:993/INBOX``), or None
+    imap: str | None = None
+    #: seconds between two looks
+    poll_seconds: float = 60.0
+    #: an IMAP folder to move imported mail to (None: mark it Seen)
+    move_to: str | None = None
+
+    @property
+    def name(self) -> str:
+        """How the worker names it: the folder or the URL."""
+        return str(self.maildir) if self.maildir is not None else str(self.imap)
+
+
+MAILBOX_KEYS = ("department", "maildir", "imap", "poll_seconds", "move_to")
+
+
 def check_view_filter(text: str) -> str | None:
     """Whether a view's filter reads in the language of ``/``: the sentence saying what is
     wrong (naming the token, with a suggestion when one is close), or None.  Names
@@ -363,6 +397,8 @@ class Settings:
     auto_close_days: int = 7
     #: one's own canned replies from ``[[canned]]`` tables (``console.data.canned``)
     canned: list[CannedReply] = field(default_factory=list)
+    #: mailboxes the worker reads, from ``[[mailboxes]]`` tables
+    mailboxes: list[Mailbox] = field(default_factory=list)
     #: problems found reading the file (shown at start, never fatal), each with its line
     problems: list[str] = field(default_factory=list)
     #: the file the settings were read from (None: defaults only)
@@ -505,6 +541,7 @@ TOP_LEVEL = (
     "mail",
     "auto_close",
     "canned",
+    "mailboxes",
 )
 
 
@@ -534,6 +571,8 @@ def _apply(settings: Settings, raw: dict[str, Any]) -> None:
                 _apply_auto_close(settings, value)
             case "canned":
                 _apply_canned(settings, value)
+            case "mailboxes":
+                _apply_mailboxes(settings, value)
             case _:
                 settings.report(
                     (name,),
@@ -786,6 +825,70 @@ def append_canned(reply: CannedReply, path: Path | None = None) -> Path:
     with path.open("a", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
     return path
+
+
+def _apply_mailboxes(settings: Settings, mailboxes: object) -> None:
+    if not isinstance(mailboxes, list) or not all(isinstance(m, dict) for m in mailboxes):
+        settings.report(
+            ("mailboxes",),
+            "mailboxes must be [[mailboxes]] tables (two brackets), one per mailbox; ignored.",
+        )
+        return
+    for index, table in enumerate(mailboxes):
+        box = _mailbox(settings, index, table)
+        if box is not None:
+            settings.mailboxes.append(box)
+
+
+def _mailbox(settings: Settings, index: int, table: dict[str, Any]) -> Mailbox | None:
+    def report(key: str | None, message: str) -> None:
+        settings.report(("mailboxes", index, key) if key else ("mailboxes", index), message)
+
+    for key in table:
+        if key not in MAILBOX_KEYS:
+            report(
+                key, f"[[mailboxes]] has no setting {key}{_suggest(key, MAILBOX_KEYS)}; ignored."
+            )
+    department = table.get("department")
+    if not isinstance(department, str) or not department.strip():
+        report(
+            "department" if "department" in table else None,
+            "[[mailboxes]] needs a department (text); skipped.",
+        )
+        return None
+    maildir, imap = table.get("maildir"), table.get("imap")
+    if (maildir is None) == (imap is None):
+        report(None, f"mailbox of {department!r} needs either maildir or imap; skipped.")
+        return None
+    if maildir is not None and (not isinstance(maildir, str) or not maildir.strip()):
+        report("maildir", f"mailbox of {department!r}: maildir must be a folder; skipped.")
+        return None
+    if imap is not None and (
+        not isinstance(imap, str) or not imap.startswith(("imap://", "imaps://"))
+    ):
+        report(
+            "imap",
+            f"mailbox of {department!r}: imap must be a URL such as "
+            '"imaps://user@host:993/INBOX"; skipped.',
+        )
+        return None
+    poll = table.get("poll_seconds", 60)
+    if isinstance(poll, bool) or not isinstance(poll, int | float) or poll <= 0:
+        report(
+            "poll_seconds", f"mailbox of {department!r}: poll_seconds must be above 0; using 60."
+        )
+        poll = 60
+    move_to = table.get("move_to")
+    if move_to is not None and (not isinstance(move_to, str) or not move_to.strip()):
+        report("move_to", f"mailbox of {department!r}: move_to must be a folder name; ignored.")
+        move_to = None
+    return Mailbox(
+        department=department.strip(),
+        maildir=Path(maildir).expanduser() if isinstance(maildir, str) else None,
+        imap=imap if isinstance(imap, str) else None,
+        poll_seconds=float(poll),
+        move_to=move_to,
+    )
 
 
 def _saved_view(

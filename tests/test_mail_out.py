@@ -471,3 +471,41 @@ async def test_mail_in_acknowledges_and_the_customers_answer_threads_back(
         "Unplugged. Now?",
         "Away.",
     ]
+
+
+# -- auto-close -----------------------------------------------------------------------
+
+
+async def test_auto_close_after_n_days_waiting_on_the_customer(desk: Desk) -> None:
+    from console.data.autoclose import auto_close
+
+    waiting = await make(desk, subject="Waiting")
+    answered = await make(desk, subject="Answered")
+    never = await make(desk, subject="Never", department="Network", account=None)
+    for number in (waiting, answered):
+        await service(desk).reply(number, "Does it work now?")
+    await service(desk, "carl").reply(never, "Does it work now?")
+    async with desk.db.write() as session:
+        dept = (
+            await session.execute(select(Department).where(Department.name == "Network"))
+        ).scalar_one()
+        dept.auto_close_days = -1
+    desk.clock.advance(days=1)
+    await desk.service("alice").customer_message(answered, "Not yet.")
+    desk.clock.advance(days=5, hours=22)
+    assert await auto_close(desk.db, SETUP, desk.clock.now) == []  # 7 days not yet over
+    desk.clock.advance(hours=3)
+    assert await auto_close(desk.db, SETUP, desk.clock.now) == [waiting]
+    detail = await desk.service("alice").queries.detail(waiting)
+    assert detail.ticket.status == "Closed"
+    close = detail.history[0] if detail.history[0].action == "close" else detail.history[1]
+    assert (close.actor, close.actor_kind, close.old, close.new) == (
+        "system",
+        "system",
+        "New",
+        "Closed",
+    )
+    notices = [m for m in detail.messages if m.kind == "notice"]
+    assert len(notices) == 1 and "is now closed" in notices[0].body
+    assert notices[0].outgoing is not None and notices[0].outgoing.kind == "closing notice"
+    assert await auto_close(desk.db, SETUP, desk.clock.now) == []

@@ -36,6 +36,7 @@ from console.cli import (
     reports,
     tickets,
     views,
+    worker,
 )
 from console.cli.output import err, refuse
 from console.cli.parser import EXIT_REFUSED, EXIT_USAGE, Parser, common
@@ -63,6 +64,7 @@ GROUPS = (
     mail,
     kb,
     canned,
+    worker,
 )
 
 

@@ -25,7 +25,12 @@ def _credentials(args: argparse.Namespace, settings: Settings) -> int:
     from console.credentials import KeyringUnavailable, delete_password, store_password
     from console.data.db import password_account
 
-    url = password_account(args.url)
+    if args.url.startswith(("imap://", "imaps://")):
+        from console.mail.imap import imap_target
+
+        url: str | None = imap_target(args.url).account
+    else:
+        url = password_account(args.url)
     if url is None:
         err(
             "That database needs no password from the keyring (a SQLite file, or a URL "

@@ -274,6 +274,12 @@ ACTIONS: tuple[TicketAction, ...] = (
         ),
     ),
     TicketAction(
+        "split", "Split off", "Split off", "X", "Split a mail off", Action.EDIT,
+        "split_off", form="split", listed=False, versioned=False,
+        verbs=(Verb(("split",), "split a wrongly threaded customer mail off into a new ticket"),),
+        options=(Option("message", "message_id", "positive", metavar="MESSAGE_ID"),),
+    ),
+    TicketAction(
         "merge", "Merge", "Merge", "", "Merged", Action.MERGE, "merge", listed=False,
         verbs=(Verb(("merge",), "merge into another ticket"),),
         options=(Option("--into", "into", "ticket", required=True, metavar="NUMBER"),),

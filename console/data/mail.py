@@ -312,7 +312,7 @@ class MailIntake:
             rank=rank,
             channel="Email",
             department_id=dept_id,
-            contact=contact,
+            contact_id=contact.id,
             account=account,
             creator_id=None,
             now=now,

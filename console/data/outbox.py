@@ -266,7 +266,14 @@ async def queue_mail(
         if item.message_row_id is None:
             # The notice is an entry of the conversation too: agents see what the
             # customer got, and an answer to it threads back by its Message-ID.
-            entry = Message(ticket_id=ticket.id, kind=NOTICE, body=item.body, created_at=now)
+            await session.flush()  # after the entries of the action that causes it
+            latest = (
+                await session.execute(
+                    select(func.max(Message.created_at)).where(Message.ticket_id == ticket.id)
+                )
+            ).scalar()
+            at = max(now, latest) if latest is not None else now
+            entry = Message(ticket_id=ticket.id, kind=NOTICE, body=item.body, created_at=at)
             session.add(entry)
             await session.flush()
             item.message_row_id = entry.id
@@ -382,7 +389,7 @@ async def acknowledge_new(
     return None
 
 
-def system_event(ticket: Ticket, at: datetime, text: str) -> dict[str, Any]:
+def system_event(ticket: Ticket, at: datetime, text: str | None) -> dict[str, Any]:
     """A history event by the desk itself (the worker, auto-close): a ``mail`` event."""
     return {
         "ticket_id": ticket.id,

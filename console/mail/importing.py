@@ -5,7 +5,7 @@ imported with what could be read or quarantined with its reason."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,16 +125,20 @@ async def import_mail(
     *,
     department: str | None = None,
     progress: Callable[[Report], None] | None = None,
-    done: Callable[[Found], None] | None = None,
+    done: Callable[[Found], Awaitable[None]] | None = None,
+    stop: Callable[[], bool] | None = None,
     every: int = 100,
 ) -> Report:
-    """Import every mail; ``done`` is called after each one is committed (the worker marks
-    it seen then), ``progress`` every ``every`` mails and at the end."""
+    """Import every mail; ``done`` is awaited after each one is committed (the worker marks
+    it seen then), ``progress`` called every ``every`` mails and at the end; ``stop`` is
+    asked before each mail (the worker's SIGTERM ends it after the current one)."""
     report = Report()
     for found in mails:
+        if stop is not None and stop():
+            break
         await take_one(intake, found, department, report)
         if done is not None:
-            done(found)
+            await done(found)
         if progress is not None and report.read % every == 0:
             progress(report)
     if progress is not None:

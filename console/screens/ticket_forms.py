@@ -28,6 +28,7 @@ from console.data.when import EXAMPLES, parse_when, show_local
 from console.data.workflow import decision_refusal
 from console.files import save_attachment
 from console.mail.compose import Address, BadAddress, parse_addresses
+from console.safe import clean
 from console.screens.form import Field, FieldError, FormScreen
 from console.screens.kb import KnowledgeBaseScreen
 from console.screens.new_ticket import channel_field, department_field, priority_field
@@ -651,6 +652,41 @@ async def done_form(req: FormRequest) -> FormScreen | None:
     )
 
 
+async def split_form(req: FormRequest) -> FormScreen | None:
+    """Split a customer's mail that joined this ticket by mistake off into a new ticket;
+    the last mail that joined by a threading rule is offered first."""
+    ctx, number = req.ctx, req.number
+    mails = [m for m in (await ctx.queries.detail(number)).messages if m.kind == "customer"]
+    if not mails:
+        ctx.tell("#{number} has no customer messages to split off.", number=number)
+        return None
+    joined = [m for m in mails if m.threaded_by]
+    first = (joined or mails)[-1]
+
+    async def split(values: dict[str, Any]) -> str:
+        record = await ctx.service.split_off(number, values["message"])
+        return f"Split the mail off #{number} into a new ticket, #{record.number}."
+
+    def label(m: Any) -> str:
+        why = m.joined_because or "opened the ticket"
+        return clean(f"{show_local(m.at)} {m.sender or m.author}: {why}", single_line=True)
+
+    return FormScreen(
+        f"Split a mail off #{number} into a new ticket",
+        [
+            Field(
+                "message",
+                "Customer mail",
+                "select",
+                first.id,
+                required=True,
+                options=[(label(m), m.id) for m in mails],
+            )
+        ],
+        split,
+    )
+
+
 async def edit_form(req: FormRequest) -> FormScreen:
     """Change the ticket's fields; only what was changed is sent."""
     ctx, number, version = req.ctx, req.number, req.version
@@ -711,4 +747,5 @@ FORMS: dict[str, Builder] = {
     "save": save_form,
     "done": done_form,
     "edit": edit_form,
+    "split": split_form,
 }

@@ -16,7 +16,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
 from console.data.actions import KEYED
-from console.data.records import DeliveryRecord, TicketDetail
+from console.data.records import DeliveryRecord, MessageRecord, TicketDetail
 from console.data.when import show_local
 from console.keys import key_hint
 from console.safe import clean
@@ -154,8 +154,30 @@ def conversation_plain(detail: TicketDetail) -> str:
     ]
     for m in detail.messages:
         label = MESSAGE_LABELS.get(m.kind, m.kind.upper())
-        parts.append(f"{label} — {m.author}, {show_local(m.at)}\n{m.body}")
+        headers = "".join(f"{line}\n" for line in mail_lines(m))
+        parts.append(f"{label} — {m.author}, {show_local(m.at)}\n{headers}{m.body}")
     return "\n\n".join(parts)
+
+
+def mail_lines(m: MessageRecord) -> list[str]:
+    """A mail's From/To/Cc and why it joined this ticket, for the conversation."""
+    if m.sender is None and not m.to:
+        return []
+    lines = [f"From: {m.sender or '?'}"]
+    if m.to:
+        lines.append("To: " + ", ".join(m.to))
+    if m.cc:
+        lines.append("Cc: " + ", ".join(m.cc))
+    notes = []
+    if m.joined_because:
+        notes.append(f"joined: {m.joined_because}")
+    if m.automatic:
+        notes.append("automatic mail (never reopens or unassigns)")
+    if m.delivery == "failed":
+        notes.append("delivery failed (bounced)")
+    if notes:
+        lines.append(" · ".join(notes))
+    return lines
 
 
 def conversation_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Text:
@@ -174,6 +196,8 @@ def conversation_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Te
         if m.mentions:
             text.append("  mentions " + ", ".join("@" + clean(n) for n in m.mentions), style="dim")
         text.append("\n")
+        for line in mail_lines(m):
+            text.append("  " + clean(line, single_line=True) + "\n", style="italic dim")
         if m.outgoing is not None:
             shown, style = delivery_text(m.outgoing)
             text.append(f"  mail {m.outgoing.outbox_id} to ", style="dim")

@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from console.data import history, sla
 from console.data.audit import append_events
 from console.data.errors import BadValue, NotFound
-from console.data.models import Agent, Contact, Message, Ticket, message_mentions
+from console.data.models import Agent, Contact, MailSource, Message, Ticket, message_mentions
 from console.data.outbox import REPLY, Mail, addresses
 from console.data.records import TicketRecord
 from console.data.tickets.checks import some_text
+from console.data.tickets.creating import allocate_number, new_ticket
 from console.data.tickets.frame import _Action
 from console.data.tickets.mailing import Mailing
 from console.data.workflow import Action, Status
@@ -130,6 +131,63 @@ class Conversation(Mailing):
             )
         return [rows[n] for n in names]
 
+    async def split_off(self, number: int, message_id: int) -> TicketRecord:
+        """Move a customer's message that was threaded here by mistake to a new ticket of
+        its own (same contact and department, the mail's subject); returns the new one."""
+        opened: list[int] = []
+
+        async def change(act: _Action) -> None:
+            message = (
+                await act.session.execute(
+                    select(Message).where(
+                        Message.id == message_id, Message.ticket_id == act.ticket.id
+                    )
+                )
+            ).scalar_one_or_none()
+            if message is None or message.kind != "customer":
+                raise BadValue(
+                    f"#{number} has no customer message {message_id} to split off "
+                    "(`agent-console ticket show` lists the messages)."
+                )
+            source = await act.session.get(MailSource, message.id)
+            subject = mail_subject(source.raw) if source is not None else None
+            now = self.clock()
+            old = act.ticket
+            ticket = new_ticket(
+                await allocate_number(act.session),
+                subject=subject or f"Split from #{old.number}",
+                description=message.body,
+                rank=old.priority,
+                channel=old.channel,
+                department_id=old.department_id,
+                contact_id=message.author_contact_id or old.contact_id,
+                account=None,
+                creator_id=self.actor.id,
+                now=now,
+                due=now + self.sla[old.priority],
+            )
+            if message.author_contact_id is not None:
+                ticket.account_id = (
+                    await act.session.execute(
+                        select(Contact.account_id).where(Contact.id == message.author_contact_id)
+                    )
+                ).scalar_one_or_none()
+            else:
+                ticket.account_id = old.account_id
+            act.session.add(ticket)
+            await act.session.flush()
+            message.ticket_id = ticket.id
+            message.threaded_by = None
+            message.threaded_to_id = None
+            self._event(act, "split", None, None, f"a customer message moved to #{ticket.number}")
+            new_act = _Action(act.session, ticket, act.facts)
+            self._event(new_act, history.CREATE, None, None, f"split from #{old.number}")
+            await append_events(act.session, new_act.events)
+            opened.append(ticket.number)
+
+        await self._run(number, Action.EDIT, None, change)
+        return await self.queries.ticket(opened[0])
+
     async def customer_message(
         self,
         number: int,
@@ -219,6 +277,18 @@ async def customer_effects(
         )
         ticket.owner_id = None
     return events
+
+
+def mail_subject(raw: bytes) -> str | None:
+    """The Subject of a kept raw mail, on one line."""
+    from email import policy
+    from email.parser import BytesHeaderParser
+
+    try:
+        subject = BytesHeaderParser(policy=policy.default).parsebytes(raw).get("Subject")
+    except Exception:  # a header the policy cannot read
+        return None
+    return " ".join(str(subject).split()) or None if subject is not None else None
 
 
 def customer_event(

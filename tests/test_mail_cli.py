@@ -157,3 +157,53 @@ def test_ticket_customer_message_by_hand(cli: CLI, tmp_path: Path) -> None:
         str(tmp_path / "missing.txt"),
     )
     assert code == 1 and "Cannot read" in err
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _import_on(tmp_path: Path, *, terminal: bool, as_json: bool = False) -> str:
+    """Run ``mail import`` of the corpus with stderr on a terminal (a pty) or a pipe."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        AGENT_CONSOLE_CONFIG=str(tmp_path / "none.toml"),
+        LOGNAME="root",
+    )
+    argv = [sys.executable, "-m", "console", "mail", "import", str(CORPUS)]
+    argv += ["--db", str(tmp_path / f"t{terminal}{as_json}.db")]
+    if as_json:
+        argv.append("--json")
+    if not terminal:
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        argv, env=env, stdout=subprocess.DEVNULL, stderr=follower, stdin=subprocess.DEVNULL
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the other end closed: the import is over
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    assert process.wait(120) == 0
+    os.close(leader)
+    return b"".join(chunks).decode(errors="replace")
+
+
+def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    shown = _import_on(tmp_path, terminal=True)
+    assert "20 mails read · 13 tickets made · 2 threaded · 4 quarantined" in shown
+    assert "mails read" not in _import_on(tmp_path, terminal=False)
+    assert "mails read" not in _import_on(tmp_path, terminal=True, as_json=True)

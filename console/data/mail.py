@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.data import history
@@ -70,6 +71,32 @@ class Outcome:
     number: int | None = None
     reason: str | None = None
     quarantine: int | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A mail read and parsed, to store: where it came from and its mailbox's department."""
+
+    mail: InboundMail
+    raw: bytes
+    source: str
+    department: str | None = None
+
+
+@dataclass
+class _Written:
+    """What a transaction of mail intake wrote: the history events, the tickets."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Departments:
+    """The departments as mail intake needs them: by address, and ids by name."""
+
+    addresses: dict[str, str]
+    ids: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -136,30 +163,72 @@ class MailIntake:
     ) -> Outcome:
         """Store one mail: a new ticket, a message on its ticket, a duplicate (already
         here: nothing written) or quarantine (automatic mail for no ticket, no sender)."""
+        [outcome] = await self.take_many(
+            [Incoming(mail, raw, source, department)], releasing=releasing
+        )
+        return outcome
+
+    async def take_many(
+        self, items: Sequence[Incoming], *, releasing: bool = False
+    ) -> list[Outcome]:
+        """Store several mails in one transaction (a large import): all or none."""
         async with self.db.write() as session:
-            if await self._is_duplicate(session, mail, releasing):
-                return Outcome(DUPLICATE)
-            departments = (await session.execute(select(Department.name, Department.email))).all()
-            addresses = {email.lower(): name for name, email in departments if email}
-            automatic = rules.automatic_reason(mail, addresses.keys())
-            decision = rules.decide(
-                mail, await self._known(session, mail), await self._tagged(session, mail)
-            )
-            if decision.number is None:
-                reason = None
-                if mail.sender is None:
-                    reason = "it has no sender address (From) to open a ticket for"
-                elif automatic and not releasing:  # released: a ticket anyway
-                    reason = f"automatic mail ({automatic}) that belongs to no ticket"
-                if reason and releasing:
-                    raise BadValue(f"This mail cannot be imported: {reason}.")
-                if reason:
-                    return await self._quarantine(session, raw, source, reason, department)
-                dept = rules.department_for(mail, addresses, department)
-                number = await self._open(session, mail, raw, source, dept)
-                return Outcome(CREATED, number)
-            number = await self._join(session, mail, raw, source, decision, automatic)
-            return Outcome(AUTOMATIC if automatic else THREADED, number)
+            known = await self._departments(session)
+            written = _Written()
+            outcomes = [
+                await self._take(session, item, known, releasing, written) for item in items
+            ]
+            await self._record(session, written)
+            return outcomes
+
+    async def _record(self, session: AsyncSession, written: _Written) -> None:
+        """The history of everything taken in, appended to the chain at once (its head
+        is locked last, once), and live consoles told."""
+        await session.flush()
+        await append_events(session, written.events)
+        for number in dict.fromkeys(written.numbers):
+            await self.db.notify(session, str(number))
+
+    async def _departments(self, session: AsyncSession) -> _Departments:
+        rows = (
+            await session.execute(select(Department.id, Department.name, Department.email))
+        ).all()
+        return _Departments(
+            {email.lower(): name for _id, name, email in rows if email},
+            {name.lower(): dept_id for dept_id, name, _email in rows},
+        )
+
+    async def _take(
+        self,
+        session: AsyncSession,
+        item: Incoming,
+        known: _Departments,
+        releasing: bool,
+        written: _Written,
+    ) -> Outcome:
+        mail, raw, source, department = item.mail, item.raw, item.source, item.department
+        if await self._is_duplicate(session, mail, releasing):
+            return Outcome(DUPLICATE)
+        automatic = rules.automatic_reason(mail, known.addresses.keys())
+        decision = rules.decide(
+            mail, await self._known(session, mail), await self._tagged(session, mail)
+        )
+        if decision.number is None:
+            reason = None
+            if mail.sender is None:
+                reason = "it has no sender address (From) to open a ticket for"
+            elif automatic and not releasing:  # released: a ticket anyway
+                reason = f"automatic mail ({automatic}) that belongs to no ticket"
+            if reason and releasing:
+                raise BadValue(f"This mail cannot be imported: {reason}.")
+            if reason:
+                return await self._quarantine(session, raw, source, reason, department)
+            dept = rules.department_for(mail, known.addresses, department)
+            dept_id = known.ids.get(dept.lower()) if dept else None
+            number = await self._open(session, mail, raw, source, dept_id, written)
+            return Outcome(CREATED, number)
+        number = await self._join(session, mail, raw, source, decision, automatic, written)
+        return Outcome(AUTOMATIC if automatic else THREADED, number)
 
     async def _is_duplicate(
         self, session: AsyncSession, mail: InboundMail, releasing: bool
@@ -167,21 +236,14 @@ class MailIntake:
         """Already imported: its Message-ID is on a message, or (without one) its raw
         bytes are; or it is in quarantine already (unless this is its release)."""
         if mail.message_id is not None:
-            found = await session.execute(
-                select(Message.id).where(Message.message_id == mail.message_id).limit(1)
-            )
+            here = select(Message.id).where(Message.message_id == mail.message_id).limit(1)
         else:
-            found = await session.execute(
-                select(MailSource.message_id).where(MailSource.sha256 == mail.sha256).limit(1)
-            )
-        if found.first() is not None:
-            return True
+            here = select(MailSource.message_id).where(MailSource.sha256 == mail.sha256).limit(1)
         if releasing:
-            return False
-        held = await session.execute(
-            select(QuarantinedMail.id).where(QuarantinedMail.sha256 == mail.sha256).limit(1)
-        )
-        return held.first() is not None
+            return (await session.execute(here)).first() is not None
+        held = select(QuarantinedMail.id).where(QuarantinedMail.sha256 == mail.sha256).limit(1)
+        either = union_all(here.subquery().select(), held.subquery().select())
+        return (await session.execute(either.limit(1))).first() is not None
 
     async def _known(self, session: AsyncSession, mail: InboundMail) -> dict[str, rules.Known]:
         ids = rules.ids_to_look_up(mail)
@@ -288,7 +350,8 @@ class MailIntake:
         mail: InboundMail,
         raw: bytes,
         source: str,
-        department: str | None,
+        dept_id: int | None,
+        written: _Written,
     ) -> int:
         """A new ticket from the mail, its contact found or created from From."""
         assert mail.sender is not None
@@ -297,13 +360,6 @@ class MailIntake:
         contact, account = await contact_and_account(
             session, name[:200], mail.sender.email[:320], None, None
         )
-        dept_id = None
-        if department:
-            dept_id = (
-                await session.execute(
-                    select(Department.id).where(func.lower(Department.name) == department.lower())
-                )
-            ).scalar_one_or_none()
         rank = priority_rank("High" if mail.high_priority else "Medium")
         ticket = new_ticket(
             await allocate_number(session),
@@ -349,9 +405,8 @@ class MailIntake:
         held = await acknowledge_new(session, self.mail, ticket, answering, now)
         if held:
             events.append(system_event(ticket, now, held))
-        await session.flush()
-        await append_events(session, events)
-        await self.db.notify(session, str(ticket.number))
+        written.events.extend(events)
+        written.numbers.append(ticket.number)
         return ticket.number
 
     async def _join(
@@ -362,6 +417,7 @@ class MailIntake:
         source: str,
         decision: rules.Threading,
         automatic: str | None,
+        written: _Written,
     ) -> int:
         """The mail as a message on the ticket it threads to (forwarded past merges)."""
         assert decision.number is not None
@@ -412,9 +468,8 @@ class MailIntake:
             # ... and in the outbox: no automatic mail goes to that address again.
             await mark_bounced(session, mail.bounced_ids, "a delivery-status report came back")
         ticket.updated_at = now
-        await session.flush()
-        await append_events(session, events)
-        await self.db.notify(session, str(ticket.number))
+        written.events.extend(events)
+        written.numbers.append(ticket.number)
         return ticket.number
 
     # -- quarantine -------------------------------------------------------------------

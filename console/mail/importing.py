@@ -10,8 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from console.data.errors import ConsoleError
-from console.data.mail import AUTOMATIC, CREATED, QUARANTINED, THREADED, MailIntake, Outcome
-from console.mail.message import Unreadable
+from console.data.mail import (
+    AUTOMATIC,
+    CREATED,
+    QUARANTINED,
+    THREADED,
+    Incoming,
+    MailIntake,
+    Outcome,
+)
+from console.mail.message import InboundMail, Unreadable
 from console.mail.parse import parse, too_large
 from console.mail.sources import Found
 
@@ -79,42 +87,58 @@ class Report:
         return text
 
 
-async def take_one(
+async def _hold(intake: MailIntake, found: Found, department: str | None, reason: str) -> Outcome:
+    return await intake.quarantine(
+        found.raw,
+        found.source,
+        reason,
+        sha256=found.sha256,
+        size=found.size,
+        department=department,
+    )
+
+
+async def _parsed(
     intake: MailIntake, found: Found, department: str | None, report: Report
-) -> Outcome:
-    """Parse and store one mail, never raising for the mail's own faults."""
-
-    async def hold(reason: str) -> Outcome:
-        return await intake.quarantine(
-            found.raw,
-            found.source,
-            reason,
-            sha256=found.sha256,
-            size=found.size,
-            department=department,
-        )
-
+) -> InboundMail | None:
+    """The mail parsed, or None when it went to quarantine (counted in the report)."""
     started = time.perf_counter()
-    if found.raw is None:
-        outcome = await hold(too_large(found.size))
-        report.count(found, outcome)
-        return outcome
     try:
-        mail = parse(found.raw)
+        if found.raw is None:
+            raise Unreadable(too_large(found.size))
+        return parse(found.raw)
     except Unreadable as exc:
+        report.count(found, await _hold(intake, found, department, str(exc)))
+        return None
+    finally:
         report.parse_seconds += time.perf_counter() - started
-        outcome = await hold(str(exc))
-        report.count(found, outcome)
-        return outcome
-    parsed = time.perf_counter()
-    report.parse_seconds += parsed - started
+
+
+async def _stored(
+    intake: MailIntake, found: Found, mail: InboundMail, department: str | None
+) -> Outcome:
+    """Store one parsed mail; a fault of the mail's own quarantines it."""
+    assert found.raw is not None
     try:
-        outcome = await intake.take(mail, found.raw, found.source, department=department)
+        return await intake.take(mail, found.raw, found.source, department=department)
     except ConsoleError:
         raise  # the database itself refused (busy, unreachable): stop, nothing half done
     except Exception as exc:  # this mail's fault: quarantine it
-        outcome = await hold(f"it could not be stored ({type(exc).__name__}: {str(exc)[:200]})")
-    report.store_seconds += time.perf_counter() - parsed
+        reason = f"it could not be stored ({type(exc).__name__}: {str(exc)[:200]})"
+        return await _hold(intake, found, department, reason)
+
+
+async def take_one(
+    intake: MailIntake, found: Found, department: str | None, report: Report
+) -> Outcome | None:
+    """Parse and store one mail in its own transaction, never raising for the mail's own
+    faults; None when it went to quarantine before it could be parsed."""
+    mail = await _parsed(intake, found, department, report)
+    if mail is None:
+        return None
+    started = time.perf_counter()
+    outcome = await _stored(intake, found, mail, department)
+    report.store_seconds += time.perf_counter() - started
     report.count(found, outcome)
     return outcome
 
@@ -127,20 +151,47 @@ async def import_mail(
     progress: Callable[[Report], None] | None = None,
     done: Callable[[Found], Awaitable[None]] | None = None,
     stop: Callable[[], bool] | None = None,
-    every: int = 100,
+    batch: int = 100,
 ) -> Report:
-    """Import every mail; ``done`` is awaited after each one is committed (the worker marks
-    it seen then), ``progress`` called every ``every`` mails and at the end; ``stop`` is
-    asked before each mail (the worker's SIGTERM ends it after the current one)."""
+    """Import every mail, up to ``batch`` mails a transaction (a mail the batch cannot
+    take is then stored alone, or quarantined).  ``done`` is awaited after each mail is
+    committed (the worker marks it seen then), ``progress`` called after each batch;
+    ``stop`` is asked before each mail (SIGTERM ends the worker after the current one)."""
     report = Report()
+    pending: list[tuple[Found, InboundMail]] = []
+
+    async def flush() -> None:
+        if not pending:
+            return
+        started = time.perf_counter()
+        items = [Incoming(m, f.raw or b"", f.source, department) for f, m in pending]
+        try:
+            outcomes = await intake.take_many(items)
+        except ConsoleError:
+            raise
+        except Exception:  # one mail spoiled the batch: each alone now
+            outcomes = [await _stored(intake, f, m, department) for f, m in pending]
+        report.store_seconds += time.perf_counter() - started
+        for (found, _mail), outcome in zip(pending, outcomes, strict=True):
+            report.count(found, outcome)
+            if done is not None:
+                await done(found)
+        pending.clear()
+        if progress is not None:
+            progress(report)
+
     for found in mails:
         if stop is not None and stop():
             break
-        await take_one(intake, found, department, report)
-        if done is not None:
-            await done(found)
-        if progress is not None and report.read % every == 0:
-            progress(report)
+        mail = await _parsed(intake, found, department, report)
+        if mail is None:
+            if done is not None:
+                await done(found)
+            continue
+        pending.append((found, mail))
+        if len(pending) >= batch:
+            await flush()
+    await flush()
     if progress is not None:
         progress(report)
     return report

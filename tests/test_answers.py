@@ -70,6 +70,12 @@ async def test_bulk_counts_a_ticket_that_left_the_queues_as_done(desk: Desk) -> 
     ]
     for outcome in report.outcomes:
         assert (None, "Network", outcome.version) == await stored(desk, outcome.number)
+    # Gone from her queues, and hers to undo all the same: nobody touched them since.
+    await desk.service("carl").pick_up(numbers[2])
+    undone = await Bulk(desk.service("alice")).undo(report)
+    assert [o.done for o in undone.outcomes] == [True, True, False]
+    assert undone.outcomes[2].message == f"No ticket #{numbers[2]} (or not one you may see)."
+    assert [(await stored(desk, n))[0] for n in numbers] == ["alice", "alice", "carl"]
 
 
 async def test_the_command_line_exits_0_and_says_so(

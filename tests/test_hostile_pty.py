@@ -122,7 +122,7 @@ async def _seed(path: Path) -> list[int]:
         await service.note(n, text)
         await service.add_activity(n, text, kind="call")
         await service.log_time(n, 5, note=text)
-        await service.request_approval(n, ["lena", "root"], text, details=text)
+        await service.request_approval(n, ["lena"], text, details=text)  # not of oneself
         await service.attach_bytes(n, f"{text}.txt", text.encode("utf-8", "replace"))
         await service.set_resolution(n, text)
     await db.dispose()

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def register(commands: Commands) -> None:
-    """``db upgrade`` and ``db backup``."""
+    """``db upgrade``, ``db backup`` and ``db secure``."""
     db_commands = group(commands, "db", "database upkeep", "db_command")
     upgrade = db_commands.add_parser("upgrade", help="create or migrate the schema")
     common(upgrade)
@@ -26,6 +26,12 @@ def register(commands: Commands) -> None:
     common(backup)
     backup.add_argument("path", help="file (or folder) to write the copy to")
     backup.set_defaults(run=with_database(_backup))
+    secure = db_commands.add_parser(
+        "secure",
+        help="PostgreSQL: a role per agent, and row-level security giving each its scope",
+    )
+    common(secure)
+    secure.set_defaults(run=with_database(_secure))
 
 
 async def _upgrade(args: argparse.Namespace, db: Database) -> int:
@@ -39,4 +45,17 @@ async def _backup(args: argparse.Namespace, db: Database) -> int:
 
     pages = await backup(db, Path(args.path))
     out(f"Backed up {db.label} to {args.path} ({pages:,} pages).")
+    return 0
+
+
+async def _secure(args: argparse.Namespace, db: Database) -> int:
+    from console.data.secure import secure
+
+    created = await secure(db)
+    roles = f"roles created: {', '.join(created)}" if created else "no new roles"
+    out(
+        f"Row-level security is on for {db.label} ({roles}): each agent's role sees and "
+        "changes only the tickets the console gives that agent. Give the new roles a "
+        "password (ALTER ROLE name PASSWORD ...) or another way to log in."
+    )
     return 0

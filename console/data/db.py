@@ -179,6 +179,25 @@ def translate_error(exc: Exception) -> Exception:
     return exc
 
 
+#: A new SQLite database file: read and write for its owner and its group, nothing for
+#: others, whatever the umask.  SQLite gives the -wal and -shm files the database file's
+#: permissions, so the agents of one group (the folder's, with its setgid bit) share all
+#: three.
+SHARED_FILE_MODE = 0o660
+
+
+def create_shared_file(path: Path) -> None:
+    """Create the (empty) database file with ``SHARED_FILE_MODE`` unless it exists."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SHARED_FILE_MODE)
+    except (FileExistsError, PermissionError, IsADirectoryError, FileNotFoundError):
+        return  # SQLite opens (or refuses) it as it is, and says why
+    try:
+        os.fchmod(fd, SHARED_FILE_MODE)  # the umask narrowed the mode given to open
+    finally:
+        os.close(fd)
+
+
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
     sync_engine = engine.sync_engine
 
@@ -214,6 +233,7 @@ def make_engine(
     if resolved.get_backend_name() == "sqlite":
         if resolved.database and resolved.database != ":memory:":
             Path(resolved.database).parent.mkdir(parents=True, exist_ok=True)
+            create_shared_file(Path(resolved.database))
         engine = create_async_engine(resolved)
         _install_sqlite_hooks(engine)
     else:

@@ -84,9 +84,10 @@ class Frame:
         return scope
 
     async def _lock(
-        self, session: AsyncSession, number: int, *, lock: bool = True
+        self, session: AsyncSession, number: int, *, lock: bool = True, scoped: bool = True
     ) -> tuple[Ticket, TicketFacts]:
-        """Load and lock the ticket, refusing when it is missing or out of scope."""
+        """Load and lock the ticket, refusing when it is missing or (unless not
+        ``scoped``) out of scope."""
         merged, owner = MERGED, OWNER
         stmt = (
             select(
@@ -106,11 +107,14 @@ class Frame:
             stmt = stmt.with_for_update(of=Ticket)
         row = (await session.execute(stmt)).first()
         scope = await self._scope(session)
-        if row is None or not scope.allows(
-            department_id=row[0].department_id,
-            owner_id=row[0].owner_id,
-            creator_id=row[0].creator_id,
-            coordinator_id=row[3],
+        if row is None or (
+            scoped
+            and not scope.allows(
+                department_id=row[0].department_id,
+                owner_id=row[0].owner_id,
+                creator_id=row[0].creator_id,
+                coordinator_id=row[3],
+            )
         ):
             raise NotFound(f"No ticket #{number} (or not one you may see).")
         ticket: Ticket = row[0]
@@ -271,6 +275,21 @@ class Frame:
             creator_id=act.ticket.creator_id,
             coordinator_id=coordinator,
         )
+
+    async def _left_by_me(self, session: AsyncSession, ticket: Ticket, version: int) -> bool:
+        """Whether the ticket is still at ``version`` and its last change was this
+        actor's (so an undo of it touches nothing anyone else did)."""
+        if ticket.version != version:
+            return False
+        last = (
+            await session.execute(
+                select(Event.actor_id)
+                .where(Event.ticket_id == ticket.id)
+                .order_by(Event.id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        return last == self.actor.id
 
     async def _assignee(self, session: AsyncSession, username: str) -> Assignee:
         """The agent named, as the workflow checks an assignment."""

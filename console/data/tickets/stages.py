@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from console.data import history
-from console.data.errors import BadValue
+from console.data.errors import BadValue, NotFound
 from console.data.outbox import CLOSING
 from console.data.records import TicketRecord
 from console.data.tickets.checks import aware
@@ -87,10 +87,16 @@ class Stages(Resolutions):
         async with self.db.write() as session:
             # Not through ``_begin``: an undo is not a workflow action, so only the scope
             # and the version are checked.
-            ticket, facts = await self._lock(session, number)
+            ticket, facts = await self._lock(session, number, scoped=False)
+            act = _Action(session, ticket, facts)
+            if not await self._sees(act, self.actor.id) and not await self._left_by_me(
+                session, ticket, expected_version
+            ):
+                # Out of scope, unless this agent's own change (a release, an assign) took
+                # it out and nobody has touched it since.
+                raise NotFound(f"No ticket #{number} (or not one you may see).")
             if ticket.version != expected_version:
                 raise await self._conflict(session, ticket, expected_version)
-            act = _Action(session, ticket, facts)
             if "owner_id" in before:
                 old_owner = await self._username(session, before["owner_id"])
                 shown = (facts.owner_name, old_owner)

@@ -196,6 +196,7 @@ VIEW_PICKER = PlaceKeys(
         Key("views.cancel", "escape", "dismiss(None)", "Cancel", show=True),
         Key("views.down", "j", "move(1)", "Down"),
         Key("views.up", "k", "move(-1)", "Up"),
+        Key("views.remove", "x,delete", "remove", "Remove a saved view", show=True),
         *(
             Key(f"views.pick_{i}", str(i), f"pick({i - 1})", view)
             for i, view in enumerate(VIEWS.values(), start=1)

@@ -36,7 +36,7 @@ from console.screens.pager import PagerScreen
 from console.screens.queue_search import SORT_NAMES, SearchAndViews
 from console.screens.tagged import TaggedActions
 from console.screens.ticket_actions import TicketActions
-from console.screens.view_picker import ViewPicker
+from console.screens.view_picker import REMOVE, ViewPicker
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.header import ConsoleHeader
 from console.widgets.search_bar import SearchBar
@@ -318,7 +318,9 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
 
     def action_pick_view(self) -> None:
         def chosen(view: str | None) -> None:
-            if view:
+            if view and view.startswith(REMOVE):
+                self.remove_saved_view(view.removeprefix(REMOVE))
+            elif view:
                 self.switch(view=view)
 
         self.app.push_screen(ViewPicker(self.view, self.view_names()), chosen)

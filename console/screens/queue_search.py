@@ -13,14 +13,14 @@ from typing import Any
 
 from textual import on, work
 
-from console.config import VIEW_COLUMNS, SavedView, append_view
+from console.config import VIEW_COLUMNS, SavedView, append_view, remove_view
 from console.data.errors import BadValue, ConsoleError
 from console.data.filters import FilterError, parse_filter
 from console.data.queries import SORTS, VIEWS, QueueQuery
 from console.data.views import TeamViews, ViewSpec, checked
 from console.keys import key_hint
 from console.messages import OpenTicket
-from console.screens.form import Field, FieldError, FormScreen
+from console.screens.form import ConfirmScreen, Field, FieldError, FormScreen
 from console.screens.queue_base import QueueScreenBase
 from console.widgets.search_bar import SearchBar
 from console.widgets.ticket_queue import TicketQueue
@@ -94,6 +94,35 @@ class SearchAndViews(QueueScreenBase):
             self.view = "all"
         if changed or recount:  # their counts join the view list
             self.reload(keep_position=True)
+
+    @work(group="remove-view", exit_on_error=False)
+    async def remove_saved_view(self, key: str) -> None:
+        """Ask, then remove a saved view: one's own from the config file, a team view from
+        the database (whoever shared it may, and the team's leads and admins)."""
+        ctx = self.ctx
+        spec = self.saved.get(key)
+        if spec is None:
+            return
+        shared = (
+            f"the team view {spec.name} ({spec.team})" if spec.team else f"your view {spec.name}"
+        )
+        if not await self.app.push_screen_wait(ConfirmScreen(f"Remove {shared}? (y/n)")):
+            return
+        try:
+            if spec.team:
+                await TeamViews(ctx.service.db, ctx.service.actor).remove(spec.name)
+            else:
+                view = next(v for v in ctx.settings.views if v.name == spec.name)
+                if ctx.settings.source is not None:
+                    await asyncio.to_thread(remove_view, view, ctx.settings.source)
+                ctx.settings.views.remove(view)
+        except (ConsoleError, OSError, ValueError) as exc:
+            ctx.tell("{why}", why=str(exc), severity="error")
+            return
+        ctx.tell("Removed {what}.", what=shared, timeout=3)
+        if self.view == key:
+            self.view = "all"
+        self.load_saved_views(recount=True)
 
     def action_search(self) -> None:
         """``/``: open the search line."""

@@ -1,4 +1,5 @@
-"""The view picker (v): the seven queue views, chosen by arrow keys, j/k or a digit."""
+"""The view picker (v): the seven queue views, chosen by arrow keys, j/k or a digit, then
+the saved ones; ``x`` asks to remove the saved view under the cursor."""
 
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ from console.data.queries import VIEWS
 from console.keys import bindings, key_hint
 from console.widgets.view_list import view_prompt
 
+#: What the picker answers to remove a saved view: this, then the view's key.
+REMOVE = "remove "
+
 
 class ViewPicker(ModalScreen[str | None]):
-    """Pick a queue view; esc keeps the current one."""
+    """Pick a queue view; esc keeps the current one; ``x`` on a saved view answers
+    ``REMOVE`` and its key (the queue asks, and removes it if the agent may)."""
 
     BINDINGS = bindings("ViewPicker")
 
@@ -49,6 +54,18 @@ class ViewPicker(ModalScreen[str | None]):
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)
         options.highlighted = ((options.highlighted or 0) + step) % len(self.names)
+
+    def action_remove(self) -> None:
+        options = self.query_one(OptionList)
+        keys = list(self.names)
+        view = keys[options.highlighted or 0] if keys else None
+        if view is None or view in VIEWS:
+            remove = key_hint(self.app, "views.remove")
+            self.notify(
+                f"The built-in views stay; {remove} removes a saved one.", markup=False, timeout=3
+            )
+            return
+        self.dismiss(REMOVE + view)
 
     def action_pick(self, index: int) -> None:
         self.dismiss(list(VIEWS)[index])

@@ -229,6 +229,7 @@ FORM = PlaceKeys(
         Key("form.cancel", "escape", "cancel", "Cancel", show=True),
         # In the reply form: search the knowledge base, insert an article at the cursor.
         Key("form.insert_article", "ctrl+o", "insert_article", "Insert article"),
+        Key("form.insert_canned", "ctrl+t", "insert_canned", "Insert canned reply"),
     ),
     base="modal",
     focused=("MentionArea", "CannedArea", "EditableInput", "EditableArea"),
@@ -263,6 +264,13 @@ KNOWLEDGE_BASE = PlaceKeys(
     ),
     base="modal",
     focused=("EditableInput",),
+)
+
+CANNED_PICKER = PlaceKeys(
+    "CannedPicker",
+    "Canned-reply picker",
+    (Key("canned.cancel", "escape", "dismiss(None)", "Cancel", show=True),),
+    base="modal",
 )
 
 BULK_PICKER = PlaceKeys(
@@ -315,6 +323,7 @@ PLACES: tuple[PlaceKeys, ...] = (
     CONFIRM,
     HELP,
     KNOWLEDGE_BASE,
+    CANNED_PICKER,
     BULK_PICKER,
     BULK_PREVIEW,
     BULK_REPORT,

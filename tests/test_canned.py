@@ -7,15 +7,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import TextArea
 
+from console.app import AgentConsole
 from console.config import Settings, load_settings
 from console.data.canned import CannedReply, TeamCanned, check_canned, fill
 from console.data.errors import BadValue, NotFound, Refused
-from tests.conftest import Desk
+from console.screens.canned_picker import CannedPicker
+from tests.conftest import Desk, FixedClock
 from tests.test_cli import CLI
 from tests.test_cli import cli as cli  # the fixture
-from tests.test_console import console_as, goto, notices, settle, start
+from tests.test_console import console_as, notices, settle
+from tests.test_editor import open_reply
+from tests.test_snapshots import SIZES
+from tests.test_snapshots import demo_db as demo_db  # the fixture
 
 THANKS = "Hi {contact.first_name},\nticket #{number} is done.\n{agent}, {department}"
 
@@ -90,10 +96,7 @@ async def test_double_colon_tab_inserts_and_send_and_close_closes(desk: Desk) ->
     await desk.service("alice").pick_up(number)
     app = console_as(desk, "alice", settings=settings)
     async with app.run_test(size=(120, 30)) as pilot:
-        await start(app, pilot)
-        await goto(pilot, number)
-        await pilot.press("r")
-        await settle(pilot)
+        await open_reply(pilot, number)
         area = app.screen.query_one("#field-body", TextArea)
         await pilot.press(*"::h", "tab")
         assert area.text == "Hello Pat,"
@@ -133,3 +136,45 @@ def test_canned_from_the_command_line(cli: CLI, tmp_path: Path) -> None:
     assert cli.json("canned", "remove", "thanks", login="alice") == {"removed": "thanks"}
     code, _, err = cli("canned", "remove", "thanks", login="alice")
     assert code == 1 and "no canned reply named 'thanks'" in err
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_the_picker_inserts_at_the_cursor(desk: Desk) -> None:
+    await TeamCanned(desk.db, desk.actors["alice"], desk.clock).add("bye", "Regards, {agent}")
+    settings = Settings(canned=[CannedReply("hi", "Hello {contact.first_name},")])
+    number = await desk.ticket(contact_name="Pat Customer")
+    app = console_as(desk, "alice", settings=settings)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await open_reply(pilot, number)
+        await pilot.press(*"Thanks. ", "ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, CannedPicker)
+        await pilot.press("enter")  # ::bye, the first by name
+        await settle(pilot)
+        area = app.screen.query_one("#field-body", TextArea)
+        assert area.has_focus and area.text == "Thanks. Regards, alice"
+        await pilot.press("ctrl+t", "escape")
+        await settle(pilot)
+        assert area.text == "Thanks. Regards, alice"
+
+
+def picker_console(demo_db: Path) -> AgentConsole:
+    canned = [
+        CannedReply("thanks", "Hi {contact.first_name},\nthank you, #{number} is solved.", "close"),
+        CannedReply("ack", "We are on it, {contact.first_name}."),
+    ]
+    return AgentConsole(
+        Settings(canned=canned), str(demo_db), "maya", clock=FixedClock(), watch=False
+    )
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_canned_picker_snapshot(snap_compare: object, demo_db: Path, size: tuple[int, int]) -> None:
+    async def open_picker(pilot: Pilot[None]) -> None:
+        await settle(pilot, 0.3)
+        await pilot.press("r")
+        await settle(pilot, 0.3)
+        await pilot.press("ctrl+t")
+        await settle(pilot, 0.3)
+
+    assert snap_compare(picker_console(demo_db), terminal_size=size, run_before=open_picker)  # type: ignore[operator]

@@ -285,7 +285,7 @@ def test_every_verb_of_the_table_of_actions_is_a_ticket_command() -> None:
 
     assert set(SPECIAL) == {a.id for a in ACTIONS if a.cli_special}
     parser = build_parser()
-    samples = {"when": "+1h", "ticket": "#7", "positive": "3", "yes_no": "yes"}
+    samples = {"when": "+1h", "ticket": "#7", "positive": "3", "yes_no": "yes", "ids": "3,4"}
     for action in ACTIONS:
         for verb in action.verbs:
             argv = ["ticket", *verb.words, *(["#1042"] if action.numbered else [])]

@@ -111,10 +111,13 @@ async def test_reply_inserts_an_article_at_the_cursor(desk: Desk) -> None:
         await settle(pilot)
         assert isinstance(app.screen, KnowledgeBaseScreen)
         assert app.screen.query_one("#kb-search", Input).value == "VPN drops again"
-        assert listed(app) == []  # "again" is in no article
+        # "again" is in no article: those with some of the words are offered.
+        assert listed(app) == ["VPN drops hourly"]
+        assert "No article holds every word" in str(app.screen.query_one("#kb-hint").render())
         await pilot.press("ctrl+w", "backspace")  # the last word goes
         await settle(pilot)
         assert listed(app) == ["VPN drops hourly"]
+        assert "enter inserts" in str(app.screen.query_one("#kb-hint").render())
         await pilot.press("enter", "enter")  # to the list; insert
         await settle(pilot)
         assert isinstance(app.screen, FormScreen)

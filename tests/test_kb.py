@@ -57,6 +57,7 @@ async def test_articles_are_searched_by_title_body_and_tags(desk: Desk) -> None:
     assert {a.id for a in await base.search("billing")} == {invoice.id}  # tag and body
     assert {a.id for a in await base.search("refund portal")} == {invoice.id}  # every word
     assert await base.search("refund vpn") == []
+    assert {a.id for a in await base.search("refund vpn", every=False)} == {vpn.id, invoice.id}
     assert [a.id for a in await base.search("  ")] == [invoice.id, vpn.id]  # newest first
     await base.edit(vpn.id, title="Tunnel falls every hour")
     assert await base.search("drops") == []  # the old title left the index ...

@@ -141,6 +141,10 @@ def spec_verdict(
         if not boss:
             return "role"
         return None  # from any status, as the table says
+    if action is Action.SPLIT:
+        if boss or (owned and ticket.owner_id == actor.id):
+            return None  # from any status: the messages move, the status stays
+        return "owner" if owned else "unowned"
     if action is Action.DELETE:
         return None if actor.role is Role.ADMIN else "role"
     raise AssertionError(action)

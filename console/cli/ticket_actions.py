@@ -35,8 +35,14 @@ from console.data.actions import ACTIONS, Option, TicketAction, Verb
 if TYPE_CHECKING:
     from console.data.tickets import TicketService
 
+
 #: How argparse reads an option's text, by kind (the others stay text until run).
-_TYPES: dict[str, Callable[[str], int]] = {"ticket": number, "positive": positive}
+def ids(text: str) -> list[int]:
+    """Comma-separated ids (``12,14``)."""
+    return [positive(part) for part in text.split(",") if part.strip()] or [positive(text)]
+
+
+_TYPES: dict[str, Callable[[str], Any]] = {"ticket": number, "positive": positive, "ids": ids}
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ class Action(StrEnum):
     ATTACH = "attach"
     EDIT = "edit"
     MERGE = "merge"
+    SPLIT = "split"
     DELETE = "delete"
 
 
@@ -52,6 +53,7 @@ OptionKind = Literal[
     "positive",  # a whole number above 0
     "yes_no",  # yes or no
     "path",  # a file
+    "ids",  # whole numbers above 0, comma-separated ("12,14")
 ]
 
 
@@ -283,6 +285,14 @@ ACTIONS: tuple[TicketAction, ...] = (
         "merge", "Merge", "Merge", "", "Merged", Action.MERGE, "merge", listed=False,
         verbs=(Verb(("merge",), "merge into another ticket"),),
         options=(Option("--into", "into", "ticket", required=True, metavar="NUMBER"),),
+    ),
+    TicketAction(
+        "split", "Split", "Split", "", "Split", Action.SPLIT, "split", listed=False,
+        verbs=(Verb(("split",), "move messages into a new ticket (prints the new one)"),),
+        options=(
+            Option("--messages", "messages", "ids", required=True, metavar="ID,ID",
+                   help="the ids of the messages to move (`ticket show N --json`)"),
+        ),
     ),
     TicketAction(
         "delete", "Delete", "Delete", "", "Deleted", Action.DELETE, "delete", listed=False,

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
 from console.data.acting import Acting
@@ -101,14 +101,18 @@ class KnowledgeBase(Acting):
         """The articles, the most recently written first."""
         return await self._rows(self._select().limit(limit))
 
-    async def search(self, text: str, limit: int = LIMIT) -> builtins.list[ArticleRecord]:
+    async def search(
+        self, text: str, limit: int = LIMIT, *, every: bool = True
+    ) -> builtins.list[ArticleRecord]:
         """Articles whose title, body or tags hold every word of ``text`` (the last word
-        may be half typed), the most recently written first."""
+        may be half typed; ``every=False``: any of the words), the most recently written
+        first."""
         words = tokens(text)
         if not words:
             return await self.list(limit)
         sqlite = self.db.is_sqlite
-        match = and_(*(article_clause(word, sqlite=sqlite) for word in words))
+        clauses = [article_clause(word, sqlite=sqlite) for word in words]
+        match = and_(*clauses) if every else or_(*clauses)
         return await self._rows(self._select().where(match).limit(limit))
 
     async def show(self, article_id: int) -> ArticleRecord:

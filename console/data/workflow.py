@@ -242,6 +242,15 @@ def refusal(
             return f"{n} was already merged into #{ticket.merged_into}."
         return None
 
+    if action is Action.SPLIT:
+        if ticket.merged_into is not None:
+            return f"{n} was merged into #{ticket.merged_into}; split that one."
+        if ticket.owner_id == actor.id or actor.is_lead_or_admin:
+            return None
+        if ticket.owner_id is None:
+            return f"{n} is unassigned; pick it up to split it, or ask a lead."
+        return f"Split of {n} is for its owner ({ticket.owner_name}) or a lead."
+
     if action is Action.DELETE:
         if actor.role is not Role.ADMIN:
             return f"Delete is for admins; {n} was not deleted."

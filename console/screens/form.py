@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 from console.data.errors import Conflict, ConsoleError
 from console.keys import bindings, key_hint
 from console.safe import clean
+from console.screens.canned_picker import CannedPicker
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.completion import CannedArea, MentionArea
 from console.widgets.editing import EditableArea, EditableInput
@@ -248,9 +249,23 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         return next((s for s in self.fields if "insert_article" in s.extra), None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Other forms leave these keys alone.
         if action == "insert_article":
-            return self._article_field() is not None  # other forms leave the key alone
+            return self._article_field() is not None
+        if action == "insert_canned":
+            return bool(self.query(CannedArea))
         return True
+
+    def action_insert_canned(self) -> None:
+        """Pick a canned reply; it goes in at the cursor of the reply's text."""
+        area = self.query_one(CannedArea)
+
+        def chosen(name: str | None) -> None:
+            if name:
+                area.use(name)
+            area.focus()
+
+        self.app.push_screen(CannedPicker(area.canned), chosen)
 
     def action_insert_article(self) -> None:
         """Search the knowledge base; the chosen article's text goes in at the cursor

@@ -115,6 +115,11 @@ class KnowledgeBaseScreen(InConsole, ReportsWorkerErrors, ModalScreen[ArticleRec
     async def search(self, text: str, keep: int | None = None) -> None:
         """Show the articles holding every word typed (all of them for no words)."""
         self.articles = await self.kb.search(text)
+        some_words = False
+        if not self.articles and len(text.split()) > 1:
+            # A ticket's whole subject is rarely in one article: those with some of it.
+            self.articles = await self.kb.search(text, every=False)
+            some_words = bool(self.articles)
         options = self.query_one("#kb-list", OptionList)
         options.clear_options()
         options.add_options([self._option(a) for a in self.articles])
@@ -122,6 +127,12 @@ class KnowledgeBaseScreen(InConsole, ReportsWorkerErrors, ModalScreen[ArticleRec
             ids = [a.id for a in self.articles]
             options.highlighted = ids.index(keep) if keep in ids else 0
         self.show(self.current)
+        label = self.query_one("#kb-hint", Static)
+        label.update(
+            Text("No article holds every word; these hold some of them.", style="dim")
+            if some_words
+            else self.hint()
+        )
         if not self.articles:
             found = "No article holds every word typed." if text.strip() else "No articles yet."
             self.query_one("#kb-article", Static).update(Text(found, style="dim"))

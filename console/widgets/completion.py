@@ -167,12 +167,17 @@ class CannedArea(EditableArea):
             title = "Canned replies" if found else f"No canned reply ::{partial}"
             self.notify(names, title=title, markup=False, timeout=4)
             return
-        text, action = self.canned[found[0]]
-        self.replace(text, (row, column - len(match.group(0))), (row, column))
+        self.use(found[0], (row, column - len(match.group(0))), (row, column))
+
+    def use(
+        self, name: str, start: tuple[int, int] | None = None, end: tuple[int, int] | None = None
+    ) -> None:
+        """Put a canned reply's text in place of ``start``-``end`` (default: at the cursor)."""
+        text, action = self.canned[name]
+        here = self.cursor_location
+        self.replace(text, start or here, end or here)
         if action:
             self.chosen_action = action
             self.notify(
-                f"::{found[0]} also does {action!r} when the reply is sent.",
-                markup=False,
-                timeout=4,
+                f"::{name} also does {action!r} when the reply is sent.", markup=False, timeout=4
             )

@@ -3,8 +3,9 @@ ticket's own life."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
+from console.data import history
 from console.data.audit import append_events
 from console.data.errors import BadValue, Refused
 from console.data.models import (
@@ -18,6 +19,7 @@ from console.data.models import (
     TimeEntry,
 )
 from console.data.records import TicketRecord
+from console.data.tickets.creating import _facts_of_new, allocate_number
 from console.data.tickets.frame import Frame, _Action
 from console.data.workflow import Action, Status, refusal
 
@@ -91,3 +93,70 @@ class MergeAndDelete(Frame):
             # events and the notice are written the same way.
             await append_events(session, act.all_events())
             await self.db.notify(session, str(number))
+
+
+class Splitting(Frame):
+    """Dividing a ticket that holds several questions."""
+
+    async def split(
+        self, number: int, messages: list[int], *, expected_version: int | None = None
+    ) -> TicketRecord:
+        """Move the chosen messages of a ticket into a new ticket of the same contact and
+        account (and department, priority, channel, product); both histories name the
+        other ticket.  Returns the new ticket."""
+        chosen = sorted(set(messages))
+        if not chosen:
+            raise BadValue("Choose the messages to move into the new ticket.")
+        async with self.db.write() as session:
+            act = await self._begin(session, number, Action.SPLIT, expected_version)
+            source = act.ticket
+            rows = (
+                await session.execute(select(Message.id).where(Message.ticket_id == source.id))
+            ).scalars()
+            held = set(rows)
+            foreign = [m for m in chosen if m not in held]
+            if foreign:
+                raise BadValue(
+                    f"#{number} has no message {foreign[0]}; its messages are "
+                    + (", ".join(map(str, sorted(held))) or "none")
+                    + "."
+                )
+            if len(chosen) == len(held):
+                raise BadValue(f"Leave at least one message on #{number}; it keeps its own.")
+            now = self.clock()
+            new_number = await allocate_number(session)
+            ticket = Ticket(
+                number=new_number,
+                subject=source.subject,
+                description=f"Split from #{number}.",
+                status=Status.NEW.value,
+                priority=source.priority,
+                channel=source.channel,
+                department_id=source.department_id,
+                category=source.category,
+                subcategory=source.subcategory,
+                product=source.product,
+                contact_id=source.contact_id,
+                account_id=source.account_id,
+                owner_id=None,
+                creator_id=self.actor.id,
+                due_at=now + self.sla[source.priority],
+                sticky=False,
+                created_at=now,
+                updated_at=now,
+                amc_state=source.amc_state,
+                version=1,
+            )
+            session.add(ticket)
+            await session.flush()
+            await session.execute(
+                update(Message).where(Message.id.in_(chosen)).values(ticket_id=ticket.id)
+            )
+            moved = f"#{new_number} ({len(chosen)} messages: {', '.join(map(str, chosen))})"
+            self._event(act, "split", "split into", None, moved)
+            await self._finish(act)
+            new_act = _Action(session, ticket, _facts_of_new(ticket))
+            self._event(new_act, history.CREATE, None, None, ticket.subject)
+            self._event(new_act, "split", "split from", None, f"#{number}")
+            await self._finish(new_act, touch=False)
+        return await self.queries.ticket(new_number)

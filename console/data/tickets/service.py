@@ -8,7 +8,7 @@ from console.data.tickets.attachments import Attachments
 from console.data.tickets.conversation import Conversation
 from console.data.tickets.creating import Creating
 from console.data.tickets.fields import Fields
-from console.data.tickets.merge import MergeAndDelete
+from console.data.tickets.merge import MergeAndDelete, Splitting
 from console.data.tickets.ownership import Ownership
 from console.data.tickets.resolution import Resolutions
 from console.data.tickets.stages import Stages
@@ -27,6 +27,7 @@ class TicketService(
     Attachments,
     Fields,
     MergeAndDelete,
+    Splitting,
 ):
     """Every action on tickets, taken by one agent.
 

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -98,6 +99,22 @@ def own_config_folder(
 ) -> None:
     """The tests never read, nor write on first run, the config file of whoever runs them."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "config"))
+
+
+@pytest.fixture(autouse=True)
+def steady_cursors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text cursors in the tests do not blink: a snapshot taken while a cursor blinks
+    catches it on or off by how fast the machine is."""
+    from textual.widgets import Input, TextArea
+
+    for kind in (Input, TextArea):
+        mounted = kind._on_mount
+
+        def steady(self: Any, event: Any, _mounted: Any = mounted) -> Any:
+            self.cursor_blink = False
+            return _mounted(self, event)
+
+        monkeypatch.setattr(kind, "_on_mount", steady)
 
 
 @pytest.fixture

@@ -32,6 +32,16 @@ def register(commands: Commands) -> None:
         "--move-to", required=True, metavar="D", help="the department its tickets go to"
     )
     remove.set_defaults(run=in_session(_remove))
+    edit = department_commands.add_parser("edit", help="change a department (admins)")
+    common(edit)
+    edit.add_argument("name")
+    edit.add_argument("--email", metavar="E", help="its inbound address ('' for none)")
+    edit.add_argument(
+        "--auto-assign",
+        choices=("round-robin", "least-loaded", "off"),
+        help="hand new unassigned tickets to available agents",
+    )
+    edit.set_defaults(run=in_session(_edit))
 
 
 async def _add(args: argparse.Namespace, session: Session) -> int:
@@ -49,9 +59,12 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
     if args.json:
         print_json(departments)
     else:
-        out(f"{'department':<20} {'open':<6} {'email':<28} agents")
+        out(f"{'department':<20} {'open':<6} {'auto-assign':<13} {'email':<28} agents")
         for d in departments:
-            out(f"{d.name:<20} {d.open_tickets:<6} {d.email or '-':<28} {', '.join(d.agents)}")
+            out(
+                f"{d.name:<20} {d.open_tickets:<6} {d.auto_assign:<13} {d.email or '-':<28} "
+                f"{', '.join(d.agents)}"
+            )
     return 0
 
 
@@ -62,4 +75,17 @@ async def _remove(args: argparse.Namespace, session: Session) -> int:
         args.name, move_to=args.move_to
     )
     out(f"Removed department {args.name}; {moved} tickets moved to {args.move_to}.")
+    return 0
+
+
+async def _edit(args: argparse.Namespace, session: Session) -> int:
+    from console.data.desk import DeskRecords
+    from console.data.errors import BadValue
+
+    if args.email is None and args.auto_assign is None:
+        raise BadValue("Nothing to change; give --email or --auto-assign.")
+    await DeskRecords(session.db, session.actor).edit_department(
+        args.name, email=args.email, auto_assign=args.auto_assign
+    )
+    out(f"Department {args.name} changed.")
     return 0

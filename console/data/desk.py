@@ -34,12 +34,14 @@ KEEP = object()
 
 @dataclass(frozen=True)
 class DepartmentRecord:
-    """A department with its address, its agents and its open tickets."""
+    """A department with its address, its agents, its open tickets and how it hands
+    out new ones."""
 
     name: str
     email: str | None
     agents: tuple[str, ...]
     open_tickets: int
+    auto_assign: str = "off"
 
 
 @dataclass(frozen=True)
@@ -239,7 +241,11 @@ class DeskRecords(Directory):
                 members.setdefault(dept_id, []).append(username)
         return [
             DepartmentRecord(
-                d.name, d.email, tuple(members.get(d.id, [])), int(open_counts.get(d.id, 0))
+                d.name,
+                d.email,
+                tuple(members.get(d.id, [])),
+                int(open_counts.get(d.id, 0)),
+                d.auto_assign or "off",
             )
             for d in depts
         ]
@@ -387,6 +393,36 @@ class DeskRecords(Directory):
                 )
             key = contact.email or contact.name
         return next(c for c in await self.contacts() if (c.email or c.name) == key)
+
+    async def edit_department(
+        self,
+        name: str,
+        *,
+        email: str | None = None,
+        auto_assign: str | None = None,
+    ) -> None:
+        """Change a department's address or auto-assignment (``off``, ``round-robin``,
+        ``least-loaded``; admins)."""
+        from console.data.tickets.auto_assign import MODES
+
+        self._admin_only("Editing departments")
+        async with self.db.write() as session:
+            dept = (
+                await session.execute(
+                    select(Department).where(func.lower(Department.name) == name.strip().lower())
+                )
+            ).scalar_one_or_none()
+            if dept is None:
+                raise NotFound(f"No department {name!r}; `agent-console department list`.")
+            if email is not None:
+                dept.email = email.strip() or None
+            if auto_assign is not None:
+                mode = auto_assign.strip().lower()
+                if mode not in (*MODES, "off"):
+                    raise BadValue(
+                        f"Unknown auto-assignment {auto_assign!r}; use {', '.join(MODES)} or off."
+                    )
+                dept.auto_assign = None if mode == "off" else mode
 
 
 async def _agent_id(session: AsyncSession, username: str) -> int:

@@ -146,6 +146,9 @@ class Department(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     ack_template: Mapped[str | None] = mapped_column(Text)
     closing_template: Mapped[str | None] = mapped_column(Text)
+    #: new unassigned tickets go to an available agent: ``round-robin``, ``least-loaded``
+    #: or None (off); console.data.tickets.auto_assign
+    auto_assign: Mapped[str | None] = mapped_column(String(16))
 
 
 class Account(Base):

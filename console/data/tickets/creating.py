@@ -12,6 +12,7 @@ from console.data import history
 from console.data.errors import BadValue
 from console.data.models import Account, Contact, Counter, Department, Ticket, agent_departments
 from console.data.records import TicketRecord, channel_name, looks_like_email, priority_rank
+from console.data.tickets.auto_assign import auto_assign
 from console.data.tickets.checks import aware, checked
 from console.data.tickets.frame import Frame, _Action
 from console.data.workflow import AmcState, Status, TicketFacts
@@ -121,6 +122,9 @@ class Creating(Frame):
                     None,
                     history.amc_expired(acct.name, acct.amc_expires),
                 )
+            assigned = await auto_assign(session, ticket, now)
+            if assigned:
+                act.events.append(assigned)
             # ``touch=False``: the new row already carries its times and version 1.
             await self._finish(act, touch=False)
         return await self.queries.ticket(number)

@@ -279,3 +279,29 @@ def test_a_department_hands_out_its_new_tickets(cli: CLI) -> None:
     off = cli.json("ticket", "show", str(create(cli, subject="Nobody")))
     assert isinstance(off, dict) and off["owner"] is None
     assert cli("audit", "verify")[0] == 0
+
+
+def test_a_tickets_contact_and_account_are_edited_with_history(cli: CLI) -> None:
+    number = create(cli, subject="Wrong customer")
+    other = create(cli, subject="Other", email="sam@oldco.example", account="Oldco")
+    assert other
+    edited = cli.json(
+        "ticket",
+        "edit",
+        str(number),
+        "--contact",
+        "SAM@oldco.example",
+        "--account",
+        "Oldco",
+        login="alice",
+    )
+    assert isinstance(edited, dict)
+    assert (edited["contact_email"], edited["account"]) == ("sam@oldco.example", "Oldco")
+    shown = cli.json("ticket", "show", str(number))
+    assert isinstance(shown, dict)
+    changes = {(e["field"], e["old"], e["new"]) for e in shown["history"] if e["action"] == "edit"}
+    assert ("account", "Acme Ltd", "Oldco") in changes
+    code, _, err = cli("ticket", "edit", str(number), "--contact", "nobody@x.example")
+    assert code == 1 and "No contact 'nobody@x.example'" in err
+    cleared = cli.json("ticket", "edit", str(number), "--account", "")
+    assert isinstance(cleared, dict) and cleared["account"] is None

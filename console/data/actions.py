@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from console.data.records import EDITABLE_TEXT
+from console.data.records import EDITABLE_PEOPLE, EDITABLE_TEXT
 
 
 class Action(StrEnum):
@@ -233,6 +233,7 @@ ACTIONS: tuple[TicketAction, ...] = (
             *(Option(f"--{name}", name) for name in EDITABLE_TEXT),
             Option("--due", "due", "when", metavar="WHEN"),
             Option("--sticky", "sticky", "yes_no"),
+            *(Option(f"--{name}", name) for name in EDITABLE_PEOPLE),
         ),
     ),
     TicketAction(

@@ -275,13 +275,14 @@ ACTIONS: tuple[TicketAction, ...] = (
         ),
     ),
     TicketAction(
-        "merge", "Merge", "Merge", "", "Merged", Action.MERGE, "merge", listed=False,
+        "merge", "Merge", "Merge", "M", "Merged", Action.MERGE, "merge", listed=False,
+        form="merge",
         verbs=(Verb(("merge",), "merge into another ticket"),),
         options=(Option("--into", "into", "ticket", required=True, metavar="NUMBER"),),
     ),
     TicketAction(
-        "delete", "Delete", "Delete", "", "Deleted", Action.DELETE, "delete", listed=False,
-        versioned=False, cli_special=True,
+        "delete", "Delete", "Delete", "X", "Deleted", Action.DELETE, "delete", listed=False,
+        versioned=False, cli_special=True, form="delete",
         verbs=(Verb(("delete",), "delete for good (admins)"),),
         options=(Option("--yes", "confirm", "flag", help="confirm the deletion"),),
     ),
@@ -290,7 +291,7 @@ ACTIONS: tuple[TicketAction, ...] = (
 #: Every action by id.
 BY_ID: dict[str, TicketAction] = {action.id: action for action in ACTIONS}
 
-#: The actions with keys in the console (merge and delete are on the command line).
+#: The actions with keys in the console.
 KEYED: tuple[TicketAction, ...] = tuple(a for a in ACTIONS if a.keys)
 
 #: The actions that can be applied to tagged tickets, in the table's order.

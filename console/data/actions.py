@@ -282,7 +282,7 @@ ACTIONS: tuple[TicketAction, ...] = (
     ),
     TicketAction(
         "delete", "Delete", "Delete", "X", "Deleted", Action.DELETE, "delete", listed=False,
-        versioned=False, cli_special=True, form="delete",
+        versioned=False, cli_special=True, form="delete", bulk="delete for good (admins)",
         verbs=(Verb(("delete",), "delete for good (admins)"),),
         options=(Option("--yes", "confirm", "flag", help="confirm the deletion"),),
     ),

@@ -71,6 +71,8 @@ class BulkRequest:
             return {"at": self.at}
         if self.action is Action.CLOSE:
             return {"resolution": self.resolution}
+        if self.action is Action.DELETE:
+            return {"confirm": True}
         return {}
 
 
@@ -118,8 +120,9 @@ class Report:
 
     @property
     def undoable(self) -> bool:
-        """Assign, release and stage changes can be undone (pick up is an assign to me)."""
-        return not self.undone and bool(self.done)
+        """Assign, release and stage changes can be undone (pick up is an assign to me);
+        a deletion cannot."""
+        return not self.undone and bool(self.done) and self.request.action is not Action.DELETE
 
     def summary(self) -> str:
         if self.undone:
@@ -177,6 +180,8 @@ class Bulk:
                 return f"owner {_shown(facts.owner_name)} → {request.assignee}"
             case Action.RELEASE:
                 return f"owner {_shown(facts.owner_name)} → —"
+            case Action.DELETE:
+                return "deleted for good (its history stays)"
             case _:
                 moved = f"{facts.status.value} → {next_status(request.action, facts.status).value}"
                 if request.action is Action.SCHEDULE:
@@ -205,7 +210,10 @@ class Bulk:
 
     async def _one(self, request: BulkRequest, number: int, version: int | None) -> Any:
         """The action on one ticket, through the same service method as by hand."""
-        method = getattr(self.service, action_of(request.action).method)
+        action = action_of(request.action)
+        method = getattr(self.service, action.method)
+        if not action.versioned:
+            return await method(number, **request.arguments())
         return await method(number, **request.arguments(), expected_version=version)
 
     async def apply(self, request: BulkRequest, numbers: Sequence[int]) -> Report:
@@ -224,8 +232,9 @@ class Bulk:
                 continue
             assert seen is not None
             old = {name: getattr(seen[1], name) for name in _UNDONE}
+            version = record.version if record is not None else None
             report.outcomes.append(
-                Outcome(number, True, self._change(request, seen[0]), record.version, old)
+                Outcome(number, True, self._change(request, seen[0]), version, old)
             )
         return report
 

@@ -254,3 +254,54 @@ def test_agents_and_contacts_are_edited(cli: CLI) -> None:
     assert code == 1 and "No contact" in err
     shown = cli.json("ticket", "show", str(number))
     assert isinstance(shown, dict) and shown["contact"] == "Pat Doe"
+
+
+def test_a_department_hands_out_its_new_tickets(cli: CLI) -> None:
+    code, _, err = cli("department", "edit", "Billing", "--auto-assign", "round-robin")
+    assert code == 0, err
+    owners = [
+        cli.json("ticket", "show", str(create(cli, subject=f"Turn {i}")))["owner"]  # type: ignore[index]
+        for i in range(4)
+    ]
+    assert owners == ["alice", "bob", "lena", "alice"]
+    shown = cli.json("ticket", "show", str(create(cli, subject="Who?")))
+    assert isinstance(shown, dict)
+    assert (shown["history"][0]["actor"], shown["history"][0]["action"]) == ("system", "assign")
+    assert cli("agent", "status", "away", login="alice")[0] == 0
+    assert cli("agent", "status", "off", login="bob")[0] == 0
+    assert cli("department", "edit", "Billing", "--auto-assign", "least-loaded")[0] == 0
+    new = cli.json("ticket", "show", str(create(cli, subject="Only lena")))
+    assert isinstance(new, dict) and new["owner"] == "lena"
+    departments = cli.json("department", "list")
+    assert isinstance(departments, list)
+    assert next(d for d in departments if d["name"] == "Billing")["auto_assign"] == "least-loaded"
+    assert cli("department", "edit", "Billing", "--auto-assign", "off")[0] == 0
+    off = cli.json("ticket", "show", str(create(cli, subject="Nobody")))
+    assert isinstance(off, dict) and off["owner"] is None
+    assert cli("audit", "verify")[0] == 0
+
+
+def test_a_tickets_contact_and_account_are_edited_with_history(cli: CLI) -> None:
+    number = create(cli, subject="Wrong customer")
+    other = create(cli, subject="Other", email="sam@oldco.example", account="Oldco")
+    assert other
+    edited = cli.json(
+        "ticket",
+        "edit",
+        str(number),
+        "--contact",
+        "SAM@oldco.example",
+        "--account",
+        "Oldco",
+        login="alice",
+    )
+    assert isinstance(edited, dict)
+    assert (edited["contact_email"], edited["account"]) == ("sam@oldco.example", "Oldco")
+    shown = cli.json("ticket", "show", str(number))
+    assert isinstance(shown, dict)
+    changes = {(e["field"], e["old"], e["new"]) for e in shown["history"] if e["action"] == "edit"}
+    assert ("account", "Acme Ltd", "Oldco") in changes
+    code, _, err = cli("ticket", "edit", str(number), "--contact", "nobody@x.example")
+    assert code == 1 and "No contact 'nobody@x.example'" in err
+    cleared = cli.json("ticket", "edit", str(number), "--account", "")
+    assert isinstance(cleared, dict) and cleared["account"] is None

@@ -3,9 +3,13 @@ the report shows each ticket, and U undoes it."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from console.data.actions import Action
+from console.data.bulk import Bulk, BulkRequest
+from console.data.models import Ticket
 from console.screens.bulk import BulkActionPicker, BulkPreviewScreen, BulkReportScreen
 from console.screens.form import ConfirmScreen, FormScreen
 from console.screens.main import MainScreen
@@ -143,3 +147,39 @@ async def test_bulk_without_tags_says_how_to_tag(desk: Desk) -> None:
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert any("space tags the one under the cursor" in n for n in notices(app))
+
+
+async def test_an_admin_deletes_tagged_tickets_after_typing_the_count(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    doomed = [numbers[1], numbers[2]]  # two unassigned New tickets
+    app = console_as(desk, "root")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        queue = app.screen.query_one(TicketQueue)
+        queue.set_tags(set(doomed))
+        await pilot.press("semicolon")
+        await reach(pilot, BulkActionPicker)
+        await pilot.press("X")
+        await reach(pilot, FormScreen)
+        await pilot.press(*"delete 3", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)  # the wrong count is refused in place
+        await pilot.press("backspace", "2", "ctrl+s")
+        await reach(pilot, BulkPreviewScreen)
+        assert "deleted for good" in shown(app, "#bulk-preview")
+        await pilot.press("y")
+        await reach(pilot, BulkReportScreen)
+        assert "Delete: 2 done." in shown(app, "#bulk-title")
+    async with desk.db.read() as session:
+        left = set((await session.execute(select(Ticket.number))).scalars())
+    assert not set(doomed) & left and numbers[0] in left
+
+
+async def test_an_agent_is_refused_bulk_delete_in_the_preview(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    preview = await Bulk(desk.service("alice")).preview(BulkRequest(Action.DELETE), numbers[:2])
+    assert preview.changes == [] and len(preview.refused) == 2
+    report = await Bulk(desk.service("root")).apply(BulkRequest(Action.DELETE), numbers[:1])
+    assert [o.done for o in report.outcomes] == [True] and not report.undoable

@@ -60,7 +60,7 @@ async def test_the_conversation_shows_who_wrote_to_whom_and_why_it_joined(desk: 
 
 
 @sqlite_only
-async def test_x_splits_a_wrongly_threaded_mail_into_a_new_ticket(desk: Desk) -> None:
+async def test_b_splits_a_wrongly_threaded_mail_off_into_a_new_ticket(desk: Desk) -> None:
     await mail_desk(
         MailIntake(desk.db, clock=desk.clock),
         ["01-new-plain.eml", "02-reply-by-references-only.eml"],
@@ -69,7 +69,7 @@ async def test_x_splits_a_wrongly_threaded_mail_into_a_new_ticket(desk: Desk) ->
     async with app.run_test(size=(120, 40)) as pilot:
         await start(app, pilot)
         await goto(pilot, 1001)
-        await pilot.press("X")
+        await pilot.press("B")
         await settle(pilot)
         assert isinstance(app.screen, FormScreen), notices(app)
         await pilot.press("ctrl+s")  # the mail that joined by References is offered first
@@ -123,7 +123,7 @@ def login(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOGNAME", "root")
 
 
-SCREENS = {"split_form": ("G", "X"), "threaded_conversation": ("G", "enter")}
+SCREENS = {"split_form": ("G", "B"), "threaded_conversation": ("G", "enter")}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -37,9 +37,9 @@ def register(commands: Commands) -> None:
         "--move-to", required=True, metavar="D", help="the department its tickets go to"
     )
     remove.set_defaults(run=in_session(_remove))
-
     edit = department_commands.add_parser(
-        "edit", help="change a department's address, mail templates and auto-close (admins)"
+        "edit",
+        help="change a department's address, mail templates, auto-close and auto-assign (admins)",
     )
     common(edit)
     edit.add_argument("name")
@@ -63,6 +63,11 @@ def register(commands: Commands) -> None:
         type=int,
         metavar="N",
         help="close tickets waiting on the customer after N days (-1: never)",
+    )
+    edit.add_argument(
+        "--auto-assign",
+        choices=("round-robin", "least-loaded", "off"),
+        help="hand new unassigned tickets to available agents",
     )
     edit.set_defaults(run=in_session(_edit))
 
@@ -100,6 +105,7 @@ async def _edit(args: argparse.Namespace, session: Session) -> int:
         closing_template=_read(args.closing_template),
         ack_enabled=args.ack,
         auto_close_days=args.auto_close_days,
+        auto_assign=args.auto_assign,
     )
     out(f"Changed department {args.name}.")
     return 0
@@ -126,6 +132,7 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
             "ACKNOWLEDGEMENT",
             "CLOSING",
             "AUTO-CLOSE",
+            "AUTO-ASSIGN",
             "AGENTS",
         ),
         (
@@ -136,6 +143,7 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
                 ("own template" if d.ack_template else "default") if d.ack_enabled else "off",
                 "own template" if d.closing_template else "default",
                 auto_close(d.auto_close_days),
+                d.auto_assign,
                 ", ".join(d.agents) or "-",
             )
             for d in found

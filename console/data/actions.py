@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from console.data.records import EDITABLE_TEXT
+from console.data.records import EDITABLE_PEOPLE, EDITABLE_TEXT
 
 
 class Action(StrEnum):
@@ -235,6 +235,7 @@ ACTIONS: tuple[TicketAction, ...] = (
             *(Option(f"--{name}", name) for name in EDITABLE_TEXT),
             Option("--due", "due", "when", metavar="WHEN"),
             Option("--sticky", "sticky", "yes_no"),
+            *(Option(f"--{name}", name) for name in EDITABLE_PEOPLE),
         ),
     ),
     TicketAction(
@@ -276,13 +277,16 @@ ACTIONS: tuple[TicketAction, ...] = (
         ),
     ),
     TicketAction(
-        "split", "Split off", "Split off", "X", "Split a mail off", Action.EDIT,
+        "split_off", "Split off", "Split off", "B", "Split a mail off", Action.EDIT,
         "split_off", form="split", listed=False, versioned=False,
-        verbs=(Verb(("split",), "split a wrongly threaded customer mail off into a new ticket"),),
+        verbs=(
+            Verb(("split-off",), "split a wrongly threaded customer mail off into a new ticket"),
+        ),
         options=(Option("message", "message_id", "positive", metavar="MESSAGE_ID"),),
     ),
     TicketAction(
-        "merge", "Merge", "Merge", "", "Merged", Action.MERGE, "merge", listed=False,
+        "merge", "Merge", "Merge", "M", "Merged", Action.MERGE, "merge", listed=False,
+        form="merge",
         verbs=(Verb(("merge",), "merge into another ticket"),),
         options=(Option("--into", "into", "ticket", required=True, metavar="NUMBER"),),
     ),
@@ -295,8 +299,8 @@ ACTIONS: tuple[TicketAction, ...] = (
         ),
     ),
     TicketAction(
-        "delete", "Delete", "Delete", "", "Deleted", Action.DELETE, "delete", listed=False,
-        versioned=False, cli_special=True,
+        "delete", "Delete", "Delete", "X", "Deleted", Action.DELETE, "delete", listed=False,
+        versioned=False, cli_special=True, form="delete", bulk="delete for good (admins)",
         verbs=(Verb(("delete",), "delete for good (admins)"),),
         options=(Option("--yes", "confirm", "flag", help="confirm the deletion"),),
     ),
@@ -305,7 +309,7 @@ ACTIONS: tuple[TicketAction, ...] = (
 #: Every action by id.
 BY_ID: dict[str, TicketAction] = {action.id: action for action in ACTIONS}
 
-#: The actions with keys in the console (merge and delete are on the command line).
+#: The actions with keys in the console.
 KEYED: tuple[TicketAction, ...] = tuple(a for a in ACTIONS if a.keys)
 
 #: The actions that can be applied to tagged tickets, in the table's order.

@@ -72,6 +72,8 @@ class BulkRequest:
             return {"at": self.at}
         if self.action is Action.CLOSE:
             return {"resolution": self.resolution}
+        if self.action is Action.DELETE:
+            return {"confirm": True}
         return {}
 
 
@@ -133,8 +135,9 @@ class Report:
 
     @property
     def undoable(self) -> bool:
-        """Assign, release and stage changes can be undone (pick up is an assign to me)."""
-        return not self.undone and bool(self.done)
+        """Assign, release and stage changes can be undone (pick up is an assign to me);
+        a deletion cannot."""
+        return not self.undone and bool(self.done) and self.request.action is not Action.DELETE
 
     def summary(self) -> str:
         if self.undone:
@@ -192,6 +195,8 @@ class Bulk:
                 return f"owner {_shown(facts.owner_name)} → {request.assignee}"
             case Action.RELEASE:
                 return f"owner {_shown(facts.owner_name)} → —"
+            case Action.DELETE:
+                return "deleted for good (its history stays)"
             case _:
                 moved = f"{facts.status.value} → {next_status(request.action, facts.status).value}"
                 if request.action is Action.SCHEDULE:
@@ -220,7 +225,10 @@ class Bulk:
 
     async def _one(self, request: BulkRequest, number: int, version: int | None) -> Any:
         """The action on one ticket, through the same service method as by hand."""
-        method = getattr(self.service, action_of(request.action).method)
+        action = action_of(request.action)
+        method = getattr(self.service, action.method)
+        if not action.versioned:
+            return await method(number, **request.arguments())
         return await method(number, **request.arguments(), expected_version=version)
 
     async def apply(self, request: BulkRequest, numbers: Sequence[int]) -> Report:
@@ -240,6 +248,9 @@ class Bulk:
             assert seen is not None
             old = {name: getattr(seen[1], name) for name in _UNDONE}
             said = self._change(request, seen[0])
+            if record is None:  # deleted: nothing is left to show or to undo
+                report.outcomes.append(Outcome(number, True, said, None, old))
+                continue
             if not record.visible:
                 said += f"; {out_of_queues(number)}"
             # ``record`` is the ticket as this action left it: its version is the one an

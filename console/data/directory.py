@@ -154,6 +154,8 @@ class DepartmentRecord:
     ack_template: str | None
     closing_template: str | None
     auto_close_days: int | None
+    #: how new unassigned tickets are handed out: ``off``, ``round-robin``, ``least-loaded``
+    auto_assign: str = "off"
 
 
 @dataclass
@@ -238,10 +240,13 @@ class Directory:
         closing_template: str | None = None,
         ack_enabled: bool | None = None,
         auto_close_days: int | None = None,
+        auto_assign: str | None = None,
     ) -> None:
-        """Change a department's address, templates, acknowledgement and auto-close days
-        (``-1``: never); what is not given stays."""
+        """Change a department's address, templates, acknowledgement, auto-close days
+        (``-1``: never) and auto-assignment (``off``, ``round-robin``, ``least-loaded``);
+        what is not given stays."""
         from console.data.outbox import check_template
+        from console.data.tickets.auto_assign import MODES
         from console.mail.compose import valid_addr
 
         self._admin_only("Editing departments")
@@ -267,6 +272,13 @@ class Directory:
                 dept.ack_enabled = ack_enabled
             if auto_close_days is not None:
                 dept.auto_close_days = auto_close_days
+            if auto_assign is not None:
+                mode = auto_assign.strip().lower()
+                if mode not in (*MODES, "off"):
+                    raise BadValue(
+                        f"Unknown auto-assignment {auto_assign!r}; use {', '.join(MODES)} or off."
+                    )
+                dept.auto_assign = None if mode == "off" else mode
 
     async def departments(self) -> list[DepartmentRecord]:
         """Every department with its address, agents, open tickets and mail settings
@@ -301,6 +313,7 @@ class Directory:
                 d.ack_template,
                 d.closing_template,
                 d.auto_close_days,
+                d.auto_assign or "off",
             )
             for d in depts
         ]

@@ -153,6 +153,9 @@ class Department(Base):
     #: days a ticket waits on the customer before it closes itself (None: the config's,
     #: -1: never)
     auto_close_days: Mapped[int | None] = mapped_column(Integer)
+    #: new unassigned tickets go to an available agent: ``round-robin``, ``least-loaded``
+    #: or None (off); console.data.tickets.auto_assign
+    auto_assign: Mapped[str | None] = mapped_column(String(16))
 
 
 class Account(Base):

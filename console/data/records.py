@@ -27,8 +27,10 @@ EDITABLE_TEXT: tuple[str, ...] = (
     "subcategory",
     "product",
 )
+#: Who a ticket is for, as people type them: the contact (email or name) and the account.
+EDITABLE_PEOPLE: tuple[str, ...] = ("contact", "account")
 #: Every field a ticket's edit takes.
-EDITABLE_FIELDS: tuple[str, ...] = (*EDITABLE_TEXT, "due", "sticky")
+EDITABLE_FIELDS: tuple[str, ...] = (*EDITABLE_TEXT, "due", "sticky", *EDITABLE_PEOPLE)
 
 
 def priority_name(rank: int) -> str:

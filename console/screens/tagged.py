@@ -13,7 +13,7 @@ from console.data.bulk import Bulk, BulkRequest
 from console.data.errors import ConsoleError
 from console.keys import key_hint
 from console.screens.bulk import BulkActionPicker, BulkPreviewScreen, BulkReportScreen
-from console.screens.form import ConfirmScreen, Field, FormScreen
+from console.screens.form import ConfirmScreen, Field, FieldError, FormScreen
 from console.screens.queue_base import QueueScreenBase
 from console.screens.ticket_forms import agent_field, field_time, when_field
 from console.widgets.ticket_queue import TicketQueue
@@ -117,6 +117,19 @@ class TaggedActions(QueueScreenBase):
                 f"Close {len(numbers):,} tagged tickets",
                 [Field("resolution", "Resolution for all of them (optional)", "text")],
                 _request(lambda v: BulkRequest(kind, resolution=v["resolution"] or None)),
+            )
+        elif kind is Action.DELETE:
+            count = len(numbers)
+
+            async def confirmed(values: dict[str, Any]) -> BulkRequest:
+                if values["confirm"].strip().lower() != f"delete {count}":
+                    raise FieldError("confirm", f"Type: delete {count}")
+                return BulkRequest(kind)
+
+            form = FormScreen(
+                f"Delete {count:,} tagged tickets for good",
+                [Field("confirm", f"Type 'delete {count}' to confirm; it cannot be undone")],
+                confirmed,
             )
         request = await self.app.push_screen_wait(form) if form is not None else BulkRequest(kind)
         if request is None:

@@ -730,6 +730,50 @@ async def edit_form(req: FormRequest) -> FormScreen:
     )
 
 
+def check_number(value: str) -> str | None:
+    """The form's check for a ticket number (1042 or #1042)."""
+    return None if value.strip().lstrip("#").isdigit() else "A ticket number, such as 1042."
+
+
+async def merge_form(req: FormRequest) -> FormScreen:
+    """Which ticket this one is merged into."""
+    service, number, version = req.ctx.service, req.number, req.version
+
+    async def merge(values: dict[str, Any]) -> TicketRecord:
+        into = int(values["into"].strip().lstrip("#"))
+        return await req.guarded(service.merge(number, into, expected_version=version.value))
+
+    return FormScreen(
+        f"Merge #{number}",
+        [
+            Field(
+                "into",
+                "Into ticket (its conversation, files and time move there; this one closes)",
+                required=True,
+                check=check_number,
+            )
+        ],
+        merge,
+    )
+
+
+async def delete_form(req: FormRequest) -> FormScreen:
+    """Deleting for good: the ticket's number typed again confirms it."""
+    service, number = req.ctx.service, req.number
+
+    async def delete(values: dict[str, Any]) -> str:
+        if values["confirm"].strip().lstrip("#") != str(number):
+            raise FieldError("confirm", f"Type {number} to delete this ticket for good.")
+        await service.delete(number, confirm=True)
+        return f"Deleted #{number} for good (its history stays)."
+
+    return FormScreen(
+        f"Delete #{number} for good",
+        [Field("confirm", f"Type {number} to confirm; this cannot be undone", required=True)],
+        delete,
+    )
+
+
 #: Every form by the name the table of actions gives it.
 FORMS: dict[str, Builder] = {
     "assign": assign_form,
@@ -748,4 +792,6 @@ FORMS: dict[str, Builder] = {
     "done": done_form,
     "edit": edit_form,
     "split": split_form,
+    "merge": merge_form,
+    "delete": delete_form,
 }

@@ -13,6 +13,7 @@ from console.data.errors import BadValue
 from console.data.models import Account, Contact, Counter, Department, Ticket, agent_departments
 from console.data.outbox import ACKNOWLEDGEMENT, Inbound
 from console.data.records import TicketRecord, channel_name, looks_like_email, priority_rank
+from console.data.tickets.auto_assign import auto_assign
 from console.data.tickets.checks import aware, checked
 from console.data.tickets.frame import _Action
 from console.data.tickets.mailing import Mailing
@@ -104,6 +105,9 @@ class Creating(Mailing):
                     None,
                     history.amc_expired(acct.name, acct.amc_expires),
                 )
+            assigned = await auto_assign(session, ticket, now)
+            if assigned:
+                act.events.append(assigned)
             if acknowledge:
                 await self._notice(act, ACKNOWLEDGEMENT, answering)
             # ``touch=False``: the new row already carries its times and version 1.

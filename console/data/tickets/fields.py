@@ -1,13 +1,17 @@
 """Fields: editing a ticket's subject, description, priority, channel, department,
-categories, due time and stickiness (``EDITABLE_FIELDS``)."""
+categories, due time, stickiness, contact and account (``EDITABLE_FIELDS``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from console.data import history
 from console.data.errors import BadValue
+from console.data.models import Account, Contact
 from console.data.records import (
     EDITABLE_FIELDS,
     TicketRecord,
@@ -16,9 +20,18 @@ from console.data.records import (
     priority_rank,
 )
 from console.data.tickets.checks import aware, checked
-from console.data.tickets.creating import department_name, find_department
+from console.data.tickets.creating import department_name, find_account, find_department
 from console.data.tickets.frame import Frame, _Action
 from console.data.workflow import Action
+
+
+async def account_name(session: AsyncSession, account_id: int | None) -> str | None:
+    """An account's name by id (``None`` for none)."""
+    if account_id is None:
+        return None
+    return (
+        await session.execute(select(Account.name).where(Account.id == account_id))
+    ).scalar_one_or_none()
 
 
 class Fields(Frame):
@@ -80,7 +93,48 @@ class Fields(Frame):
                     self._set(act, "edit", "due_at", aware(value, "due time"))
                 elif name == "sticky":
                     self._set(act, "edit", "sticky", bool(value))
+                elif name == "contact":
+                    await self._set_contact(act, str(value or ""))
+                elif name == "account":
+                    text = str(value or "").strip()
+                    new = await find_account(act.session, text) if text else None
+                    old = await account_name(act.session, t.account_id)
+                    self._set(
+                        act,
+                        "edit",
+                        "account_id",
+                        new.id if new else None,
+                        (old, new.name if new else None),
+                    )
             if not act.events:
                 raise BadValue(f"Nothing changed on #{number}.")
 
         return await self._run(number, Action.EDIT, expected_version, change)
+
+    async def _set_contact(self, act: _Action, who: str) -> None:
+        """The ticket's contact, found by email or by name (one of that name)."""
+        text = who.strip()
+        if not text:
+            raise BadValue("A ticket needs a contact; give an email or a name.")
+        found = list(
+            (
+                await act.session.execute(
+                    select(Contact).where(
+                        or_(
+                            func.lower(Contact.email) == text.lower(),
+                            func.lower(Contact.name) == text.lower(),
+                        )
+                    )
+                )
+            ).scalars()
+        )
+        if not found:
+            raise BadValue(f"No contact {text!r}; `agent-console contact list` shows them.")
+        if len(found) > 1:
+            raise BadValue(f"{len(found)} contacts are called {text!r}; name one by email.")
+        old = (
+            await act.session.execute(
+                select(Contact.name).where(Contact.id == act.ticket.contact_id)
+            )
+        ).scalar_one_or_none()
+        self._set(act, "edit", "contact_id", found[0].id, (old, found[0].name))

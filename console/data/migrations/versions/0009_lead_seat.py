@@ -38,6 +38,8 @@ def upgrade() -> None:
                 "availability", sa.String(16), nullable=False, server_default="available"
             )
         )
+    with op.batch_alter_table("departments") as batch_op:
+        batch_op.add_column(sa.Column("auto_assign", sa.String(16), nullable=True))
     with op.batch_alter_table("accounts") as batch_op:
         batch_op.add_column(sa.Column("hourly_rate_cents", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("ticket_price_cents", sa.Integer(), nullable=True))
@@ -64,6 +66,8 @@ def downgrade() -> None:
     with op.batch_alter_table("accounts") as batch_op:
         batch_op.drop_column("ticket_price_cents")
         batch_op.drop_column("hourly_rate_cents")
+    with op.batch_alter_table("departments") as batch_op:
+        batch_op.drop_column("auto_assign")
     with op.batch_alter_table("agents") as batch_op:
         batch_op.drop_column("availability")
     op.drop_index("ix_sla_breaches_due", table_name="sla_breaches")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from textual import events
 from textual.app import App
 from textual.keys import _character_to_key
@@ -201,3 +202,21 @@ async def test_keys_typed_ahead_into_the_palette_open_the_ticket(desk: Desk) -> 
             await asyncio.sleep(0.05)
         assert isinstance(screen, TicketScreen) and screen.number == numbers[2]
         assert [type(s) for s in app.screen_stack[1:]] == [MainScreen, TicketScreen]
+
+
+@sqlite_only
+@pytest.mark.parametrize(
+    ("typed", "minutes"), [("1h30", 90), ("90m", 90), ("1.5h", 90), ("25", 25)]
+)
+async def test_time_is_typed_in_hours_and_minutes(desk: Desk, typed: str, minutes: int) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("T")
+        await reach(pilot, FormScreen)
+        await pilot.press(*typed, "ctrl+s")
+        await reach(pilot, MainScreen)
+        await settle(pilot)
+    assert (await desk.service("alice").queries.detail(numbers[0])).total_minutes == minutes

@@ -194,7 +194,7 @@ async def close_form(req: FormRequest) -> FormScreen:
 MESSAGE_TITLES = {
     "reply": "Public reply to the customer",
     "comment": "Internal comment (@name mentions an agent; tab completes)",
-    "note": "Private note",
+    "note": "Internal note (never shown to the customer)",
 }
 
 

@@ -29,6 +29,16 @@ SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
 FORM_ACTIONS = [a for a in KEYED if a.form is not None and a.id != "decide"]
 
 
+async def still(pilot: Pilot[None]) -> None:
+    """Settle, then stop the text cursor blinking: a snapshot must not depend on the
+    moment it is taken."""
+    await settle(pilot, 0.3, waiting=("bulk",))
+    focused = pilot.app.screen.focused
+    if focused is not None and hasattr(focused, "cursor_blink"):
+        focused.cursor_blink = False
+        await pilot.pause()
+
+
 async def ticket_for(app: AgentConsole, action_id: str) -> int:
     """The first ticket of the demo (latest updated) the action is open on for maya."""
     action = next(a for a in KEYED if a.id == action_id)
@@ -65,7 +75,7 @@ def test_ticket_form(
         app.post_message(OpenTicket(await ticket_for(app, action)))
         await settle(pilot, 0.3)
         await pilot.press(key)
-        await settle(pilot, 0.3)
+        await still(pilot)
 
     assert snap_compare(console(demo_db), terminal_size=size, run_before=form)  # type: ignore[operator]
 
@@ -81,7 +91,7 @@ def test_discard_question(snap_compare: object, demo_db: Path, size: tuple[int, 
         await pilot.press("r")
         await settle(pilot, 0.3)
         await pilot.press(*"Half a reply", "escape")
-        await settle(pilot, 0.3)
+        await still(pilot)
 
     assert snap_compare(console(demo_db), terminal_size=size, run_before=question)  # type: ignore[operator]
 
@@ -142,6 +152,6 @@ def test_queue_dialogs(
     async def dialog(pilot: Pilot[None]) -> None:
         await settle(pilot, 0.3)
         await pilot.press(keys)
-        await settle(pilot, 0.3)
+        await still(pilot)
 
     assert snap_compare(console(demo_db), terminal_size=size, run_before=dialog)  # type: ignore[operator]

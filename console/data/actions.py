@@ -188,7 +188,9 @@ ACTIONS: tuple[TicketAction, ...] = (
     _message(
         "comment", "Comment", "Commented on", Action.COMMENT, "m", "internal comment (@mentions)"
     ),
-    _message("note", "Note", "Noted on", Action.NOTE, "n", "private note"),
+    _message(
+        "note", "Note", "Noted on", Action.NOTE, "n", "internal note (not shown to the customer)"
+    ),
     TicketAction(
         "task", "Add activity", "Task", "t", "Added an activity to", Action.ACTIVITY,
         "add_activity", form="task", verbs=(Verb(("task",), "add a task, call or event"),),

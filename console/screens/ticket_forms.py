@@ -10,6 +10,7 @@ None (after saying why) when there is nothing to act on.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -53,11 +54,27 @@ def check_when(value: str) -> str | None:
     return None
 
 
+_DURATION = re.compile(
+    r"^(?:(?P<hours>\d+(?:[.,]\d+)?)\s*h(?:ours?|rs?)?)?\s*"
+    r"(?:(?P<minutes>\d+)\s*(?:m(?:in(?:utes?)?)?)?)?$"
+)
+
+
+def parse_minutes(value: str) -> int | None:
+    """Minutes of work as people type them: ``25``, ``90m``, ``1h30``, ``1.5h``, ``2h``;
+    None when it is not a duration."""
+    found = _DURATION.match(value.strip().lower())
+    if not found or not (found["hours"] or found["minutes"]):
+        return None
+    hours = float(found["hours"].replace(",", ".")) if found["hours"] else 0.0
+    return round(hours * 60) + int(found["minutes"] or 0)
+
+
 def check_minutes(value: str) -> str | None:
-    """The form's check for minutes of time."""
-    text = value.strip()
-    if not text.isdigit() or not 1 <= int(text) <= 1440:
-        return "Minutes from 1 to 1440, such as 25."
+    """The form's check for time worked."""
+    minutes = parse_minutes(value)
+    if minutes is None or not 1 <= minutes <= 1440:
+        return "Time from 1 minute to 24 hours, such as 25, 90m, 1h30 or 1.5h."
     return None
 
 
@@ -212,7 +229,7 @@ async def close_form(req: FormRequest) -> FormScreen:
 MESSAGE_TITLES = {
     "reply": "Public reply to the customer",
     "comment": "Internal comment (@name mentions an agent; tab completes)",
-    "note": "Private note",
+    "note": "Internal note (never shown to the customer)",
 }
 
 
@@ -540,7 +557,7 @@ async def time_form(req: FormRequest) -> FormScreen:
         return await req.guarded(
             service.log_time(
                 number,
-                int(values["minutes"]),
+                parse_minutes(values["minutes"]) or 0,
                 billable=values["billable"],
                 note=values["note"],
                 expected_version=version.value,

@@ -47,7 +47,7 @@ MESSAGE_LABELS = {
     "customer": "CUSTOMER",
     "reply": "REPLY · public",
     "comment": "COMMENT · internal",
-    "note": "NOTE · private",
+    "note": "NOTE · internal",
     "notice": "MAIL · automatic",
 }
 

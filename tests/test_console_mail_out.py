@@ -110,7 +110,9 @@ def test_reply_form_snapshot(snap_compare: object, demo_db: Path, size: tuple[in
 
     async def open_form(pilot: Pilot[None]) -> None:
         await settle(pilot, 0.3)
-        await pilot.press("j", "r")
+        await pilot.press("j")
+        await settle(pilot, 0.3)  # the detail beside the queue follows the cursor first
+        await pilot.press("r")
         await settle(pilot, 0.3)
         assert isinstance(app.screen, FormScreen)
         await pilot.press(*"We are on it.")
@@ -128,7 +130,9 @@ def test_reply_form_without_a_mail_server_snapshot(
 
     async def open_form(pilot: Pilot[None]) -> None:
         await settle(pilot, 0.3)
-        await pilot.press("j", "r")
+        await pilot.press("j")
+        await settle(pilot, 0.3)  # the detail beside the queue follows the cursor first
+        await pilot.press("r")
         await settle(pilot, 0.3)
         assert isinstance(app.screen, FormScreen)
 

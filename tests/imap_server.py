@@ -13,6 +13,7 @@ import shutil
 import socket
 import stat
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -134,12 +135,22 @@ class Dovecot:
 
 
 @pytest.fixture
-def dovecot(tmp_path: Path) -> Iterator[Dovecot]:
-    """A Dovecot of this test's own (skipped without AGENT_CONSOLE_TEST_IMAP)."""
+def dovecot() -> Iterator[Dovecot]:
+    """A Dovecot of this test's own (skipped without AGENT_CONSOLE_TEST_IMAP).
+
+    Its folder is a short one of its own: a Unix socket's path holds at most 107 bytes, and
+    Dovecot's sockets under pytest's folders for parallel workers are longer than that."""
     if not os.environ.get("AGENT_CONSOLE_TEST_IMAP"):
         pytest.skip(IMAP_SKIP)
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
-    root = tmp_path / "dovecot"
+    short = Path(tempfile.mkdtemp(prefix="ac-imap-"))
+    try:
+        yield from _run_dovecot(binary, short / "dovecot")
+    finally:
+        shutil.rmtree(short, ignore_errors=True)
+
+
+def _run_dovecot(binary: str, root: Path) -> Iterator[Dovecot]:
     for sub in ("run", "state", "mail", "home"):
         (root / sub).mkdir(parents=True)
     import pwd

@@ -34,6 +34,29 @@ def test_schema_revision_is_the_migrations_head() -> None:
     assert SCHEMA_REVISION in known_revisions()
 
 
+async def test_sqlite_keeps_every_trigger_through_the_migrations(sqlite_url: str) -> None:
+    """SQLite's batch mode rebuilds a table to alter it, and the rebuilt table has lost
+    its triggers (the search index and the history's guards): a migration that rebuilds
+    one puts them back, going up and coming down."""
+    db = make_engine(sqlite_url)
+
+    async def triggers() -> set[str]:
+        async with db.engine.connect() as conn:
+            rows = await conn.execute(text("SELECT name FROM sqlite_master WHERE type='trigger'"))
+            return {row[0] for row in rows}
+
+    try:
+        await upgrade(db, "0005")
+        before = await triggers()
+        assert {"messages_search_insert", "events_no_update"} <= before
+        await upgrade(db)
+        assert before <= await triggers()
+        await downgrade(db, "0005")
+        assert await triggers() == before
+    finally:
+        await db.dispose()
+
+
 async def test_a_database_from_a_newer_console_is_refused_untouched(db_url: str) -> None:
     """A database another, newer agent-console migrated is not "upgraded" into an
     Alembic traceback: the console says what happened and changes nothing."""

@@ -33,3 +33,19 @@ def test_migrations_import_nothing_of_the_console() -> None:
         for path in migrations
     }
     assert {name: found for name, found in leaks.items() if found} == {}
+
+
+def test_the_frozen_text_search_expressions_are_the_ones_the_queries_use() -> None:
+    """PostgreSQL uses a GIN index only for the very expression it was built on: the copy
+    frozen in migration 0010 and the one console.data.search queries with are the same."""
+    import importlib.util
+
+    from console.data import search
+
+    path = next(VERSIONS.glob("0010_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0010", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert migration.PG_ARTICLE_VECTOR == search.PG_ARTICLE_VECTOR
+    assert migration.PG_RESOLUTION_VECTOR == search.PG_RESOLUTION_VECTOR

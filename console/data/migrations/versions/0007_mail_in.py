@@ -17,6 +17,34 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+#: The conversation's search triggers (migration 0003), frozen: SQLite's batch mode rebuilds
+#: the messages table, and a rebuilt table has lost its triggers.
+MESSAGE_TRIGGERS = (
+    """CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO message_search (rowid, body) VALUES (NEW.id, NEW.body);
+    END""",
+    """CREATE TRIGGER messages_search_update AFTER UPDATE OF body ON messages BEGIN
+        INSERT INTO message_search (message_search, rowid, body)
+        VALUES ('delete', OLD.id, OLD.body);
+        INSERT INTO message_search (rowid, body) VALUES (NEW.id, NEW.body);
+    END""",
+    """CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO message_search (message_search, rowid, body)
+        VALUES ('delete', OLD.id, OLD.body);
+    END""",
+)
+
+
+def _restore_message_triggers() -> None:
+    """Give the rebuilt messages table back its search triggers (SQLite only)."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for name in ("insert", "update", "delete"):
+        op.execute(f"DROP TRIGGER IF EXISTS messages_search_{name}")
+    for statement in MESSAGE_TRIGGERS:
+        op.execute(statement)
+
+
 def upgrade() -> None:
     with op.batch_alter_table("messages") as batch:
         batch.add_column(sa.Column("message_id", sa.String(length=998), nullable=True))
@@ -36,6 +64,7 @@ def upgrade() -> None:
             ["id"],
             ondelete="SET NULL",
         )
+    _restore_message_triggers()
     op.create_index("ix_messages_message_id", "messages", ["message_id"])
     op.create_table(
         "mail_sources",
@@ -100,3 +129,4 @@ def downgrade() -> None:
         batch.drop_column("to_addrs")
         batch.drop_column("from_addr")
         batch.drop_column("message_id")
+    _restore_message_triggers()

@@ -12,7 +12,14 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from console.data.search import PG_ARTICLE_VECTOR, PG_RESOLUTION_VECTOR
+# Frozen here as they were when this migration was written (a migration must not change
+# when the code does); console.data.search's queries use the same expressions, and a test
+# checks that the indexes match them.
+PG_RESOLUTION_VECTOR = "to_tsvector('simple'::regconfig, coalesce(resolutions.text, ''))"
+PG_ARTICLE_VECTOR = (
+    "to_tsvector('simple'::regconfig, coalesce(articles.title, '') || ' ' || "
+    "coalesce(articles.body, '') || ' ' || coalesce(articles.tags, ''))"
+)
 
 revision: str = "0010"
 down_revision: str | None = "0009"

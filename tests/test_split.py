@@ -17,9 +17,9 @@ from tests.test_cli import cli as cli  # the fixture
 async def test_split_moves_the_chosen_messages_into_a_new_ticket(desk: Desk) -> None:
     number = await desk.ticket(subject="Two questions", contact_name="Pat Customer")
     alice = desk.service("alice")
-    await alice.pick_up(number)
     await alice.customer_message(number, "First: the invoice is wrong.")
     await alice.customer_message(number, "Second: the VPN drops.")
+    await alice.pick_up(number)  # after them: a customer's message unassigns a ticket
     await alice.reply(number, "About the VPN: renew the certificate.")
     before = await alice.queries.detail(number)
     vpn = [m.id for m in before.messages if "VPN" in m.body]
@@ -44,8 +44,8 @@ async def test_split_moves_the_chosen_messages_into_a_new_ticket(desk: Desk) -> 
 async def test_split_refusals_change_nothing(desk: Desk) -> None:
     number = await desk.ticket()
     alice = desk.service("alice")
-    await alice.pick_up(number)
     await alice.customer_message(number, "Only one")
+    await alice.pick_up(number)  # after it: a customer's message unassigns a ticket
     [only] = [m.id for m in (await alice.queries.detail(number)).messages]
     with pytest.raises(BadValue, match="Leave at least one message"):
         await alice.split(number, [only])

@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import App, ComposeResult
-from textual.command import CommandPalette
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.widgets import Static
 
-from console.commands import ConsolePalette, TicketCommands
+from console.commands import TicketCommands
 from console.config import Settings
 from console.data.db import Database
 from console.data.errors import ConsoleError
@@ -228,19 +227,6 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         await self.push_screen(
             ConfirmScreen(f"Quit? What you typed in \u201c{title}\u201d would be lost."), answered
         )
-
-    def action_command_palette(self) -> None:
-        """``ctrl+p``: the palette that keeps the keys typed ahead into it."""
-        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
-            self.push_screen(ConsolePalette(id="--command-palette"))
-
-    def on_key(self, event: events.Key) -> None:
-        """A key typed just after ``ctrl+p`` went to the screen under the palette (Textual
-        sends each key to where the focus was when it came) and came back here unused:
-        the palette takes it, so what was typed ahead is typed into it, in order."""
-        palette = self.screen
-        if isinstance(palette, ConsolePalette) and palette.takes(event):
-            event.stop()
 
     def action_help(self) -> None:
         """Help for the screen shown: its keys as they are mapped now."""

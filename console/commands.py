@@ -4,18 +4,12 @@ text or contact, and "assign to ..." for each agent with their open load."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import weakref
 from functools import partial
 from typing import Any, cast
 
 from rich.text import Text
-from textual import events, on
-from textual.await_complete import AwaitComplete
-from textual.command import CommandInput, CommandList, CommandPalette, Hit, Hits, Provider
-from textual.widgets import Input
-from textual.worker import Worker, WorkerState
+from textual.command import Hit, Hits, Provider
 
 from console.context import ConsoleContext
 from console.data.actions import KEYED
@@ -161,129 +155,3 @@ class TicketCommands(Provider):
             return await queries.window(QueueQuery(words=words), limit=TICKET_HITS)
         except ConsoleError:
             return []
-
-
-class ConsolePalette(CommandPalette):
-    """The palette, keeping up with a fast typist: ``enter`` on a ticket number opens the
-    ticket at once, and ``enter`` typed before the hits have come acts on the first hit
-    when they come (Textual's palette dropped it and stayed open, taking every later key)."""
-
-    _enter_waiting = False
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        #: keys that came before the input had the focus (they reached no one before)
-        self._early: list[events.Key] = []
-        self._caught_up = False
-        self._closed = False
-        #: keys that reached this screen (the others went to the screen below)
-        self._seen: weakref.WeakSet[events.Key] = weakref.WeakSet()
-
-    def on_key(self, event: events.Key) -> None:
-        self._seen.add(event)
-        if not self._caught_up and self.takes(event):
-            event.stop()
-            event.prevent_default()
-
-    def takes(self, key: events.Key) -> bool:
-        """Take a key that came before the input had the focus, or that went to the
-        screen below and came back unused: typed into the input in order once it can
-        be.  True if taken."""
-        if key in self._seen and self._caught_up:
-            return False  # the palette's own, answered already
-        if self._caught_up and not key.is_printable:
-            # The input has the focus: its bindings (enter, backspace) answered the key
-            # already, wherever it went first.
-            return False
-        if not (key.is_printable or key.key in ("enter", "backspace")):
-            return False
-        self._early.append(key)
-        if self._caught_up:
-            self._catch_up()
-        return True
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self._catch_up)
-
-    def _catch_up(self) -> None:
-        """Type the keys that came early into the input, in order, then act on them."""
-        self._caught_up = True
-        field = self.query_one(CommandInput)
-        field.focus()
-        for key in self._early:
-            if key.key == "enter":
-                self._answer_enter()
-            elif key.key == "backspace":
-                field.action_delete_left()
-            elif key.character:
-                field.insert_text_at_cursor(key.character)
-        self._early.clear()
-
-    @on(Input.Submitted)
-    def _enter(self, event: Input.Submitted) -> None:
-        # Stops Textual's own handler (which would drop an early enter).
-        event.prevent_default()
-        event.stop()
-        self._answer_enter()
-
-    def dismiss(self, result: None = None) -> AwaitComplete:
-        """Close the palette, once: an enter answered twice (typed ahead, then again by
-        the gathered hits) must not close the screen below it (Textual's dismiss pops
-        whatever is on top)."""
-        if self._closed:
-            return AwaitComplete(asyncio.sleep(0))
-        self._closed = True
-        self._stop_busy_countdown()
-        self._stop_no_matches_countdown()
-        return super().dismiss(result)
-
-    async def _watch__show_busy(self) -> None:
-        # A gathering under way when the palette closed may still flip its busy flag.
-        if not self._closed:
-            await super()._watch__show_busy()
-
-    def _answer_enter(self) -> None:
-        if self._closed:
-            return  # answered already
-        typed = self.query_one(CommandInput).value
-        number = _NUMBER.match(typed)
-        if number and self.query_one(CommandList).highlighted in (None, 0):
-            self._open(int(number.group(1)))
-        elif not self._list_visible and self._selected_command is None and typed.strip():
-            self._enter_waiting = True  # the hits are still being gathered
-        elif self._list_visible and self.query_one(CommandList).highlighted is None:
-            self._first_hit()  # enter acts on the first hit (Textual's only moved to it)
-        else:
-            self._select_or_command()
-
-    def _first_hit(self) -> None:
-        hits = self.query_one(CommandList)
-        if hits.option_count and hits.get_option_at_index(0).id != self._NO_MATCHES:
-            hits.highlighted = 0
-            self._action_command_list("select")
-
-    @on(Input.Changed)
-    def _typed(self, event: Input.Changed) -> None:
-        if self._closed:
-            # Typed ahead after the enter that closed the palette: gathering hits for a
-            # palette on its way out never finishes; stop Textual's handler.
-            event.prevent_default()
-            event.stop()
-
-    def _open(self, number: int) -> None:
-        self._cancel_gather_commands()
-        self.app.post_message(CommandPalette.Closed(option_selected=True))
-        self.dismiss()
-        self.app.post_message(OpenTicket(number))
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if (
-            event.worker.group != self._GATHER_COMMANDS_GROUP
-            or not self._enter_waiting
-            or self._closed
-        ):
-            return
-        # A gathering cancelled by more typing ends "successfully" too: not the answer.
-        if event.state is WorkerState.SUCCESS and not event.worker.is_cancelled:
-            self._enter_waiting = False
-            self._first_hit()

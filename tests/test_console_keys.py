@@ -4,18 +4,14 @@ checkboxes that read without colour) and what the database then holds."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from textual import events
 from textual.app import App
-from textual.keys import _character_to_key
 
 from console.screens.bulk import BulkPreviewScreen, BulkReportScreen
 from console.screens.form import ConfirmScreen, FormScreen
 from console.screens.jump import JumpScreen
 from console.screens.main import MainScreen
-from console.screens.ticket import TicketScreen
+from console.widgets.ticket_queue import TicketQueue
 from tests.conftest import Desk
 from tests.test_console import console_as, goto, queue_desk, settle, sqlite_only, start
 from tests.test_console_bulk import reach
@@ -35,18 +31,6 @@ def dialog_text(app: App[None]) -> str:
         strips[y].crop(region.x, region.right).text.strip() for y in range(region.y, region.bottom)
     ]
     return " ".join(line for line in lines if line)
-
-
-@sqlite_only
-def type_ahead(app: App[None], *keys: str) -> None:
-    """Keys as a fast typist (or a busy machine) delivers them: all queued at once, none
-    waiting for the screen to catch up."""
-    assert app._driver is not None
-    for key in keys:
-        name = _character_to_key(key) if len(key) == 1 and not key.isalnum() else key
-        event = events.Key(name, key if len(key) == 1 else None)
-        event.set_sender(app)
-        app._driver.send_message(event)
 
 
 @sqlite_only
@@ -187,24 +171,6 @@ async def test_a_chord_waits_for_its_second_key_and_esc_cancels_it(desk: Desk) -
 
 
 @sqlite_only
-async def test_keys_typed_ahead_into_the_palette_open_the_ticket(desk: Desk) -> None:
-    numbers = await queue_desk(desk)
-    app = console_as(desk, "alice")
-    async with app.run_test(size=(80, 24)) as pilot:
-        await start(app, pilot)
-        type_ahead(app, "ctrl+p", *f"#{numbers[2]}", "enter")
-        # Polled without pilot.pause: the Pilot's wait for idle widgets can stall on the
-        # palette's removed widgets (the console itself does not).
-        for _ in range(200):
-            screen = app.screen
-            if isinstance(screen, TicketScreen) and screen.version:
-                break
-            await asyncio.sleep(0.05)
-        assert isinstance(screen, TicketScreen) and screen.number == numbers[2]
-        assert [type(s) for s in app.screen_stack[1:]] == [MainScreen, TicketScreen]
-
-
-@sqlite_only
 @pytest.mark.parametrize(
     ("typed", "minutes"), [("1h30", 90), ("90m", 90), ("1.5h", 90), ("25", 25)]
 )
@@ -220,3 +186,25 @@ async def test_time_is_typed_in_hours_and_minutes(desk: Desk, typed: str, minute
         await reach(pilot, MainScreen)
         await settle(pilot)
     assert (await desk.service("alice").queries.detail(numbers[0])).total_minutes == minutes
+
+
+@sqlite_only
+async def test_after_the_palette_the_queue_takes_keys_again(desk: Desk) -> None:
+    """ctrl+p, a word, esc: the palette is gone and the queue answers j and q."""
+    await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(app, pilot)
+        queue = screen.query_one(TicketQueue)
+        first = queue.current
+        await pilot.press("ctrl+p", *"assign")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("j")
+        await settle(pilot)
+        assert queue.current is not first
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.return_code == 0 and not app.is_running

@@ -14,6 +14,7 @@ import asyncio
 import fcntl
 import os
 import pty
+import re
 import select
 import struct
 import subprocess
@@ -191,6 +192,11 @@ class Terminal:
             if len(self.output) - before < 200 or self.proc.poll() is not None:
                 return
 
+    def tail(self, size: int = 4000) -> str:
+        """The end of what was written, without escape sequences (for a failure's message)."""
+        text = bytes(self.output[-size:]).decode("utf-8", "replace")
+        return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]", "", text)
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -230,7 +236,7 @@ def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
         term.act("\x1b")
         assert term.proc.poll() is None, "the console stopped while showing hostile text"
         term.act("q")
-        assert term.exited(within=30), "the console did not quit on q"
+        assert term.exited(within=30), f"the console did not quit on q; it shows:\n{term.tail()}"
         assert term.proc.wait(timeout=15) == 0
     finally:
         term.close()

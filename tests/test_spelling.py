@@ -10,7 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from benchmarks.spelling import PRECISION_FLOOR, RECALL_FLOOR, measure
-from console.config import load_settings
+from console.config import Settings, load_settings
 from console.screens.form import FormScreen
 from console.screens.spelling import SpellingPicker
 from console.spelling import Speller, personal_dictionary_path
@@ -162,3 +162,41 @@ def test_snapshot_reply_with_a_marked_word(
         await still(pilot)
 
     assert snap_compare(console(demo_db), terminal_size=size, run_before=typed)  # type: ignore[operator]
+
+
+@pytest.mark.usefixtures("login_root")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("key", "field"), [("m", "body"), ("n", "body"), ("w", "text"), ("c", "resolution")]
+)
+async def test_comment_note_and_resolution_forms_mark_too(desk: Desk, key: str, field: str) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press(key)
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        area = app.screen.query_one(f"#field-{field}", Spellchecked)
+        await pilot.press(*"@alice the refnud for #12 is in teh mail")
+        await spelled(pilot, area)
+        assert marked(area, 0) == ["refnud", "teh"]
+
+
+@pytest.mark.usefixtures("login_root")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_spellcheck_off_marks_nothing(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice", settings=Settings(spellcheck_enabled=False))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("r")
+        await settle(pilot)
+        area = app.screen.query_one("#field-body", Spellchecked)
+        await pilot.press(*"teh refnud", "f7")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        assert marked(area, 0) == [] and area.border_subtitle is None
+        assert area.speller is None

@@ -69,7 +69,7 @@ def test_language_and_enabled_come_from_the_config(tmp_path: Path) -> None:
 async def spelled(pilot: Pilot[None], area: Spellchecked) -> None:
     """Wait until the marks have caught up with the text."""
     for _ in range(200):
-        await settle(pilot, 0)
+        await settle(pilot, 0.02)
         if not area.spelling_pending:
             return
     raise AssertionError("the spellcheck never caught up")

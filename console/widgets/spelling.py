@@ -2,8 +2,9 @@
 says how many there are and which (``~ 2 misspelled: recieve, teh``, readable without
 colour), and ``f7`` selects the next one and asks the screen to offer suggestions.
 
-The checking runs in a worker thread, started when the text changes; a change made while
-a check runs asks for one more check when it ends, so typing never waits for it."""
+The checking runs in a worker thread once typing pauses (``PAUSE``); a change made while a
+check runs asks for one more when it ends, so typing never waits for it.  Until then the
+line being edited shows no marks (rather than marks in the wrong place)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from contextlib import suppress
 from rich.style import Style
 from rich.text import Text
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import TextArea
 from textual.widgets.text_area import Selection
 
@@ -23,6 +25,8 @@ from console.spelling import Misspelling, Speller
 MARK = Style(underline=True, color="red")
 #: Most misspelled words the field's edge names.
 NAMED = 3
+#: Seconds of no typing after which the text is checked again.
+PAUSE = 0.25
 
 
 class Spellchecked(TextArea):
@@ -45,16 +49,28 @@ class Spellchecked(TextArea):
         self._marks: dict[int, list[tuple[int, int]]] = {}
         self._checking = False
         self._again = False
+        self._pause: Timer | None = None
 
     @property
     def spelling_pending(self) -> bool:
-        """Is a check running or wanted (the marks may be behind the text)?"""
-        return self._checking or self._again
+        """Is a check running or waiting (the marks may be behind the text)?"""
+        return self._pause is not None or self._checking or self._again
 
     def on_mount(self) -> None:
         self.check_spelling()
 
     def on_text_area_changed(self, _event: TextArea.Changed) -> None:
+        if self.speller is None:
+            return
+        if self._marks.pop(self.cursor_location[0], None) is not None:
+            self._line_cache.clear()
+        if self._pause is None:
+            self._pause = self.set_timer(PAUSE, self._paused)
+        else:
+            self._pause.reset()
+
+    def _paused(self) -> None:
+        self._pause = None
         self.check_spelling()
 
     def check_spelling(self) -> None:

@@ -154,6 +154,13 @@ TEMPLATE = """\
 #department = "Billing"
 #maildir = "~/Maildir"
 #poll_seconds = 60
+
+# Spellcheck in the reply, comment and resolution forms (f7: the next misspelled word,
+# with suggestions and "add to my dictionary"; the words added are in dictionary.txt
+# beside this file).  language: en, es, fr, pt, de, it, ru, ar, lv, eu, nl or fa.
+#[spellcheck]
+#enabled = true
+#language = "en"
 """.replace("{sla}", "".join(f"#{name} = {hours:g}\n" for name, hours in SLA_HOURS.items()))
 
 
@@ -399,6 +406,11 @@ class Settings:
     canned: list[CannedReply] = field(default_factory=list)
     #: mailboxes the worker reads, from ``[[mailboxes]]`` tables
     mailboxes: list[Mailbox] = field(default_factory=list)
+    #: ``[spellcheck] enabled``: misspelled words are marked in the reply, comment and
+    #: resolution forms (``console.spelling``)
+    spellcheck_enabled: bool = True
+    #: ``[spellcheck] language``: the dictionary's language ("en", "de", "fr"...)
+    spellcheck_language: str = "en"
     #: problems found reading the file (shown at start, never fatal), each with its line
     problems: list[str] = field(default_factory=list)
     #: the file the settings were read from (None: defaults only)
@@ -542,6 +554,7 @@ TOP_LEVEL = (
     "auto_close",
     "canned",
     "mailboxes",
+    "spellcheck",
 )
 
 
@@ -573,6 +586,8 @@ def _apply(settings: Settings, raw: dict[str, Any]) -> None:
                 _apply_canned(settings, value)
             case "mailboxes":
                 _apply_mailboxes(settings, value)
+            case "spellcheck":
+                _apply_spellcheck(settings, value)
             case _:
                 settings.report(
                     (name,),
@@ -676,6 +691,40 @@ def _apply_auto_close(settings: Settings, table: object) -> None:
             )
         else:
             settings.auto_close_days = value
+
+
+#: The languages pyspellchecker has a dictionary for (``console.spelling``).
+SPELLCHECK_LANGUAGES = ("en", "es", "fr", "pt", "de", "it", "ru", "ar", "lv", "eu", "nl", "fa")
+
+
+def _apply_spellcheck(settings: Settings, table: object) -> None:
+    if not isinstance(table, dict):
+        settings.report(("spellcheck",), "spellcheck must be a [spellcheck] table; ignored.")
+        return
+    for key, value in table.items():
+        if key == "enabled":
+            if isinstance(value, bool):
+                settings.spellcheck_enabled = value
+            else:
+                settings.report(
+                    ("spellcheck", key),
+                    f"[spellcheck] enabled must be true or false, not {_kind(value)}; ignored.",
+                )
+        elif key == "language":
+            if isinstance(value, str) and value.strip().lower() in SPELLCHECK_LANGUAGES:
+                settings.spellcheck_language = value.strip().lower()
+            else:
+                settings.report(
+                    ("spellcheck", key),
+                    f"[spellcheck] language is one of {', '.join(SPELLCHECK_LANGUAGES)}, "
+                    f"not {value!r}; using {settings.spellcheck_language}.",
+                )
+        else:
+            settings.report(
+                ("spellcheck", key),
+                f"[spellcheck] has no setting {key}"
+                f"{_suggest(key, ('enabled', 'language'))}; ignored.",
+            )
 
 
 def _apply_sla(settings: Settings, sla: object) -> None:

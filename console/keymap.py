@@ -123,7 +123,9 @@ CANNED_AREA = PlaceKeys(
 #: their own, end of line: this one comes first).
 EDITOR_KEY = Key("text.editor", "ctrl+e", "edit_externally", "Edit in $EDITOR", priority=True)
 EDITABLE_INPUT = PlaceKeys("EditableInput", "Text fields", (EDITOR_KEY,), base="widget")
-EDITABLE_AREA = PlaceKeys("EditableArea", "Text fields", (EDITOR_KEY,), base="widget")
+#: In the reply, comment and resolution forms: the next misspelled word, with suggestions.
+SPELLING_KEY = Key("text.spelling", "f7", "next_misspelling", "Next misspelled word")
+EDITABLE_AREA = PlaceKeys("EditableArea", "Text fields", (EDITOR_KEY, SPELLING_KEY), base="widget")
 
 MAIN = PlaceKeys(
     "MainScreen",
@@ -273,6 +275,16 @@ CANNED_PICKER = PlaceKeys(
     base="modal",
 )
 
+SPELLING_PICKER = PlaceKeys(
+    "SpellingPicker",
+    "Spelling suggestions",
+    (
+        Key("spelling.add", "a", "add_word", "Add to my dictionary", show=True),
+        Key("spelling.cancel", "escape", "dismiss(None)", "Leave it", show=True),
+    ),
+    base="modal",
+)
+
 BULK_PICKER = PlaceKeys(
     "BulkActionPicker",
     "Bulk action picker",
@@ -324,6 +336,7 @@ PLACES: tuple[PlaceKeys, ...] = (
     HELP,
     KNOWLEDGE_BASE,
     CANNED_PICKER,
+    SPELLING_PICKER,
     BULK_PICKER,
     BULK_PREVIEW,
     BULK_REPORT,

@@ -88,16 +88,21 @@ def test_ticket_form(
     assert snap_compare(console(demo_db), terminal_size=size, run_before=form)  # type: ignore[operator]
 
 
+async def demo_reply(pilot: Pilot[None]) -> None:
+    """The reply form on the first demo ticket that takes a reply."""
+    await settle(pilot, 0.3)
+    app = pilot.app
+    assert isinstance(app, AgentConsole)
+    app.post_message(OpenTicket(await ticket_for(app, "reply")))
+    await settle(pilot, 0.3)
+    await pilot.press("r")
+    await settle(pilot, 0.3)
+
+
 @pytest.mark.parametrize("size", SIZES, ids=SIZE_IDS)
 def test_discard_question(snap_compare: object, demo_db: Path, size: tuple[int, int]) -> None:
     async def question(pilot: Pilot[None]) -> None:
-        await settle(pilot, 0.3)
-        app = pilot.app
-        assert isinstance(app, AgentConsole)
-        app.post_message(OpenTicket(await ticket_for(app, "reply")))
-        await settle(pilot, 0.3)
-        await pilot.press("r")
-        await settle(pilot, 0.3)
+        await demo_reply(pilot)
         await pilot.press(*"Half a reply", "escape")
         await still(pilot)
 

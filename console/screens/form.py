@@ -20,9 +20,11 @@ from console.data.errors import Conflict, ConsoleError
 from console.keys import bindings, key_hint
 from console.safe import clean
 from console.screens.canned_picker import CannedPicker
+from console.screens.spelling import ADD, SpellingPicker
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.completion import CannedArea, MentionArea
 from console.widgets.editing import EditableArea, EditableInput
+from console.widgets.spelling import Spellchecked
 from console.widgets.tick_box import TickBox
 
 KINDS = ("input", "text", "mention", "select", "checkbox")
@@ -126,10 +128,19 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
                 select_on_focus=bool(spec.extra.get("select_on_focus", False)),
             )
         elif spec.kind == "mention":
-            widget = MentionArea(shown, names=spec.extra.get("names", ()), id=f"field-{spec.name}")
+            widget = MentionArea(
+                shown,
+                names=spec.extra.get("names", ()),
+                id=f"field-{spec.name}",
+                speller=spec.extra.get("speller"),
+            )
         elif spec.kind == "text" and "canned" in spec.extra:
             widget = CannedArea(
-                shown, canned=spec.extra["canned"], id=f"field-{spec.name}", tab_behavior="focus"
+                shown,
+                canned=spec.extra["canned"],
+                id=f"field-{spec.name}",
+                tab_behavior="focus",
+                speller=spec.extra.get("speller"),
             )
         elif spec.kind == "text":
             widget = EditableArea(
@@ -138,6 +149,7 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
                 soft_wrap=True,
                 show_line_numbers=False,
                 tab_behavior="focus",
+                speller=spec.extra.get("speller"),
             )
         elif spec.kind == "select":
             widget = Select(
@@ -266,6 +278,21 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
             area.focus()
 
         self.app.push_screen(CannedPicker(area.canned), chosen)
+
+    @on(Spellchecked.Offered)
+    def offer_spelling(self, message: Spellchecked.Offered) -> None:
+        """``f7`` found a misspelled word: offer its suggestions and a place in the
+        personal dictionary."""
+        area, found = message.area, message.found
+
+        def chosen(choice: str | None) -> None:
+            if choice == ADD:
+                area.add_to_dictionary(found.word)
+            elif choice:
+                area.use_suggestion(found, choice)
+            area.focus()
+
+        self.app.push_screen(SpellingPicker(found.word, message.suggestions), chosen)
 
     def action_insert_article(self) -> None:
         """Search the knowledge base; the chosen article's text goes in at the cursor

@@ -33,6 +33,7 @@ from console.safe import clean
 from console.screens.form import Field, FieldError, FormScreen
 from console.screens.kb import KnowledgeBaseScreen
 from console.screens.new_ticket import channel_field, department_field, priority_field
+from console.spelling import speller_for
 from console.widgets.completion import CannedArea, NamesSuggester, PathSuggester
 
 Result = TypeVar("Result")
@@ -217,7 +218,12 @@ async def close_form(req: FormRequest) -> FormScreen:
     return FormScreen(
         f"Close #{number}",
         [
-            Field("resolution", "Resolution (optional)", "text"),
+            Field(
+                "resolution",
+                "Resolution (optional)",
+                "text",
+                extra={"speller": speller_for(req.ctx.settings)},
+            ),
             Field("publish", "Publish to knowledge base", "checkbox", False),
             Field("notify", "Send the resolution to the contact", "checkbox", False),
         ],
@@ -259,6 +265,7 @@ async def reply_form(req: FormRequest) -> FormScreen:
     extra: dict[str, Any] = {
         "insert_article": article_picker(t.subject),
         "canned": await canned_for(req.ctx, t),
+        "speller": speller_for(req.ctx.settings),
     }
     fields = [
         Field("body", MESSAGE_TITLES["reply"], "text", required=True, help=help_text, extra=extra),
@@ -367,7 +374,7 @@ def message_form(kind: str) -> Builder:
             return record
 
         field_kind = "mention" if kind == "comment" else "text"
-        extra: dict[str, Any] = {"names": names}
+        extra: dict[str, Any] = {"names": names, "speller": speller_for(req.ctx.settings)}
         form = FormScreen(
             f"{kind.capitalize()} on #{number}",
             [Field("body", MESSAGE_TITLES[kind], field_kind, required=True, extra=extra)],
@@ -536,7 +543,14 @@ async def resolution_form(req: FormRequest) -> FormScreen:
     return FormScreen(
         f"Resolution of #{number}",
         [
-            Field("text", "Resolution", "text", res.text if res else "", required=True),
+            Field(
+                "text",
+                "Resolution",
+                "text",
+                res.text if res else "",
+                required=True,
+                extra={"speller": speller_for(ctx.settings)},
+            ),
             Field(
                 "publish",
                 "Publish to knowledge base",

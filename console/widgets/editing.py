@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from textual.app import SuspendNotSupported
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 from console.editor import Edited, run_editor
 from console.keys import bindings
+from console.widgets.spelling import Spellchecked
 
 
 def edit_outside(widget: Widget, text: str, *, single_line: bool) -> Edited:
@@ -36,8 +37,9 @@ class EditableInput(Input):
             self.cursor_position = len(self.value)
 
 
-class EditableArea(TextArea):
-    """A text area; ``ctrl+e`` edits it in your editor."""
+class EditableArea(Spellchecked):
+    """A text area; ``ctrl+e`` edits it in your editor; with a speller, misspelled words
+    are marked (``console.widgets.spelling``)."""
 
     BINDINGS = bindings("EditableArea")
 

@@ -182,7 +182,7 @@ ACTIONS: tuple[TicketAction, ...] = (
     ),
     TicketAction(
         "reopen", "Reopen", "Reopen", "R", "Reopened", Action.REOPEN, "reopen",
-        bulk="reopen", verbs=(Verb(("reopen",), "reopen a Closed ticket"),),
+        show=True, bulk="reopen", verbs=(Verb(("reopen",), "reopen a Closed ticket"),),
     ),
     _message("reply", "Reply", "Replied to", Action.REPLY, "r", "public reply to the customer"),
     _message(

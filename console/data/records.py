@@ -304,6 +304,10 @@ class TicketDetail:
         """Billable logged time."""
         return sum(entry.minutes for entry in self.time_entries if entry.billable)
 
+    def waiting_on(self, name: str) -> tuple[ApprovalRecord, ...]:
+        """The pending approvals that ``name`` is asked to decide."""
+        return tuple(a for a in self.approvals if a.state == "pending" and name in a.approvers)
+
 
 @dataclasses.dataclass(frozen=True)
 class StageCounts:

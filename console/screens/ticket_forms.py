@@ -465,7 +465,7 @@ async def decide_form(req: FormRequest) -> FormScreen | None:
     ctx, number = req.ctx, req.number
     detail = await ctx.queries.detail(number)
     me = ctx.actor_name
-    waiting = [a for a in detail.approvals if a.state == "pending" and me in a.approvers]
+    waiting = list(detail.waiting_on(me))
     why = {
         a.id: decision_refusal(
             ctx.service.actor,

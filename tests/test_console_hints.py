@@ -1,0 +1,60 @@
+"""What the console says it offers is what it does: the footer lists the actions allowed
+now, notices go away, hints look like hints, and help says what its words mean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.pilot import Pilot
+
+from console.app import AgentConsole
+from console.screens.ticket import TicketScreen
+from tests.conftest import Desk
+from tests.test_console import console_as, goto, queue_desk, settle, sqlite_only, start, until
+from tests.test_console_keys import screen_text
+
+
+def footer_text(app: App[None]) -> str:
+    """The footer's line as drawn."""
+    return screen_text(app).splitlines()[-1]
+
+
+async def footer_on(app: AgentConsole, pilot: Pilot[None], number: int, wanted: str) -> str:
+    """The footer once the cursor is on ticket ``number`` and the footer shows ``wanted``."""
+    await goto(pilot, number)
+    await until(pilot, lambda: wanted in footer_text(app), f"{wanted!r} in the footer")
+    return footer_text(app)
+
+
+@sqlite_only
+async def test_the_footer_offers_only_what_is_allowed_now(desk: Desk, tmp_path: Path) -> None:
+    numbers = await queue_desk(desk)
+    unassigned, closed = numbers[1], numbers[4]
+    alice = desk.service("alice")
+    file = tmp_path / "invoice.txt"
+    file.write_text("Invoice 42\n")
+    await alice.attach(numbers[0], file)
+    await desk.service("lena").request_approval(numbers[0], ["alice"], "Refund 40 EUR")
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(app, pilot)
+        footer = await footer_on(app, pilot, unassigned, "Pick up")
+        assert "Start" not in footer and "Reopen" not in footer
+        assert "Decide approval" not in footer and "Save attachment" not in footer
+        footer = await footer_on(app, pilot, closed, "Reopen")
+        for offered in ("Pick up", "Assign", "Schedule", "Start", "Close"):
+            assert f" {offered} " not in footer, footer
+        footer = await footer_on(app, pilot, numbers[0], "Decide approval")
+        assert "O Save attachment" in footer and "D Decide approval" in footer
+        assert "Pick up" not in footer
+    # The same on the full-screen ticket of a narrow terminal.
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, closed)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen), "the ticket screen")
+        await until(pilot, lambda: "Reopen" in footer_text(app), "Reopen in the footer")
+        assert "Pick up" not in footer_text(app) and "Close" not in footer_text(app)
+        await settle(pilot)

@@ -8,7 +8,8 @@ from pathlib import Path
 from textual.app import App
 from textual.pilot import Pilot
 
-from console.app import AgentConsole
+from console.app import NOTICE_MOST, AgentConsole
+from console.screens.form import FormScreen
 from console.screens.ticket import TicketScreen
 from tests.conftest import Desk
 from tests.test_console import console_as, goto, queue_desk, settle, sqlite_only, start, until
@@ -58,3 +59,33 @@ async def test_the_footer_offers_only_what_is_allowed_now(desk: Desk, tmp_path: 
         await until(pilot, lambda: "Reopen" in footer_text(app), "Reopen in the footer")
         assert "Pick up" not in footer_text(app) and "Close" not in footer_text(app)
         await settle(pilot)
+
+
+def toast_text(app: App[None]) -> str:
+    """The notices showing now."""
+    return " ".join(n.message for n in app._notifications)
+
+
+@sqlite_only
+async def test_notices_go_away_and_problems_stay_a_little_longer(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen), "the ticket screen")
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen), "the note form")
+        await pilot.press(*"Customer prefers phone", "ctrl+s")
+        await until(pilot, lambda: "Noted on" in toast_text(app), "the notice of the note")
+        done = next(n.timeout for n in app._notifications if n.message.startswith("Noted on"))
+        # Nobody touches a key: the notice goes by itself.
+        await until(pilot, lambda: "Noted on" not in toast_text(app), "the notice gone", most=15)
+        # The ticket is deleted meanwhile: the refresh says so, and that stays longer.
+        await desk.service("root").delete(numbers[0], confirm=True)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: "No ticket" in toast_text(app), "the problem shown")
+        problem = [n for n in app._notifications if n.message.startswith("No ticket")]
+        assert problem and problem[0].severity == "error"
+        assert done < problem[0].timeout <= NOTICE_MOST

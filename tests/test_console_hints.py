@@ -3,6 +3,7 @@ now, notices go away, hints look like hints, and help says what its words mean."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from textual.app import App
@@ -26,6 +27,14 @@ async def footer_on(app: AgentConsole, pilot: Pilot[None], number: int, wanted: 
     await goto(pilot, number)
     await until(pilot, lambda: wanted in footer_text(app), f"{wanted!r} in the footer")
     return footer_text(app)
+
+
+async def open_full(app: AgentConsole, pilot: Pilot[None], number: int) -> None:
+    """Start, and open ticket ``number`` full screen (a narrow terminal)."""
+    await start(app, pilot)
+    await goto(pilot, number)
+    await pilot.press("enter")
+    await until(pilot, lambda: isinstance(app.screen, TicketScreen), "the ticket screen")
 
 
 @sqlite_only
@@ -52,10 +61,7 @@ async def test_the_footer_offers_only_what_is_allowed_now(desk: Desk, tmp_path: 
     # The same on the full-screen ticket of a narrow terminal.
     app = console_as(desk, "alice")
     async with app.run_test(size=(80, 24)) as pilot:
-        await start(app, pilot)
-        await goto(pilot, closed)
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, TicketScreen), "the ticket screen")
+        await open_full(app, pilot, closed)
         await until(pilot, lambda: "Reopen" in footer_text(app), "Reopen in the footer")
         assert "Pick up" not in footer_text(app) and "Close" not in footer_text(app)
         await settle(pilot)
@@ -71,10 +77,7 @@ async def test_notices_go_away_and_problems_stay_a_little_longer(desk: Desk) -> 
     numbers = await queue_desk(desk)
     app = console_as(desk, "alice")
     async with app.run_test(size=(80, 24)) as pilot:
-        await start(app, pilot)
-        await goto(pilot, numbers[0])
-        await pilot.press("enter")
-        await until(pilot, lambda: isinstance(app.screen, TicketScreen), "the ticket screen")
+        await open_full(app, pilot, numbers[0])
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, FormScreen), "the note form")
         await pilot.press(*"Customer prefers phone", "ctrl+s")
@@ -89,3 +92,31 @@ async def test_notices_go_away_and_problems_stay_a_little_longer(desk: Desk) -> 
         problem = [n for n in app._notifications if n.message.startswith("No ticket")]
         assert problem and problem[0].severity == "error"
         assert done < problem[0].timeout <= NOTICE_MOST
+
+
+@sqlite_only
+async def test_reopen_asks_why_and_starts_the_sla_again(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    scheduled = numbers[3]  # Medium: 24 hours of SLA
+    await desk.service("alice").close(scheduled, resolution="Done")
+    desk.clock.advance(days=3)  # long past its old due time
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_full(app, pilot, scheduled)
+        await until(pilot, lambda: "Status Closed" in screen_text(app), "the closed ticket")
+        # Closed: its old scheduled time is not shown as if work were planned.
+        assert "Scheduled —" in screen_text(app)
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen), "the reopen form")
+        assert "Why (optional" in screen_text(app)
+        await pilot.press(*"Customer says the refund never arrived", "ctrl+s")
+        await until(pilot, lambda: "Status ReOpen" in screen_text(app), "the reopened ticket")
+        assert "ESCALATED" not in screen_text(app)
+    detail = await desk.service("alice").queries.detail(scheduled)
+    assert detail.ticket.status == "ReOpen"
+    assert detail.ticket.due == desk.clock.now + timedelta(hours=24)
+    assert detail.ticket.scheduled_at is None
+    assert [(m.kind, m.body) for m in detail.messages][-1] == (
+        "comment",
+        "Customer says the refund never arrived",
+    )

@@ -148,6 +148,11 @@ class TicketRecord:
     #: that moved it out of their scope (released, given to a teammate, another department)
     visible: bool = True
 
+    @property
+    def planned_for(self) -> datetime | None:
+        """The scheduled time while it still plans work: a Closed ticket shows none."""
+        return None if self.status == "Closed" else self.scheduled_at
+
 
 def out_of_queues(number: int) -> str:
     """What the agent is told when a change of theirs was saved and took the ticket out of

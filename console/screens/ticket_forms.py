@@ -225,6 +225,22 @@ async def close_form(req: FormRequest) -> FormScreen:
     )
 
 
+async def reopen_form(req: FormRequest) -> FormScreen:
+    """Reopen, with an optional reason (an internal comment)."""
+    service, number, version = req.ctx.service, req.number, req.version
+
+    async def reopen(values: dict[str, Any]) -> TicketRecord:
+        return await req.guarded(
+            service.reopen(number, reason=values["reason"] or None, expected_version=version.value)
+        )
+
+    return FormScreen(
+        f"Reopen #{number}",
+        [Field("reason", "Why (optional; kept as an internal comment)", "text")],
+        reopen,
+    )
+
+
 #: What the body field of each message form says it is.
 MESSAGE_TITLES = {
     "reply": "Public reply to the customer",
@@ -796,6 +812,7 @@ FORMS: dict[str, Builder] = {
     "assign": assign_form,
     "schedule": schedule_form,
     "close": close_form,
+    "reopen": reopen_form,
     "reply": reply_form,
     "comment": message_form("comment"),
     "note": message_form("note"),

@@ -13,7 +13,16 @@ from console.app import NOTICE_MOST, AgentConsole
 from console.screens.form import FormScreen
 from console.screens.ticket import TicketScreen
 from tests.conftest import Desk
-from tests.test_console import console_as, goto, queue_desk, settle, sqlite_only, start, until
+from tests.test_console import (
+    console_as,
+    goto,
+    queue_desk,
+    queue_lines,
+    settle,
+    sqlite_only,
+    start,
+    until,
+)
 from tests.test_console_keys import screen_text
 
 
@@ -120,3 +129,28 @@ async def test_reopen_asks_why_and_starts_the_sla_again(desk: Desk) -> None:
         "comment",
         "Customer says the refund never arrived",
     )
+
+
+@sqlite_only
+async def test_by_time_to_breach_closed_tickets_come_last(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    # Closed long ago, with the earliest due time of all.
+    old = await desk.ticket(
+        "alice", subject="Closed last June", due=desk.clock.now - timedelta(days=270)
+    )
+    await desk.service("alice").pick_up(old)
+    await desk.service("alice").close(old)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(app, pilot)
+        for _ in range(3):
+            if "sorted by time to breach" in screen_text(app):
+                break
+            await pilot.press("z")
+            await settle(pilot)
+        assert "sorted by time to breach" in screen_text(app)
+        rows = [line for line in queue_lines(app)[1:] if line.strip()]
+        statuses = ["Closed" if "Closed" in line else "open" for line in rows]
+        assert statuses == ["open"] * 4 + ["Closed"] * 2, rows
+        assert str(old) in rows[4] or str(old) in rows[5]
+        assert str(numbers[4]) in " ".join(rows[4:])

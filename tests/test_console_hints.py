@@ -154,3 +154,25 @@ async def test_by_time_to_breach_closed_tickets_come_last(desk: Desk) -> None:
         assert statuses == ["open"] * 4 + ["Closed"] * 2, rows
         assert str(old) in rows[4] or str(old) in rows[5]
         assert str(numbers[4]) in " ".join(rows[4:])
+
+
+@sqlite_only
+async def test_hints_in_empty_fields_read_as_hints(desk: Desk) -> None:
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_full(app, pilot, numbers[0])
+        await pilot.press("T")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen), "the time form")
+        await settle(pilot)
+        strips = app.screen._compositor.render_strips()
+        line = next(strip for strip in strips if "e.g. 25, 90m or 1h30" in strip.text)
+        hint = [segment for segment in line if "90m" in segment.text]
+        # In words, and slanted: it reads as a hint without colour too.
+        assert hint and all(s.style is not None and s.style.italic for s in hint)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f")
+        await until(pilot, lambda: isinstance(app.screen, FormScreen), "the attach form")
+        await settle(pilot)
+        assert "e.g. ~/Downloads/router.log" in screen_text(app)

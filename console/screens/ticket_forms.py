@@ -430,8 +430,8 @@ async def task_form(req: FormRequest) -> FormScreen:
             ),
             Field("title", "Title", required=True),
             Field("owner", "Owner (empty: you)", suggester=NamesSuggester(names)),
-            Field("due", "Due", check=check_when, placeholder="+1d or 2026-03-02 14:00"),
-            Field("reminder", "Reminder", check=check_when, placeholder="+4h"),
+            Field("due", "Due", check=check_when, placeholder="e.g. +1d or 2026-03-02 14:00"),
+            Field("reminder", "Reminder", check=check_when, placeholder="e.g. +4h"),
         ],
         task,
     )
@@ -583,7 +583,13 @@ async def time_form(req: FormRequest) -> FormScreen:
     return FormScreen(
         f"Log time on #{number}",
         [
-            Field("minutes", "Minutes", required=True, check=check_minutes, placeholder="25"),
+            Field(
+                "minutes",
+                "Minutes",
+                required=True,
+                check=check_minutes,
+                placeholder="e.g. 25, 90m or 1h30",
+            ),
             Field("billable", "Billable", "checkbox", False),
             Field("note", "Note"),
         ],
@@ -611,7 +617,7 @@ async def attach_form(req: FormRequest) -> FormScreen:
                 "File (tab completes paths; at most 20 MB)",
                 required=True,
                 suggester=PathSuggester(),
-                placeholder=str(Path.cwd()) + "/",
+                placeholder="e.g. ~/Downloads/router.log",
             )
         ],
         attach,

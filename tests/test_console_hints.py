@@ -46,6 +46,12 @@ async def open_full(app: AgentConsole, pilot: Pilot[None], number: int) -> None:
     await until(pilot, lambda: isinstance(app.screen, TicketScreen), "the ticket screen")
 
 
+async def open_form(pilot: Pilot[None], key: str, what: str) -> None:
+    """Press an action's key and wait for its form."""
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(pilot.app.screen, FormScreen), what)
+
+
 @sqlite_only
 async def test_the_footer_offers_only_what_is_allowed_now(desk: Desk, tmp_path: Path) -> None:
     numbers = await queue_desk(desk)
@@ -87,8 +93,7 @@ async def test_notices_go_away_and_problems_stay_a_little_longer(desk: Desk) -> 
     app = console_as(desk, "alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_full(app, pilot, numbers[0])
-        await pilot.press("n")
-        await until(pilot, lambda: isinstance(app.screen, FormScreen), "the note form")
+        await open_form(pilot, "n", "the note form")
         await pilot.press(*"Customer prefers phone", "ctrl+s")
         await until(pilot, lambda: "Noted on" in toast_text(app), "the notice of the note")
         done = next(n.timeout for n in app._notifications if n.message.startswith("Noted on"))
@@ -115,8 +120,7 @@ async def test_reopen_asks_why_and_starts_the_sla_again(desk: Desk) -> None:
         await until(pilot, lambda: "Status Closed" in screen_text(app), "the closed ticket")
         # Closed: its old scheduled time is not shown as if work were planned.
         assert "Scheduled —" in screen_text(app)
-        await pilot.press("R")
-        await until(pilot, lambda: isinstance(app.screen, FormScreen), "the reopen form")
+        await open_form(pilot, "R", "the reopen form")
         assert "Why (optional" in screen_text(app)
         await pilot.press(*"Customer says the refund never arrived", "ctrl+s")
         await until(pilot, lambda: "Status ReOpen" in screen_text(app), "the reopened ticket")
@@ -162,8 +166,7 @@ async def test_hints_in_empty_fields_read_as_hints(desk: Desk) -> None:
     app = console_as(desk, "alice")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_full(app, pilot, numbers[0])
-        await pilot.press("T")
-        await until(pilot, lambda: isinstance(app.screen, FormScreen), "the time form")
+        await open_form(pilot, "T", "the time form")
         await settle(pilot)
         strips = app.screen._compositor.render_strips()
         line = next(strip for strip in strips if "e.g. 25, 90m or 1h30" in strip.text)
@@ -172,7 +175,6 @@ async def test_hints_in_empty_fields_read_as_hints(desk: Desk) -> None:
         assert hint and all(s.style is not None and s.style.italic for s in hint)
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("f")
-        await until(pilot, lambda: isinstance(app.screen, FormScreen), "the attach form")
+        await open_form(pilot, "f", "the attach form")
         await settle(pilot)
         assert "e.g. ~/Downloads/router.log" in screen_text(app)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from console.app import NOTICE_MOST, AgentConsole
 from console.screens.form import FormScreen
@@ -178,3 +179,27 @@ async def test_hints_in_empty_fields_read_as_hints(desk: Desk) -> None:
         await open_form(pilot, "f", "the attach form")
         await settle(pilot)
         assert "e.g. ~/Downloads/router.log" in screen_text(app)
+
+
+@sqlite_only
+async def test_tab_takes_the_suggestion_where_the_label_says_so(desk: Desk, tmp_path: Path) -> None:
+    numbers = await queue_desk(desk)
+    (tmp_path / "router.log").write_text("line\n" * 3)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_full(app, pilot, numbers[0])
+        await open_form(pilot, "f", "the attach form")
+        assert "tab completes paths" in screen_text(app)
+        field = app.screen.query_one("#field-path", Input)
+        await pilot.press(*f"{tmp_path}/rou")
+        await until(pilot, lambda: field._suggestion.endswith("router.log"), "the suggestion")
+        await pilot.press("tab")
+        await settle(pilot)
+        assert field.value == f"{tmp_path}/router.log" and field.has_focus
+        await pilot.press("tab")  # nothing more to take: on to the next field
+        await settle(pilot)
+        assert not field.has_focus
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, TicketScreen), "the form done")
+    detail = await desk.service("alice").queries.detail(numbers[0])
+    assert [a.file_name for a in detail.attachments] == ["router.log"]

@@ -8,10 +8,11 @@ from pathlib import Path
 
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from console.app import NOTICE_MOST, AgentConsole
 from console.screens.form import FormScreen
+from console.screens.help import HelpScreen
 from console.screens.ticket import TicketScreen
 from tests.conftest import Desk
 from tests.test_console import (
@@ -203,3 +204,18 @@ async def test_tab_takes_the_suggestion_where_the_label_says_so(desk: Desk, tmp_
         await until(pilot, lambda: isinstance(app.screen, TicketScreen), "the form done")
     detail = await desk.service("alice").queries.detail(numbers[0])
     assert [a.file_name for a in detail.attachments] == ["router.log"]
+
+
+@sqlite_only
+async def test_help_and_the_view_list_say_what_their_words_mean(desk: Desk) -> None:
+    await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 30)) as pilot:  # the view list shows at 120
+        await start(app, pilot)
+        assert "mine + my accounts'" in screen_text(app)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
+        await settle(pilot)
+        shown = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "My Tickets: the tickets I own and those of the accounts I coordinate" in shown
+        assert "never shown to the customer" in shown

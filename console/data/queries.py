@@ -80,6 +80,12 @@ VIEWS: dict[str, str] = {
     "team": "My Team",
 }
 
+#: What a view's name does not say, as the view list shows it (short) and as help
+#: says it: "My Tickets" follows the support guide, not the owner alone.
+VIEW_MEANINGS: dict[str, tuple[str, str]] = {
+    "my": ("mine + my accounts'", "the tickets I own and those of the accounts I coordinate"),
+}
+
 Sort = Literal["updated", "due", "priority"]
 SORTS: tuple[str, ...] = ("updated", "due", "priority")
 

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -42,6 +41,13 @@ def styles_dir() -> Path:
     if packaged.is_dir():
         return packaged
     return Path(__file__).parent.parent / "styles"
+
+
+#: How long a notice stays when its sender names no time (seconds): a few seconds, a
+#: problem a little longer, so it can be read.
+NOTICE_SECONDS: dict[str, float] = {"information": 4, "warning": 6, "error": 9}
+#: No notice stays longer than this.
+NOTICE_MOST = 12
 
 
 class AgentConsole(ReportsWorkerErrors, App[None]):
@@ -154,11 +160,26 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         if self.db is not None and self.owns_db:
             await self.db.dispose()
 
-    def notify(self, message: str, **kwargs: Any) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
         """Every notice: never markup, and no raw control characters (a refusal sentence
-        can quote an account or agent name that came from outside)."""
-        kwargs["markup"] = False
-        super().notify(clean(message), **kwargs)
+        can quote an account or agent name that came from outside); it goes away by
+        itself after a few seconds, a problem a little later, none after ``NOTICE_MOST``."""
+        seconds = NOTICE_SECONDS.get(severity, 6) if timeout is None else timeout
+        super().notify(
+            clean(message),
+            title=title,
+            severity=severity,
+            timeout=min(seconds, NOTICE_MOST),
+            markup=False,
+        )
 
     def tell(
         self,

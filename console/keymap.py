@@ -122,9 +122,14 @@ CANNED_AREA = PlaceKeys(
 #: ``ctrl+e`` in every text field, one line or many (Input and TextArea have a ctrl+e of
 #: their own, end of line: this one comes first).
 EDITOR_KEY = Key("text.editor", "ctrl+e", "edit_externally", "Edit in $EDITOR", priority=True)
-EDITABLE_INPUT = PlaceKeys("EditableInput", "Text fields", (EDITOR_KEY,), base="widget")
 #: In the reply, comment and resolution forms: the next misspelled word, with suggestions.
 SPELLING_KEY = Key("text.spelling", "f7", "next_misspelling", "Next misspelled word")
+#: Tab takes the suggestion shown in a field (a path, a known contact), as its label says;
+#: with none shown it moves on to the next field as everywhere.
+COMPLETE_KEY = Key("text.complete", "tab", "complete", "Take the suggestion (else next field)")
+EDITABLE_INPUT = PlaceKeys(
+    "EditableInput", "Text fields", (EDITOR_KEY, COMPLETE_KEY), base="widget"
+)
 EDITABLE_AREA = PlaceKeys("EditableArea", "Text fields", (EDITOR_KEY, SPELLING_KEY), base="widget")
 
 MAIN = PlaceKeys(

@@ -281,6 +281,9 @@ async def test_reopen_by_creator_and_refused_for_another_agent(desk: Desk) -> No
         await goto(pilot, closed)
         await pilot.press("R")
         await settle(pilot)
+        assert isinstance(alice.screen, FormScreen)  # why (optional): nothing typed
+        await pilot.press("ctrl+s")
+        await settle(pilot)
     assert (await desk.service("alice").queries.ticket(closed)).status == "ReOpen"
 
 

@@ -133,7 +133,10 @@ async def test_the_figures_agree_with_the_tickets(desk: Desk) -> None:
         for t in tickets
         if t.due_at < now and (t.closed_at is None or t.closed_at > t.due_at)
     }
-    assert {b.number for b in breaches} == missed
+    # "fast" missed its first due time, was closed late and reopened: the reopen started
+    # its SLA again, so its due time now is after its last close, yet the breach stays.
+    assert n["fast"] not in missed
+    assert {b.number for b in breaches} == missed | {n["fast"]}
 
     by_agent = {a.agent: a for a in await figures.agents(PERIOD)}
     for username in ("alice", "bob", "carl"):

@@ -544,6 +544,8 @@ async def seed(desk: Desk) -> dict[int, int]:
     await s("alice").close(t[7])
     at(NOW - day)
     await s("alice").reopen(t[7])
+    # The reopen started its SLA again (due in 4 hours, long past); it is due tomorrow.
+    await s("alice").edit(t[7], {"due": NOW + day})
 
     t[8] = await desk.ticket(
         "carl",

@@ -263,7 +263,8 @@ def expected_order(rows: list[TicketRow], sort: str) -> list[int]:
     if sort == "updated":
         ordered = sorted(rows, key=lambda r: (r.updated_at, r.id), reverse=True)
     elif sort == "due":
-        ordered = sorted(rows, key=lambda r: (r.due_at, r.id))
+        # closed tickets last: they have no breach to come
+        ordered = sorted(rows, key=lambda r: (r.status == "Closed", r.due_at, r.id))
     else:
         ordered = sorted(rows, key=lambda r: (r.priority_rank, r.due_at, r.id))
     return [r.number for r in ordered]

@@ -396,6 +396,9 @@ async def test_schedule_start_close_with_resolution_and_reopen(desk: Desk) -> No
         ("alice", "resolution", "resolution", None, "Replaced the fuse."),
         ("alice", "reopen", "status", "Closed", "ReOpen"),
         ("alice", "reopen", "closed", closed_at, None),
+        # the old scheduled time goes; the SLA starts again from the reopen
+        ("alice", "reopen", "scheduled", when, None),
+        ("alice", "reopen", "due", at(24), at(24 + 10 / 60)),
         ("alice", "close", "status", "ReOpen", "Closed"),
         ("alice", "close", "closed", None, closed_at),
         ("lena", "reopen", "status", "Closed", "ReOpen"),

@@ -165,7 +165,7 @@ def detail_text(detail: Any) -> str:
         f"  owner {t.owner or '-'}   creator {t.creator or '-'}   department {t.department or '-'}",
         f"  contact {t.contact or '-'} <{t.contact_email or ''}>   account {t.account or '-'}"
         f"   AMC {t.amc_state}",
-        f"  due {show_local(t.due)}   scheduled {show_local(t.scheduled_at) or '-'}"
+        f"  due {show_local(t.due)}   scheduled {show_local(t.planned_for) or '-'}"
         f"   updated {show_local(t.updated_at)}   version {t.version}",
     ]
     if t.description:

@@ -182,7 +182,10 @@ ACTIONS: tuple[TicketAction, ...] = (
     ),
     TicketAction(
         "reopen", "Reopen", "Reopen", "R", "Reopened", Action.REOPEN, "reopen",
-        bulk="reopen", verbs=(Verb(("reopen",), "reopen a Closed ticket"),),
+        form="reopen", show=True, bulk="reopen",
+        verbs=(Verb(("reopen",), "reopen a Closed ticket (its SLA starts again)"),),
+        options=(Option("--reason", "reason", metavar="TEXT",
+                        help="why (an internal comment on the ticket)"),),
     ),
     _message("reply", "Reply", "Replied to", Action.REPLY, "r", "public reply to the customer"),
     _message(

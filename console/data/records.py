@@ -148,6 +148,11 @@ class TicketRecord:
     #: that moved it out of their scope (released, given to a teammate, another department)
     visible: bool = True
 
+    @property
+    def planned_for(self) -> datetime | None:
+        """The scheduled time while it still plans work: a Closed ticket shows none."""
+        return None if self.status == "Closed" else self.scheduled_at
+
 
 def out_of_queues(number: int) -> str:
     """What the agent is told when a change of theirs was saved and took the ticket out of
@@ -303,6 +308,10 @@ class TicketDetail:
     def billable_minutes(self) -> int:
         """Billable logged time."""
         return sum(entry.minutes for entry in self.time_entries if entry.billable)
+
+    def waiting_on(self, name: str) -> tuple[ApprovalRecord, ...]:
+        """The pending approvals that ``name`` is asked to decide."""
+        return tuple(a for a in self.approvals if a.state == "pending" and name in a.approvers)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,6 +12,7 @@ from textual.widgets import Label, Static
 
 from console.config import config_path
 from console.data.filters import describe
+from console.data.queries import VIEW_MEANINGS, VIEWS
 from console.keys import CHORDS, Place, bindings, catalogue, key_hint, keys_shown, prefix_of
 
 
@@ -28,7 +29,13 @@ def notes(app: App[Any], queue: bool) -> str:
         f"Search: {key_hint(app, 'main.search')}, then words, #1042 or filter terms; "
         f"{key_hint(app, 'main.save_view')} saves the search as a view.\n"
     )
+    meanings = "".join(
+        f"{VIEWS[key]}: {meaning}.\n" for key, (_short, meaning) in VIEW_MEANINGS.items()
+    )
     return (
+        meanings
+        + "Internal (a comment, a note, a reopen's reason): for agents only, never shown to "
+        "the customer; a reply is public.\n"
         "Queue: the stage bar counts tickets of the current view per stage; ▸[..] marks the "
         "stage shown. ▲ESC in Due means escalated: open and past its SLA due time. ▶ marks "
         "the cursor.\n"

@@ -88,8 +88,10 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
         self._layout(event.size.width)
 
     def _layout(self, width: int) -> None:
-        side = self.query_one("#side")
+        side = self.query_one(TicketDetailView)
         side.display = width >= WIDE
+        if side.display and self.footer_detail is not side.detail:
+            side.show(self.footer_detail)
         views = self.query_one("#views")
         views.display = (
             self.views_forced if self.views_forced is not None else view_list_fits(width)
@@ -250,24 +252,27 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
     @on(TicketQueue.Highlighted)
     def highlighted(self, message: TicketQueue.Highlighted) -> None:
         self.show_status()
-        if self.query_one("#side").display:
-            self.load_detail(message.row.number if message.row else None)
+        # Read even when the detail pane is hidden: the footer offers what it allows.
+        self.load_detail(message.row.number if message.row else None)
 
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def load_detail(self, number: int | None) -> None:
         # A short pause: holding j should not load every ticket it passes.
         await asyncio.sleep(0.05)
         side = self.query_one(TicketDetailView)
-        if number is None:
-            side.show(None)
-            return
-        try:
-            detail = await self.ctx.queries.detail(number)
-        except ConsoleError:
+        detail = None
+        if number is not None:
+            try:
+                detail = await self.ctx.queries.detail(number)
+            except ConsoleError:
+                detail = None
+        self.offer_keys_of(detail)
+        if detail is None:
             side.show(None)
             return
         self.detail_number = number
-        side.show(detail)
+        if side.display:
+            side.show(detail)
 
     @on(TicketQueue.Opened)
     def opened(self, message: TicketQueue.Opened) -> None:

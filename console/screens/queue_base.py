@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.binding import ActiveBinding
 from textual.screen import Screen
 
 from console.context import InConsole
@@ -33,6 +34,12 @@ class QueueScreenBase(InConsole, Screen[None]):
         self.search_from: str | None = None
         #: The last bulk action (``U`` undoes it while no one touched its tickets).
         self.last_bulk: Report | None = None
+
+    @property
+    def every_binding(self) -> dict[str, ActiveBinding]:
+        """Every binding active on the screen, each ticket action's key included (the
+        footer shows only those allowed on the ticket under the cursor)."""
+        return self.active_bindings
 
     @property
     def base_view(self) -> str:

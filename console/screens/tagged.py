@@ -67,7 +67,7 @@ class TaggedActions(QueueScreenBase):
         """Key -> action id, for the actions that work on tagged tickets, as the queue's
         keys are mapped now."""
         keys = {}
-        for key, active in self.active_bindings.items():
+        for key, active in self.every_binding.items():
             binding_id = active.binding.id or ""
             action = BY_ID.get(binding_id.removeprefix("ticket."))
             if binding_id.startswith("ticket.") and action is not None and action.bulk:

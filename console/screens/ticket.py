@@ -48,6 +48,7 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
             return
         self.version = detail.ticket.version
         self.query_one(TicketDetailView).show(detail)
+        self.offer_keys_of(detail)
         self.query_one(ConsoleHeader).place = f"#{self.number}"
 
     def current_ticket(self) -> tuple[int, int] | None:

@@ -8,15 +8,17 @@ themselves, so a refusal or a conflict is shown in the form and what was typed i
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from textual import work
+from textual.binding import ActiveBinding
 from textual.screen import Screen
 
 from console.context import InConsole
-from console.data.actions import BY_ID, TicketAction
+from console.data.actions import BY_ID, KEYED, TicketAction
 from console.data.errors import Conflict, ConsoleError
-from console.data.records import TicketRecord, out_of_queues
+from console.data.records import TicketDetail, TicketRecord, out_of_queues
 from console.messages import TicketChanged
 from console.screens.ticket_forms import FORMS, FormRequest, Version
 
@@ -33,6 +35,34 @@ class TicketActions(InConsole, Screen[None]):
         raise NotImplementedError
 
     _acting = False
+
+    #: the current ticket as last read: the footer offers only what it allows now
+    footer_detail: TicketDetail | None = None
+
+    def offer_keys_of(self, detail: TicketDetail | None) -> None:
+        """Show in the footer the actions allowed now on this ticket."""
+        self.footer_detail = detail
+        self.refresh_bindings()
+
+    @property
+    def every_binding(self) -> dict[str, ActiveBinding]:
+        """Every binding active on the screen, each ticket action's key included."""
+        return super().active_bindings
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The screen's bindings, with the footer's ticket actions those allowed now:
+        also ``D`` when an approval waits on me and ``O`` when there are attachments."""
+        offered = footer_actions(self.footer_detail, self.ctx.actor_name)
+        found: dict[str, ActiveBinding] = {}
+        for key, active in super().active_bindings.items():
+            action_id = (active.binding.id or "").removeprefix("ticket.")
+            if active.binding.id != action_id and action_id in BY_ID:
+                if action_id not in offered:
+                    continue
+                active = active._replace(binding=dataclasses.replace(active.binding, show=True))
+            found[key] = active
+        return found
 
     def ticket_changed(self, number: int) -> None:
         """Tell every screen the ticket changed (each reloads what shows it)."""
@@ -117,3 +147,19 @@ class TicketActions(InConsole, Screen[None]):
             )
         else:
             self.ctx.tell("{done} #{number}.", done=action.done, number=number)
+
+
+def footer_actions(detail: TicketDetail | None, me: str) -> set[str]:
+    """The ids of the ticket actions the footer offers on this ticket now."""
+    if detail is None:
+        return set()
+    offered = {
+        action.id
+        for action in KEYED
+        if action.show and action.rule and detail.actions.get(action.rule.value, "x") is None
+    }
+    if detail.waiting_on(me):
+        offered.add("decide")
+    if detail.attachments:
+        offered.add("save")
+    return offered

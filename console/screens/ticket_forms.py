@@ -231,6 +231,22 @@ async def close_form(req: FormRequest) -> FormScreen:
     )
 
 
+async def reopen_form(req: FormRequest) -> FormScreen:
+    """Reopen, with an optional reason (an internal comment)."""
+    service, number, version = req.ctx.service, req.number, req.version
+
+    async def reopen(values: dict[str, Any]) -> TicketRecord:
+        return await req.guarded(
+            service.reopen(number, reason=values["reason"] or None, expected_version=version.value)
+        )
+
+    return FormScreen(
+        f"Reopen #{number}",
+        [Field("reason", "Why (optional; kept as an internal comment)", "text")],
+        reopen,
+    )
+
+
 #: What the body field of each message form says it is.
 MESSAGE_TITLES = {
     "reply": "Public reply to the customer",
@@ -421,8 +437,8 @@ async def task_form(req: FormRequest) -> FormScreen:
             ),
             Field("title", "Title", required=True),
             Field("owner", "Owner (empty: you)", suggester=NamesSuggester(names)),
-            Field("due", "Due", check=check_when, placeholder="+1d or 2026-03-02 14:00"),
-            Field("reminder", "Reminder", check=check_when, placeholder="+4h"),
+            Field("due", "Due", check=check_when, placeholder="e.g. +1d or 2026-03-02 14:00"),
+            Field("reminder", "Reminder", check=check_when, placeholder="e.g. +4h"),
         ],
         task,
     )
@@ -472,7 +488,7 @@ async def decide_form(req: FormRequest) -> FormScreen | None:
     ctx, number = req.ctx, req.number
     detail = await ctx.queries.detail(number)
     me = ctx.actor_name
-    waiting = [a for a in detail.approvals if a.state == "pending" and me in a.approvers]
+    waiting = list(detail.waiting_on(me))
     why = {
         a.id: decision_refusal(
             ctx.service.actor,
@@ -581,7 +597,13 @@ async def time_form(req: FormRequest) -> FormScreen:
     return FormScreen(
         f"Log time on #{number}",
         [
-            Field("minutes", "Minutes", required=True, check=check_minutes, placeholder="25"),
+            Field(
+                "minutes",
+                "Minutes",
+                required=True,
+                check=check_minutes,
+                placeholder="e.g. 25, 90m or 1h30",
+            ),
             Field("billable", "Billable", "checkbox", False),
             Field("note", "Note"),
         ],
@@ -609,7 +631,7 @@ async def attach_form(req: FormRequest) -> FormScreen:
                 "File (tab completes paths; at most 20 MB)",
                 required=True,
                 suggester=PathSuggester(),
-                placeholder=str(Path.cwd()) + "/",
+                placeholder="e.g. ~/Downloads/router.log",
             )
         ],
         attach,
@@ -810,6 +832,7 @@ FORMS: dict[str, Builder] = {
     "assign": assign_form,
     "schedule": schedule_form,
     "close": close_form,
+    "reopen": reopen_form,
     "reply": reply_form,
     "comment": message_form("comment"),
     "note": message_form("note"),

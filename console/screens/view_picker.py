@@ -40,9 +40,8 @@ class ViewPicker(ModalScreen[str | None]):
             )
 
     def _option(self, index: int, view: str) -> Option:
-        prompt = view_prompt(self.names[view], None, view == self.current)
-        if index <= len(VIEWS):
-            prompt.append(f"  ({index})", style="dim")
+        after = f"  ({index})" if index <= len(VIEWS) else ""
+        prompt = view_prompt(self.names[view], None, view == self.current, view, after)
         return Option(prompt, id=view)
 
     def on_mount(self) -> None:

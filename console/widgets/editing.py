@@ -26,9 +26,18 @@ def edit_outside(widget: Widget, text: str, *, single_line: bool) -> Edited:
 
 
 class EditableInput(Input):
-    """A one-line field; ``ctrl+e`` edits it in your editor (lines are joined)."""
+    """A one-line field; ``ctrl+e`` edits it in your editor (lines are joined), and tab
+    takes the suggestion shown (without one it moves to the next field)."""
 
     BINDINGS = bindings("EditableInput")
+
+    def action_complete(self) -> None:
+        suggestion = self._suggestion
+        if suggestion and suggestion != self.value and self.cursor_at_end:
+            self.value = suggestion
+            self.cursor_position = len(self.value)
+        else:
+            self.screen.focus_next()
 
     def action_edit_externally(self) -> None:
         edited = edit_outside(self, self.value, single_line=True)

@@ -103,7 +103,7 @@ def fields_text(detail: TicketDetail, now: datetime) -> Text:
     if t.status != "Closed" and t.due < now:
         due += "  ▲ESCALATED (overdue)"
     _line(text, "Due", due)
-    _line(text, "Scheduled", show_local(t.scheduled_at) or None, last=True)
+    _line(text, "Scheduled", show_local(t.planned_for) or None, last=True)
     _line(text, "Created", show_local(t.created_at))
     _line(text, "Updated", show_local(t.updated_at))
     _line(text, "Closed", show_local(t.closed_at) or None, last=True)

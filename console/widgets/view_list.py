@@ -7,16 +7,23 @@ from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from console.data.queries import VIEWS
+from console.data.queries import VIEW_MEANINGS, VIEWS
 from console.safe import clean
 
 
-def view_prompt(name: str, count: int | None, current: bool) -> Text:
-    """One line of the list: a marker for the current view, its name and count."""
+def view_prompt(
+    name: str, count: int | None, current: bool, key: str = "", after: str = ""
+) -> Text:
+    """One entry of the list: a marker for the current view, its name and count (and
+    ``after``, dim), and under it what the name does not say (a built-in view's ``key``
+    tells)."""
     marker = "▸ " if current else "  "
     text = Text(marker + clean(name, single_line=True), no_wrap=True, overflow="ellipsis")
     if count is not None:
         text.append(f" {count:,}", style="dim" if not current else "")
+    text.append(after, style="dim")
+    if key in VIEW_MEANINGS:
+        text.append(f"\n    {VIEW_MEANINGS[key][0]}", style="dim")
     return text
 
 
@@ -34,7 +41,7 @@ class ViewList(OptionList):
     @staticmethod
     def _view_options(current: str, counts: dict[str, int], names: dict[str, str]) -> list[Option]:
         return [
-            Option(view_prompt(name, counts.get(key), key == current), id=key)
+            Option(view_prompt(name, counts.get(key), key == current, key), id=key)
             for key, name in names.items()
         ]
 

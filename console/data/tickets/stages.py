@@ -69,12 +69,22 @@ class Stages(Resolutions):
 
         return await self._run(number, Action.CLOSE, expected_version, change)
 
-    async def reopen(self, number: int, *, expected_version: int | None = None) -> TicketRecord:
-        """Reopen a Closed ticket (its creator, a lead or an admin)."""
+    async def reopen(
+        self, number: int, *, reason: str | None = None, expected_version: int | None = None
+    ) -> TicketRecord:
+        """Reopen a Closed ticket (its creator, a lead or an admin).  The SLA clock starts
+        again from the reopen (due: now + its priority's SLA), the old scheduled time goes,
+        and a reason, when given, is an internal comment on the ticket."""
+        said = reason.strip() if reason else ""
 
-        def change(act: _Action) -> None:
+        async def change(act: _Action) -> None:
             self._move(act, Action.REOPEN)
             self._set(act, "reopen", "closed_at", None)
+            self._set(act, "reopen", "scheduled_at", None)
+            self._set(act, "reopen", "due_at", self.clock() + self.sla[act.ticket.priority])
+            if said:
+                mentioned = await self._mentions(act.session, said)
+                await self._add_message(act, "comment", said, mentioned)
 
         return await self._run(number, Action.REOPEN, expected_version, change)
 

@@ -98,6 +98,7 @@ async def _seed(path: Path) -> list[int]:
     directory = Directory(db, admin)
     await directory.add_department("Billing")
     await directory.add_agent("lena", role="lead", team="Billing", departments=["Billing"])
+    as_lena = TicketService(db, await resolve_actor(db, login="lena"))
     service = TicketService(db, admin)
     numbers = []
     for index, text in enumerate(HOSTILE):
@@ -123,7 +124,9 @@ async def _seed(path: Path) -> list[int]:
         await service.note(n, text)
         await service.add_activity(n, text, kind="call")
         await service.log_time(n, 5, note=text)
-        await service.request_approval(n, ["lena"], text, details=text)  # not of oneself
+        # lena asks root (who runs the console): the decide form opens on root's screen,
+        # and nobody decides their own request.
+        await as_lena.request_approval(n, ["root"], text, details=text)
         await service.attach_bytes(n, f"{text}.txt", text.encode("utf-8", "replace"))
         await service.set_resolution(n, text)
     await db.dispose()

@@ -3,6 +3,7 @@ the saved ones; ``x`` asks to remove the saved view under the cursor."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -33,7 +34,7 @@ class ViewPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog picker"):
             cancel = key_hint(self.app, "views.cancel")
-            yield Label(f"Queue views (enter picks, {cancel} cancels)")
+            yield Label(Text(f"Queue views (enter picks, {cancel} cancels)"))
             yield OptionList(
                 *[self._option(index, view) for index, view in enumerate(self.names, start=1)],
                 id="view-options",

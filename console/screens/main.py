@@ -252,8 +252,12 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
     @on(TicketQueue.Highlighted)
     def highlighted(self, message: TicketQueue.Highlighted) -> None:
         self.show_status()
-        # Read even when the detail pane is hidden: the footer offers what it allows.
-        self.load_detail(message.row.number if message.row else None)
+        # The ticket is read for the detail pane (and the footer offers what it allows);
+        # with the pane hidden a cursor move reads nothing more than the rows.
+        if self.query_one(TicketDetailView).display:
+            self.load_detail(message.row.number if message.row else None)
+        else:
+            self.offer_keys_of(None)
 
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def load_detail(self, number: int | None) -> None:

@@ -233,6 +233,9 @@ FORM = PlaceKeys(
     (
         # Not a priority binding: it must come after the keys typed before it.
         Key("form.submit", "ctrl+s", "submit", "Submit", show=True),
+        # In the reply form: send, then close the ticket (terminals deliver alt+s as
+        # ESC s; ctrl+enter reaches few of them).
+        Key("form.submit_close", "alt+s", "submit_and_close", "Send and close", show=True),
         Key("form.cancel", "escape", "cancel", "Cancel", show=True),
         # In the reply form: search the knowledge base, insert an article at the cursor.
         Key("form.insert_article", "ctrl+o", "insert_article", "Insert article"),

@@ -12,7 +12,8 @@ from textual.widgets import Input, TextArea
 
 from console.app import AgentConsole
 from console.config import Settings, SmtpSettings
-from console.data.outbox import MailSetup
+from console.data.errors import NotFound, Refused
+from console.data.outbox import MailSetup, Outbox
 from console.mail.sender import send_outbox
 from console.mail.smtp import Server
 from console.screens.form import FormScreen
@@ -137,3 +138,114 @@ def test_reply_form_without_a_mail_server_snapshot(
         assert isinstance(app.screen, FormScreen)
 
     assert snap_compare(app, terminal_size=size, run_before=open_form)  # type: ignore[operator]
+
+
+async def failed_reply(desk: Desk) -> int:
+    """A ticket whose reply the server refused for good (550)."""
+    desk.mail = MailSetup(configured=True, sender="desk@help.example", domain="help.example")
+    number = await desk.ticket(subject="Printer")
+    await desk.service("alice").reply(number, "Pull the plug.")
+    for handler, port in loopback_smtp():
+        handler.mode = "550"
+        report = await send_outbox(desk.db, Server("127.0.0.1", port, "none"), clock=desk.clock)
+        assert report.failed == 1
+    return number
+
+
+def shown_choice(form: object) -> str:
+    """What the mail picker of the form shows as chosen."""
+    return str(form.query_one("#field-mail #label").render())  # type: ignore[attr-defined]
+
+
+def conversation(app: object) -> str:
+    return str(app.screen.query_one("#body-conversation").render())  # type: ignore[attr-defined]
+
+
+async def test_a_failed_mail_is_retried_and_cancelled_from_the_conversation(desk: Desk) -> None:
+    """``o`` on a ticket with a failed mail puts it back in the outbox (the conversation
+    then says queued); on a queued one it cancels it; history says who did it."""
+    number = await failed_reply(desk)
+    app = console_as(desk, "alice", settings=MAIL_SETTINGS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, number)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "✗ failed: 550 5.1.1 Mailbox unavailable  (o retries)" in conversation(app)
+        await pilot.press("o")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        assert "Retry mail" in shown_choice(form)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+        assert "… queued" in conversation(app)
+        assert "(o retries)" not in conversation(app)
+        [row] = await Outbox(desk.db).listing()
+        assert (row.state, row.tries) == ("queued", 0)
+        # Queued (the server still down, say): the same key cancels it.
+        await pilot.press("o")
+        await settle(pilot)
+        assert "Cancel mail" in shown_choice(app.screen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "cancelled" in conversation(app)
+        assert (await Outbox(desk.db).get(row.id)).state == "cancelled"
+        # Nothing left to retry or cancel: the key says so and opens nothing.
+        await pilot.press("o")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+    events = [e for e in (await desk.service("alice").queries.detail(number)).history]
+    said = [(e.actor, e.new) for e in events if e.action == "mail"]
+    assert ("alice", f"mail {row.id} to pat@acme.example queued again") in said
+    assert ("alice", f"mail {row.id} to pat@acme.example cancelled") in said
+
+
+async def test_retry_mail_refuses_a_mail_of_another_ticket_and_a_sent_one(desk: Desk) -> None:
+    number = await failed_reply(desk)
+    other = await desk.ticket(subject="Other")
+    [row] = await Outbox(desk.db).listing()
+    alice = desk.service("alice")
+    with pytest.raises(NotFound):
+        await alice.retry_mail(other, row.id)
+    with pytest.raises(Refused, match="Only a queued mail can be cancelled"):
+        await alice.retry_mail(number, row.id, cancel=True)
+    await alice.retry_mail(number, row.id)
+    with pytest.raises(Refused, match="is queued already"):
+        await alice.retry_mail(number, row.id)
+
+
+@sqlite_only
+async def test_alt_s_sends_and_closes(desk: Desk) -> None:
+    """The reply form's second key sends and closes; its button names the key."""
+    number = await desk.ticket(subject="Printer")
+    await desk.service("alice").pick_up(number)
+    app = console_as(desk, "alice", settings=MAIL_SETTINGS)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_reply(app, pilot, number)
+        assert "Send and close (alt+s)" in str(form.query_one("#form-submit-close").render())
+        await pilot.press(*"Done, closing.")
+        await pilot.press("alt+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormScreen)
+    detail = await desk.service("alice").queries.detail(number)
+    assert detail.ticket.status == "Closed"
+    assert [m.body for m in detail.messages if m.kind == "reply"] == ["Done, closing."]
+
+
+@sqlite_only
+async def test_comment_form_has_no_send_and_close(desk: Desk) -> None:
+    number = await desk.ticket(subject="Printer")
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, number)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        assert not app.screen.query("#form-submit-close")
+        await pilot.press(*"Internal.", "alt+s")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)  # nothing sent, nothing closed
+    assert (await desk.service("alice").queries.ticket(number)).status != "Closed"

@@ -195,6 +195,10 @@ ACTIONS: tuple[TicketAction, ...] = (
         "note", "Note", "Noted on", Action.NOTE, "n", "internal note (not shown to the customer)"
     ),
     TicketAction(
+        "outbox", "Retry or cancel mail", "Retry mail", "o", "Put a mail back in the outbox of",
+        None, "retry_mail", form="outbox", listed=False, versioned=False,
+    ),
+    TicketAction(
         "task", "Add activity", "Task", "t", "Added an activity to", Action.ACTIVITY,
         "add_activity", form="task", verbs=(Verb(("task",), "add a task, call or event"),),
         options=(

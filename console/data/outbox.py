@@ -461,6 +461,25 @@ def _no_mail(mail_id: int) -> str:
     return f"No mail {mail_id} in the outbox (`agent-console mail outbox`)."
 
 
+def requeue(row: OutboxMail, now: datetime, setup: MailSetup) -> None:
+    """Put a failed (or cancelled) mail back in the outbox, to be sent at once (in the
+    caller's transaction); Refused with a sentence when it cannot be."""
+    if row.state == SENT:
+        raise Refused(f"Mail {row.id} was sent already ({row.detail}).")
+    if row.state == QUEUED:
+        raise Refused(f"Mail {row.id} is queued already; the worker sends it.")
+    if not setup.configured:
+        raise Refused(f"Mail {row.id} cannot be sent: no mail server is configured ([smtp]).")
+    row.state, row.tries, row.next_try_at, row.detail = QUEUED, 0, now, None
+
+
+def cancel_queued(row: OutboxMail) -> None:
+    """Cancel a queued mail (in the caller's transaction): it will not be sent."""
+    if row.state != QUEUED:
+        raise Refused(f"Only a queued mail can be cancelled; mail {row.id} is {row.state}.")
+    row.state = CANCELLED
+
+
 @dataclass(frozen=True)
 class Due:
     """A mail the sender is to try now."""
@@ -508,15 +527,7 @@ class Outbox:
             row = await session.get(OutboxMail, mail_id)
             if row is None:
                 raise NotFound(_no_mail(mail_id))
-            if row.state == SENT:
-                raise Refused(f"Mail {mail_id} was sent already ({row.detail}).")
-            if row.state == QUEUED:
-                raise Refused(f"Mail {mail_id} is queued already; the worker sends it.")
-            if not setup.configured:
-                raise Refused(
-                    f"Mail {mail_id} cannot be sent: no mail server is configured ([smtp])."
-                )
-            row.state, row.tries, row.next_try_at, row.detail = QUEUED, 0, now, None
+            requeue(row, now, setup)
         return await self.get(mail_id)
 
     async def cancel(self, mail_id: int) -> OutboxRecord:
@@ -525,11 +536,7 @@ class Outbox:
             row = await session.get(OutboxMail, mail_id)
             if row is None:
                 raise NotFound(_no_mail(mail_id))
-            if row.state != QUEUED:
-                raise Refused(
-                    f"Only a queued mail can be cancelled; mail {mail_id} is {row.state}."
-                )
-            row.state = CANCELLED
+            cancel_queued(row)
         return await self.get(mail_id)
 
     async def due(self, now: datetime, limit: int = 100) -> list[Due]:

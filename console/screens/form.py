@@ -1,5 +1,6 @@
 """Modal forms: fields with inline validation, ``ctrl+s`` submits, ``esc`` cancels (asking
-first when typed text would be lost).  Every form of the console is a ``FormScreen``."""
+first when typed text would be lost); a form with a "close once sent" box (the reply) also
+sends and closes with ``alt+s``.  Every form of the console is a ``FormScreen``."""
 
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ from console.widgets.spelling import Spellchecked
 from console.widgets.tick_box import TickBox
 
 KINDS = ("input", "text", "mention", "select", "checkbox")
+
+#: The checkbox a form has when it can "send and close" (``form.submit_close``).
+CLOSE_FIELD = "close"
 
 
 @dataclass
@@ -109,6 +113,9 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
             with Horizontal(classes="form-buttons"):
                 submit = key_hint(self.app, "form.submit")
                 yield Button(f"Submit ({submit})", id="form-submit", variant="primary")
+                if self._closes():
+                    both = key_hint(self.app, "form.submit_close")
+                    yield Button(f"Send and close ({both})", id="form-submit-close")
                 yield Button(f"Cancel ({key_hint(self.app, 'form.cancel')})", id="form-cancel")
 
     def _field(self, spec: Field) -> ComposeResult:
@@ -232,12 +239,28 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
                 self.show_error(spec.name, problem)
         return ok
 
+    def _closes(self) -> bool:
+        """Whether this form can send and close (it has the "close once sent" box)."""
+        return any(s.name == CLOSE_FIELD and s.kind == "checkbox" for s in self.fields)
+
+    @on(Button.Pressed, "#form-submit-close")
+    def action_submit_and_close(self) -> None:
+        """Submit as if "close once sent" were ticked (the box itself is left as it is,
+        so a refused send leaves the form as it was typed)."""
+        if self._closes():
+            self._submit(close=True)
+
     @on(Button.Pressed, "#form-submit")
     def action_submit(self) -> None:
+        self._submit(close=False)
+
+    def _submit(self, *, close: bool) -> None:
         if self.busy:
             return
         self.clear_errors()
         values = self.values()
+        if close:
+            values[CLOSE_FIELD] = True
         if self.check(values):
             self.busy = True  # a second ctrl+s must not start (or cancel) another submit
             self.run_submit(values)
@@ -266,6 +289,8 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
             return self._article_field() is not None
         if action == "insert_canned":
             return bool(self.query(CannedArea))
+        if action == "submit_and_close":
+            return self._closes()
         return True
 
     def action_insert_canned(self) -> None:

@@ -162,4 +162,6 @@ def footer_actions(detail: TicketDetail | None, me: str) -> set[str]:
         offered.add("decide")
     if detail.attachments:
         offered.add("save")
+    if any(m.outgoing and m.outgoing.state in ("failed", "queued") for m in detail.messages):
+        offered.add("outbox")  # a failed mail to retry, a queued one to cancel
     return offered

@@ -24,7 +24,13 @@ from console.data.canned import TeamCanned, fill
 from console.data.errors import BadValue, Conflict, ConsoleError
 from console.data.figures import Candidate, assign_candidates
 from console.data.kb import ArticleRecord
-from console.data.records import ACTIVITY_KINDS, EDITABLE_TEXT, AgentRecord, TicketRecord
+from console.data.records import (
+    ACTIVITY_KINDS,
+    EDITABLE_TEXT,
+    AgentRecord,
+    DeliveryRecord,
+    TicketRecord,
+)
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.data.workflow import decision_refusal
 from console.files import save_attachment
@@ -35,6 +41,7 @@ from console.screens.kb import KnowledgeBaseScreen
 from console.screens.new_ticket import channel_field, department_field, priority_field
 from console.spelling import speller_for
 from console.widgets.completion import CannedArea, NamesSuggester, PathSuggester
+from console.widgets.ticket_detail import delivery_text
 
 Result = TypeVar("Result")
 
@@ -740,6 +747,54 @@ async def split_form(req: FormRequest) -> FormScreen | None:
     )
 
 
+async def outbox_form(req: FormRequest) -> FormScreen | None:
+    """A failed mail of the ticket to put back in the outbox (``mail retry``), or a
+    queued one to cancel (``mail cancel``); the last failed mail is offered first."""
+    ctx, number = req.ctx, req.number
+    mails = [
+        (m.outgoing, m)
+        for m in (await ctx.queries.detail(number)).messages
+        if m.outgoing is not None and m.outgoing.state in ("failed", "queued")
+    ]
+    if not mails:
+        ctx.tell("#{number} has no failed or queued mail.", number=number)
+        return None
+    failed = [d for d, _m in mails if d.state == "failed"]
+    first = (failed or [d for d, _m in mails])[-1]
+
+    def label(delivery: DeliveryRecord) -> str:
+        verb = "Retry" if delivery.state == "failed" else "Cancel"
+        shown, _style = delivery_text(delivery)
+        to = delivery.to.replace(",", ", ")
+        return clean(f"{verb} mail {delivery.outbox_id} to {to} ({shown})", single_line=True)
+
+    async def again(values: dict[str, Any]) -> str:
+        delivery = next(d for d, _m in mails if d.outbox_id == values["mail"])
+        cancel = delivery.state == "queued"
+        try:
+            await ctx.service.retry_mail(number, delivery.outbox_id, cancel=cancel)
+        except ConsoleError as exc:
+            raise FieldError("mail", str(exc)) from None
+        if cancel:
+            return f"Mail {delivery.outbox_id} of #{number} is cancelled; it will not be sent."
+        return f"Mail {delivery.outbox_id} of #{number} is queued again; the worker sends it."
+
+    return FormScreen(
+        f"Retry or cancel a mail of #{number}",
+        [
+            Field(
+                "mail",
+                "Mail (a failed one is sent again, a queued one cancelled)",
+                "select",
+                first.outbox_id,
+                required=True,
+                options=[(label(d), d.outbox_id) for d, _m in mails],
+            )
+        ],
+        again,
+    )
+
+
 async def edit_form(req: FormRequest) -> FormScreen:
     """Change the ticket's fields; only what was changed is sent."""
     ctx, number, version = req.ctx, req.number, req.version
@@ -846,6 +901,7 @@ FORMS: dict[str, Builder] = {
     "done": done_form,
     "edit": edit_form,
     "split": split_form,
+    "outbox": outbox_form,
     "merge": merge_form,
     "delete": delete_form,
 }

@@ -205,7 +205,7 @@ def conversation_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Te
             text.append("  ")
             text.append(clean(shown, single_line=True, limit=120), style=style)
             if m.outgoing.state == "failed":
-                text.append(f"  (agent-console mail retry {m.outgoing.outbox_id})", style="dim")
+                text.append(f"  ({keys('ticket.outbox')} retries)", style="dim")
             text.append("\n")
         _body(text, m.body, keys)
     if not detail.messages:

@@ -4,15 +4,19 @@ closing notice, from the department's templates."""
 
 from __future__ import annotations
 
+from console.data.errors import NotFound
 from console.data.models import OutboxMail
 from console.data.outbox import (
     ACKNOWLEDGEMENT,
     NOT_MAILED,
     Inbound,
     Mail,
+    cancel_queued,
     notice_mail,
     queue_mail,
+    requeue,
 )
+from console.data.records import TicketRecord
 from console.data.tickets.frame import Frame, _Action
 
 #: The history event of a mail written to the outbox, or held back.
@@ -48,3 +52,23 @@ class Mailing(Frame):
             row = await self._notice(act, ACKNOWLEDGEMENT, answering)
             await self._finish(act, touch=False)
         return row is not None
+
+    async def retry_mail(self, number: int, mail_id: int, *, cancel: bool = False) -> TicketRecord:
+        """Put a failed mail of the ticket back in the outbox, to be sent at once (what
+        ``mail retry ID`` does), or with ``cancel`` cancel a queued one (``mail cancel
+        ID``); the ticket's history says who did it."""
+        async with self.db.write() as session:
+            ticket, facts = await self._lock(session, number)
+            act = _Action(session, ticket, facts)
+            row = await session.get(OutboxMail, mail_id)
+            if row is None or row.ticket_id != ticket.id:
+                raise NotFound(f"No mail {mail_id} of #{number} in the outbox.")
+            to = row.recipients.replace(",", ", ")
+            if cancel:
+                cancel_queued(row)
+                self._event(act, MAIL, None, None, f"mail {mail_id} to {to} cancelled")
+            else:
+                requeue(row, self.clock(), self.mail)
+                self._event(act, MAIL, None, None, f"mail {mail_id} to {to} queued again")
+            await self._finish(act, touch=False)
+            return await self._answer(session, number)

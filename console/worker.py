@@ -1,7 +1,9 @@
 """The worker: reads every mailbox of the config into tickets, until it is stopped.
 
 ``agent-console worker`` runs until SIGTERM or ctrl+c, which end it after the current mail;
-``--once`` does one pass (cron, tests).  Only one worker per database is active
+``--once`` does one pass (cron, tests).  An IMAP mailbox whose server offers IDLE is
+read as soon as the server tells of new mail (``console.mail.imap.watch_imap``); the others
+are polled every ``poll_seconds``.  Only one worker per database is active
 (``console.data.worker_lock``): a second one waits and takes over when the first dies.
 Mail is marked done in its mailbox (Maildir: moved to ``cur/`` as Seen; IMAP: ``\\Seen`` or
 moved) only after its ticket is committed, so a crash in between imports nothing twice:
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -85,6 +88,11 @@ class Worker:
         self.mail_out: dict[str, Any] = {}
         #: Awaited after each mail is committed and marked done (progress, tests).
         self.after_mail: Callable[[Found], Awaitable[None]] | None = None
+        #: How many IDLEs each IMAP mailbox has begun (the log of the watchers, tests).
+        self.idles: dict[str, int] = {}
+        #: The mailboxes whose server told of new mail since they were last read.
+        self._woken: set[str] = set()
+        self._wake = asyncio.Event()
 
     async def wait_for_lock(self) -> bool:
         """Become the active worker, waiting while another one is; False if stopped."""
@@ -104,6 +112,48 @@ class Worker:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stop.wait(), timeout=max(0.0, seconds))
+
+    async def _nap(self, seconds: float) -> None:
+        """Sleep until ``seconds`` pass, the worker is stopped or a mailbox woke it."""
+        waits = [asyncio.ensure_future(self.stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        await asyncio.wait(waits, timeout=max(0.0, seconds), return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+        self._wake.clear()
+
+    def woken(self, box: Mailbox) -> None:
+        """The server of ``box`` told of new mail: read it now, not at the next poll."""
+        self._woken.add(box.name)
+        self._wake.set()
+
+    def _watchers(self, stopping: threading.Event) -> list[asyncio.Task[None]]:
+        """An IDLE watcher for each IMAP mailbox (each returns at once if its server has
+        no IDLE: that mailbox is polled)."""
+        from console.mail.imap import watch_imap
+
+        tasks = []
+        for box in self.settings.mailboxes:
+            if box.imap is None:
+                continue
+
+            def idled(name: str = box.name) -> None:
+                self.idles[name] = self.idles.get(name, 0) + 1
+
+            def wake(b: Mailbox = box) -> None:
+                self.woken(b)
+
+            tasks.append(
+                asyncio.create_task(
+                    watch_imap(
+                        box,
+                        stop=stopping,
+                        wake=wake,
+                        say=self.say,
+                        idled=idled,
+                    )
+                )
+            )
+        return tasks
 
     async def beat(self) -> None:
         """Keep the lock (SQLite: refresh its row) every ``HEARTBEAT_SECONDS``."""
@@ -204,26 +254,39 @@ class Worker:
                 passes = await self.one_pass()
                 self.mail_out = await self.send_mail()
                 return passes
-            due: dict[str, float] = {}
-            while not self.stop.is_set():
-                now = time.monotonic()
-                for box in self.settings.mailboxes:
-                    if self.stop.is_set():
-                        break
-                    if due.get(box.name, 0.0) <= now:
-                        await self.read_mailbox_logged(box)
-                        due[box.name] = time.monotonic() + box.poll_seconds
-                try:
-                    await self.send_mail()
-                except ConsoleError as exc:
-                    self.say(f"Mail out: {exc}")
-                await self.beat()
-                wake = min(due.values(), default=time.monotonic() + HEARTBEAT_SECONDS)
-                await self._sleep(min(HEARTBEAT_SECONDS, wake - time.monotonic()))
+            stopping = threading.Event()
+            watchers = self._watchers(stopping)
+            try:
+                await self._poll()
+            finally:
+                stopping.set()  # each IDLE ends (DONE) within a tick
+                await asyncio.gather(*watchers, return_exceptions=True)
             return []
         finally:
             if not self._lost:
                 await self.lock.give_back()
+
+    async def _poll(self) -> None:
+        """Until stopped: each mailbox when its poll is due or its server told of new
+        mail, then the outbox; a heartbeat at least every ``HEARTBEAT_SECONDS``."""
+        due: dict[str, float] = {}
+        while not self.stop.is_set():
+            now = time.monotonic()
+            for box in self.settings.mailboxes:
+                if self.stop.is_set():
+                    break
+                if due.get(box.name, 0.0) <= now or box.name in self._woken:
+                    self._woken.discard(box.name)  # news while reading wakes it again
+                    await self.read_mailbox_logged(box)
+                    due[box.name] = time.monotonic() + box.poll_seconds
+            try:
+                await self.send_mail()
+            except ConsoleError as exc:
+                self.say(f"Mail out: {exc}")
+            await self.beat()
+            wake = min(due.values(), default=time.monotonic() + HEARTBEAT_SECONDS)
+            if not self._woken:
+                await self._nap(min(HEARTBEAT_SECONDS, wake - time.monotonic()))
 
     async def read_mailbox_logged(self, box: Mailbox) -> None:
         """One look at a mailbox, its line in the log."""

@@ -142,15 +142,31 @@ def dovecot() -> Iterator[Dovecot]:
     Dovecot's sockets under pytest's folders for parallel workers are longer than that."""
     if not os.environ.get("AGENT_CONSOLE_TEST_IMAP"):
         pytest.skip(IMAP_SKIP)
+    yield from _dovecot_of_its_own()
+
+
+#: What a server that offers no IDLE says it can do (Dovecot's ``imap_capability``).
+NO_IDLE = "imap_capability = IMAP4rev1 LITERAL+ SASL-IR LOGIN-REFERRALS ID ENABLE UIDPLUS\n"
+
+
+@pytest.fixture
+def dovecot_without_idle() -> Iterator[Dovecot]:
+    """A Dovecot whose CAPABILITY has no IDLE (the worker polls it)."""
+    if not os.environ.get("AGENT_CONSOLE_TEST_IMAP"):
+        pytest.skip(IMAP_SKIP)
+    yield from _dovecot_of_its_own(NO_IDLE)
+
+
+def _dovecot_of_its_own(extra: str = "") -> Iterator[Dovecot]:
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
     short = Path(tempfile.mkdtemp(prefix="ac-imap-"))
     try:
-        yield from _run_dovecot(binary, short / "dovecot")
+        yield from _run_dovecot(binary, short / "dovecot", extra)
     finally:
         shutil.rmtree(short, ignore_errors=True)
 
 
-def _run_dovecot(binary: str, root: Path) -> Iterator[Dovecot]:
+def _run_dovecot(binary: str, root: Path, extra: str = "") -> Iterator[Dovecot]:
     for sub in ("run", "state", "mail", "home"):
         (root / sub).mkdir(parents=True)
     import pwd
@@ -167,7 +183,7 @@ def _run_dovecot(binary: str, root: Path) -> Iterator[Dovecot]:
     (root / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
     server = Dovecot(root, _free_port())
     server.config.write_text(
-        CONFIG.format(root=root, port=server.port, uid=owner.pw_uid, gid=owner.pw_gid)
+        CONFIG.format(root=root, port=server.port, uid=owner.pw_uid, gid=owner.pw_gid) + extra
     )
     subprocess.run(
         [binary, "-c", str(server.config)],

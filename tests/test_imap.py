@@ -6,6 +6,7 @@ keeps running and tries again).  \\Seen is set only after the ticket is committe
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,14 @@ from sqlalchemy import func, select
 from console.config import load_settings
 from console.data.db import Database
 from console.data.models import Message
+from console.mail import imap
 from console.mail.sources import Found
 from console.worker import Worker
 from tests.conftest import Desk
-from tests.imap_server import PASSWORD, Dovecot, dovecot
+from tests.imap_server import PASSWORD, Dovecot, dovecot, dovecot_without_idle
+from tests.test_console import sqlite_only
 
-__all__ = ["dovecot"]  # the fixture
+__all__ = ["dovecot", "dovecot_without_idle"]  # the fixtures
 
 CORPUS = Path(__file__).with_name("mail")
 
@@ -176,3 +179,66 @@ async def test_a_wrong_password_is_said_and_the_worker_keeps_trying(
     worker.stop.set()
     await asyncio.wait_for(running, 20)
     assert await message_ids(desk.db) == ["<c1.pat@acme.example>"]
+
+
+async def until(done: Callable[[], bool], what: str) -> None:
+    """Wait, by progress, until ``done`` (at most 30 s: then the test fails saying what)."""
+    for _ in range(600):
+        if done():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@sqlite_only
+async def test_idle_imports_a_mail_at_once_and_is_renewed(
+    desk: Desk, dovecot: Dovecot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The poll is an hour away: only IDLE can bring the second mail in.  Each IDLE is
+    ended and begun again (here every 0.3 s, in use every 25 minutes) without losing
+    what arrives."""
+    monkeypatch.setattr(imap, "IDLE_RENEW_SECONDS", 0.3)
+    lines: list[str] = []
+    worker = worker_for(desk, dovecot, tmp_path, lines, poll=3600)
+    imported: list[str] = []
+
+    async def after(found: Found) -> None:
+        imported.append(found.source)
+
+    worker.after_mail = after
+    dovecot.append(corpus("01-new-plain.eml"))
+    running = asyncio.create_task(worker.run())
+    try:
+        await until(lambda: len(imported) == 1, "the first look at the mailbox")
+        await until(lambda: worker.idles.get(dovecot.url(), 0) >= 3, "two renewed IDLEs")
+        dovecot.append(corpus("17-network-by-cc.eml"))
+        await until(lambda: len(imported) == 2, "the mail appended while idling")
+    finally:
+        worker.stop.set()
+        await asyncio.wait_for(running, 20)
+    assert imported == [f"{dovecot.url()} UID 1", f"{dovecot.url()} UID 2"]
+    assert await message_ids(desk.db) == ["<c1.pat@acme.example>", "<v1@acme.example>"]
+    assert not [line for line in lines if "IDLE" in line]  # nothing to say: it idled
+
+
+@sqlite_only
+async def test_without_idle_in_capability_the_worker_polls(
+    desk: Desk, dovecot_without_idle: Dovecot, tmp_path: Path
+) -> None:
+    server = dovecot_without_idle
+    lines: list[str] = []
+    worker = worker_for(desk, server, tmp_path, lines, poll=0.2)
+    running = asyncio.create_task(worker.run())
+    try:
+        await until(lambda: any("offers no IDLE" in line for line in lines), "the fallback")
+        server.append(corpus("17-network-by-cc.eml"))
+        for _ in range(600):
+            if await message_ids(desk.db):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        worker.stop.set()
+        await asyncio.wait_for(running, 20)
+    assert await message_ids(desk.db) == ["<v1@acme.example>"]
+    assert f"Billing ({server.url()}): the server offers no IDLE; polling every 0.2 s." in lines
+    assert worker.idles == {}

@@ -15,7 +15,10 @@ import contextlib
 import hashlib
 import imaplib
 import re
+import select
 import ssl
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,6 +36,13 @@ if TYPE_CHECKING:
 ENV_IMAP_PASSWORD = "AGENT_CONSOLE_IMAP_PASSWORD"
 TIMEOUT_SECONDS = 30.0
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+#: An IDLE is ended and begun again this often: RFC 2177 lets a server drop a client
+#: idle for 30 minutes (29 to be safe), and some drop sooner.
+IDLE_RENEW_SECONDS = 25 * 60.0
+#: How often an idling connection looks whether the worker is stopping.
+IDLE_TICK_SECONDS = 0.5
+#: What a server says in IDLE when mail arrives.
+NEW_MAIL = re.compile(rb"^\* \d+ (EXISTS|RECENT)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -153,6 +163,101 @@ class Session:
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a connection already gone
             self.imap.logout()
+
+
+class Idler(Session):
+    """A connection of its own that waits in IDLE on the folder (used for nothing else:
+    once logged in and the folder selected, its socket is read here line by line)."""
+
+    def __init__(self, target: ImapTarget, password: str) -> None:
+        super().__init__(target, password)
+        status, data = self.imap.capability()
+        said = data[-1] if status == "OK" and data and isinstance(data[-1], bytes) else b""
+        #: whether the server offers IDLE (after login: what it offers then)
+        self.can_idle = b"IDLE" in said.upper().split()
+        self._buffer = b""
+
+    def _send(self, line: bytes) -> None:
+        self.imap.send(line + b"\r\n")
+
+    def _line(self, timeout: float) -> bytes | None:
+        """The server's next line, or None when none came within ``timeout``."""
+        sock = self.imap.sock
+        while b"\r\n" not in self._buffer:
+            pending = isinstance(sock, ssl.SSLSocket) and sock.pending()
+            if not pending and not select.select([sock], [], [], timeout)[0]:
+                return None
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise imaplib.IMAP4.abort("the server closed the connection")
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\r\n")
+        return line
+
+    def wait(self, stop: threading.Event, renew: float) -> bool:
+        """One IDLE: True when the server told of new mail, False when ``renew``
+        seconds passed or ``stop`` was set first.  The IDLE is ended (DONE) either way."""
+        tag = self.imap._new_tag()
+        self._send(tag + b" IDLE")
+        started = self._line(TIMEOUT_SECONDS)
+        if started is None or not started.startswith(b"+"):
+            raise imaplib.IMAP4.error(f"the server refused IDLE ({started!r})")
+        news = False
+        deadline = time.monotonic() + renew
+        while not news and not stop.is_set() and time.monotonic() < deadline:
+            line = self._line(min(IDLE_TICK_SECONDS, max(0.0, deadline - time.monotonic())))
+            if line is None:
+                continue
+            if line.upper().startswith(b"* BYE"):
+                raise imaplib.IMAP4.abort(line.decode("ascii", "replace"))
+            news = NEW_MAIL.match(line) is not None
+        self._send(b"DONE")
+        while True:
+            line = self._line(TIMEOUT_SECONDS)
+            if line is None:
+                raise imaplib.IMAP4.abort("no answer to DONE")
+            if line.startswith(tag + b" "):
+                return news
+            news = news or NEW_MAIL.match(line) is not None  # came as it ended
+
+
+async def watch_imap(
+    box: Mailbox,
+    *,
+    stop: threading.Event,
+    wake: Callable[[], None],
+    say: Callable[[str], None],
+    idled: Callable[[], None] = lambda: None,
+    retry_seconds: float = 30.0,
+) -> None:
+    """Keep an IDLE open on an IMAP mailbox while the worker runs, calling ``wake``
+    (from the event loop) each time the server tells of new mail; ``idled`` is called as
+    each IDLE begins.  Returns when ``stop`` is set, or at once when the server offers no
+    IDLE (the worker then polls).  A lost connection is opened again after a while; the
+    mailbox's errors are the poll's to report (it reads the same mailbox)."""
+    assert box.imap is not None
+    where = f"{box.department} ({box.name})"
+    while not stop.is_set():
+        try:
+            target = imap_target(box.imap)
+            idler = await asyncio.to_thread(Idler, target, imap_password(target))
+        except Unavailable:
+            await asyncio.to_thread(stop.wait, retry_seconds)
+            continue
+        try:
+            if not idler.can_idle:
+                say(f"{where}: the server offers no IDLE; polling every {box.poll_seconds:g} s.")
+                return
+            while not stop.is_set():
+                idled()
+                if await asyncio.to_thread(idler.wait, stop, IDLE_RENEW_SECONDS):
+                    wake()
+        except (OSError, imaplib.IMAP4.abort, imaplib.IMAP4.error, EOFError) as exc:
+            say(f"{where}: IDLE ended ({exc or type(exc).__name__}); opening it again.")
+            wake()  # whatever came meanwhile is read now
+            await asyncio.to_thread(stop.wait, min(retry_seconds, 1.0))
+        finally:
+            await asyncio.to_thread(idler.close)
 
 
 def _quoted(folder: str) -> str:

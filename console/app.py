@@ -24,12 +24,19 @@ from console.data.errors import ConsoleError
 from console.data.queries import VIEWS, Queries
 from console.data.tickets import TicketService
 from console.keys import bindings, check_keymap
-from console.messages import DatabaseChanged, OpenDashboard, OpenTicket, TicketChanged
+from console.messages import (
+    DatabaseChanged,
+    OpenDashboard,
+    OpenRecords,
+    OpenTicket,
+    TicketChanged,
+)
 from console.safe import clean
 from console.screens.dashboard import DashboardScreen
 from console.screens.form import ConfirmScreen, FormScreen
 from console.screens.help import HelpScreen
 from console.screens.main import MainScreen
+from console.screens.records import RecordsScreen
 from console.screens.ticket import TicketScreen
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.header import ConsoleHeader, HeaderInfo
@@ -216,6 +223,19 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
     def open_dashboard(self) -> None:
         """Show the lead's dashboard."""
         self.push_screen(DashboardScreen())
+
+    @on(OpenRecords)
+    def open_records(self) -> None:
+        """Show the desk's records: leads read them, admins change them."""
+        actor = self.queries.actor
+        if actor.role.value == "agent":
+            self.tell(
+                "The desk's records are for leads and admins; you ({who}) are an agent.",
+                severity="warning",
+                who=actor.username,
+            )
+            return
+        self.push_screen(RecordsScreen())
 
     @work(group="palette-assign", exit_on_error=False)
     async def assign_to(self, number: int, version: int, username: str) -> None:

@@ -18,7 +18,14 @@ from console.data.queries import QueueQuery
 from console.data.workflow import STAGES
 from console.keymap import JUMPS
 from console.keys import key_hint
-from console.messages import NewTicket, OpenDashboard, OpenTicket, ShowStage, ShowView
+from console.messages import (
+    NewTicket,
+    OpenDashboard,
+    OpenRecords,
+    OpenTicket,
+    ShowStage,
+    ShowView,
+)
 from console.safe import clean
 from console.screens.ticket_actions import TicketActions
 
@@ -92,6 +99,14 @@ class TicketCommands(Provider):
         )
         dashboard = f"{key_hint(app, 'main.jump')} {key_hint(app, 'jump.dashboard')}"
         choices.append(("Dashboard", partial(app.post_message, OpenDashboard()), dashboard))
+        records = f"{key_hint(app, 'main.jump')} {key_hint(app, 'jump.records')}"
+        choices.append(
+            (
+                "Desk records: agents, accounts, contacts, departments",
+                partial(app.post_message, OpenRecords()),
+                records,
+            )
+        )
         for availability in ("available", "away", "off"):
             choices.append(
                 (

@@ -66,6 +66,7 @@ JUMPS: tuple[tuple[str, str, str, str], ...] = (
     ("jump.team", "t", "team", "my team"),
     ("jump.dashboard", "d", "dashboard", "dashboard"),
     ("jump.kb", "k", "kb", "knowledge base"),
+    ("jump.records", "r", "records", "desk records"),
 )
 
 APP = PlaceKeys(
@@ -330,6 +331,27 @@ DASHBOARD = PlaceKeys(
     ),
 )
 
+RECORDS = PlaceKeys(
+    "RecordsScreen",
+    "The desk's records",
+    (
+        Key("records.back", "escape,q", "back", "Back", show=True),
+        *(
+            Key(f"records.section_{i}", str(i), f"section({i - 1})", f"Section {name}")
+            for i, name in enumerate(("Agents", "Accounts", "Contacts", "Departments"), start=1)
+        ),
+        Key("records.next", "right_square_bracket", "next_section(1)", "Next section", show=True),
+        Key("records.prev", "left_square_bracket", "next_section(-1)", "Prev section"),
+        Key("records.filter", "slash", "filter", "Filter", show=True),
+        # Letters reach these only from the table: in the filter line they are typed.
+        Key("records.edit", "e", "edit", "Edit", show=True),
+        Key("records.add", "n", "add", "New", show=True),
+        Key("records.remove", "x", "remove", "Deactivate/remove", show=True),
+        Key("records.refresh", "ctrl+r", "refresh", "Refresh"),
+    ),
+    focused=("EditableInput",),
+)
+
 #: Every place, in the order help and `agent-console keys` list them.
 PLACES: tuple[PlaceKeys, ...] = (
     APP,
@@ -337,6 +359,7 @@ PLACES: tuple[PlaceKeys, ...] = (
     JUMP,
     TICKET,
     DASHBOARD,
+    RECORDS,
     VIEW_PICKER,
     PAGER,
     FORM,

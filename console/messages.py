@@ -59,6 +59,10 @@ class OpenDashboard(Message):
     """Show the lead's dashboard."""
 
 
+class OpenRecords(Message):
+    """Show the desk's records (agents, accounts, contacts, departments)."""
+
+
 class ShowSearch(Broadcast):
     """The queue shows the tickets of a search in the filter language (a figure's)."""
 

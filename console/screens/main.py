@@ -22,6 +22,7 @@ from console.messages import (
     DatabaseChanged,
     NewTicket,
     OpenDashboard,
+    OpenRecords,
     OpenTicket,
     ShowSearch,
     ShowStage,
@@ -344,6 +345,8 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
                 queue.action_first()
             elif target == "dashboard":
                 self.post_message(OpenDashboard())
+            elif target == "records":
+                self.post_message(OpenRecords())
             elif target == "kb":
                 self.app.push_screen(KnowledgeBaseScreen())
                 return

@@ -42,7 +42,12 @@ from console.data.outbox import (
     system_event,
 )
 from console.data.records import default_sla, priority_rank
-from console.data.tickets.conversation import customer_effects, customer_event, lock_onward
+from console.data.tickets.conversation import (
+    customer_effects,
+    customer_event,
+    customer_reply,
+    lock_onward,
+)
 from console.data.tickets.creating import (
     allocate_number,
     amc_expired,
@@ -454,6 +459,8 @@ class MailIntake:
         ]
         events.extend(customer_event(ticket, who, now, "attach", None, None, a) for a in attached)
         if automatic is None:
+            await session.flush()
+            await customer_reply(session, self.mail, ticket, message, who, now)
             events.extend(await customer_effects(session, ticket, who, now))
         if mail.bounce and mail.bounced_ids:
             # A bounce of one of our own messages: that message's delivery failed.

@@ -135,6 +135,9 @@ class Agent(Base):
     availability: Mapped[str] = mapped_column(
         String(16), default="available", server_default="available"
     )
+    #: the inbox kinds mailed to the agent, comma-separated (``[inbox] mail`` in the
+    #: agent's config, recorded when the agent starts the console); None: the default
+    inbox_mail: Mapped[str | None] = mapped_column(String(200))
 
     departments: Mapped[list[Department]] = relationship(secondary=agent_departments)
 
@@ -432,12 +435,18 @@ class Activity(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the ``reminder_at`` that has fired (``console.data.inbox``): a reminder fires once,
+    #: and again only when it is set to another time
+    reminder_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_activities_ticket", "ticket_id"),)
+    __table_args__ = (
+        Index("ix_activities_ticket", "ticket_id"),
+        Index("ix_activities_reminder", "reminder_at"),
+    )
 
 
 class TimeEntry(Base):
@@ -586,3 +595,67 @@ class CannedReplyRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+
+class AgentMessage(Base):
+    """A private message from one agent to others (``console.data.inbox``), maybe about
+    a ticket; visible to its sender and recipients only."""
+
+    __tablename__ = "agent_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    #: kept beside the id, so the message still names its ticket after a delete
+    ticket_number: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the sender deleted it from the sent folder
+    sender_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_agent_messages_sender", "sender_id", "id"),)
+
+
+class AgentMessageRecipient(Base):
+    """One recipient of a private message; ``deleted`` once they deleted it."""
+
+    __tablename__ = "agent_message_recipients"
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("agent_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), primary_key=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_agent_message_recipients_agent", "agent_id", "message_id"),)
+
+
+class InboxEntry(Base):
+    """One entry of an agent's inbox (``console.data.inbox``): what waits on them,
+    written in the same transaction as the event that causes it."""
+
+    __tablename__ = "inbox_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    #: mention, approval, reminder, assigned, customer_reply, message
+    kind: Mapped[str] = mapped_column(String(16))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    ticket_number: Mapped[int | None] = mapped_column(Integer)
+    #: who caused it: an agent's username, a customer's name, or "reminder"
+    from_name: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: a short line: what happened
+    text: Mapped[str] = mapped_column(Text)
+    read: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: where enter opens it: the comment of a mention, the approval, the message
+    message_row_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("approvals.id", ondelete="SET NULL"))
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL")
+    )
+    agent_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agent_messages.id", ondelete="CASCADE")
+    )
+
+    __table_args__ = (Index("ix_inbox_entries_agent", "agent_id", "read", "id"),)

@@ -85,7 +85,51 @@ def _statements() -> list[str]:
         "SELECT 1 FROM approvals a WHERE a.id = approval_approvers.approval_id)) "
         "WITH CHECK (true)",
     ]
+    statements += [
+        *INBOX_FUNCTIONS,
+        "ALTER TABLE inbox_entries ENABLE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS {POLICY} ON inbox_entries",
+        f"CREATE POLICY {POLICY} ON inbox_entries "
+        "USING (agent_id = console_agent_id(current_user::text)) WITH CHECK (true)",
+        "ALTER TABLE agent_messages ENABLE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS {POLICY} ON agent_messages",
+        f"CREATE POLICY {POLICY} ON agent_messages "
+        "USING (sender_id = console_agent_id(current_user::text) "
+        "OR console_received(id, current_user::text)) WITH CHECK (true)",
+        "ALTER TABLE agent_message_recipients ENABLE ROW LEVEL SECURITY",
+        f"DROP POLICY IF EXISTS {POLICY} ON agent_message_recipients",
+        f"CREATE POLICY {POLICY} ON agent_message_recipients "
+        "USING (agent_id = console_agent_id(current_user::text) "
+        "OR console_sent(message_id, current_user::text)) WITH CHECK (true)",
+    ]
     return statements
+
+
+#: Private messages are the sender's and the recipients' only; the two tables' policies
+#: ask each other through these (as the owner: no policy recursion).
+INBOX_FUNCTIONS = (
+    """
+CREATE OR REPLACE FUNCTION console_agent_id(who text) RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT id FROM agents WHERE username = who AND active
+$$""",
+    """
+CREATE OR REPLACE FUNCTION console_received(msg integer, who text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM agent_message_recipients r JOIN agents a ON a.id = r.agent_id
+        WHERE r.message_id = msg AND a.username = who
+    )
+$$""",
+    """
+CREATE OR REPLACE FUNCTION console_sent(msg integer, who text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM agent_messages m JOIN agents a ON a.id = m.sender_id
+        WHERE m.id = msg AND a.username = who
+    )
+$$""",
+)
 
 
 async def secure(db: Database) -> list[str]:

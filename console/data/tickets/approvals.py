@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 
-from console.data import history
+from console.data import history, inbox
 from console.data.errors import BadValue, NotFound, Refused
 from console.data.models import Agent, Approval, Ticket, approval_approvers
 from console.data.records import TicketRecord
@@ -83,6 +83,18 @@ class Approvals(Frame):
                     {"approval_id": approval.id, "agent_id": i}
                     for i in sorted({a.id for a in agents})
                 ],
+            )
+            await inbox.add_entries(
+                act.session,
+                self.mail,
+                [a.id for a in agents],
+                kind=inbox.APPROVAL,
+                sender=self.actor.username,
+                text=subject,
+                at=self.clock(),
+                ticket=act.ticket,
+                approval_id=approval.id,
+                body=details,
             )
             self._event(act, "approval", None, None, subject)
 

@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from console.data import history, sla
+from console.data import history, inbox, sla
 from console.data.audit import append_events
 from console.data.errors import BadValue, NotFound
 from console.data.models import Agent, Contact, MailSource, Message, Ticket, message_mentions
-from console.data.outbox import REPLY, Mail, addresses
+from console.data.outbox import REPLY, Mail, MailSetup, addresses
 from console.data.records import TicketRecord
 from console.data.tickets.checks import some_text
 from console.data.tickets.creating import allocate_number, new_ticket
@@ -48,6 +48,18 @@ class Conversation(Mailing):
             await act.session.execute(
                 insert(message_mentions),
                 [{"message_id": message.id, "agent_id": agent_id} for agent_id in ids],
+            )
+            await inbox.add_entries(
+                act.session,
+                self.mail,
+                [i for i in ids if i != self.actor.id],
+                kind=inbox.MENTION,
+                sender=self.actor.username,
+                text=body,
+                at=self.clock(),
+                ticket=act.ticket,
+                comment_id=message.id,
+                body=body,
             )
         self._event(act, kind, None, None, history.preview(body))
         return message
@@ -212,16 +224,17 @@ class Conversation(Mailing):
             ).scalar_one_or_none()
             who = contact.name if contact else (contact_email or "customer")
             now = self.clock()
-            session.add(
-                Message(
-                    ticket_id=ticket.id,
-                    kind="customer",
-                    author_contact_id=ticket.contact_id,
-                    body=body,
-                    created_at=now,
-                    from_addr=contact_email,
-                )
+            message = Message(
+                ticket_id=ticket.id,
+                kind="customer",
+                author_contact_id=ticket.contact_id,
+                body=body,
+                created_at=now,
+                from_addr=contact_email,
             )
+            session.add(message)
+            await session.flush()
+            await customer_reply(session, self.mail, ticket, message, who, now)
             events = [
                 customer_event(
                     ticket, who, now, history.CUSTOMER, None, None, history.preview(body)
@@ -277,6 +290,32 @@ async def customer_effects(
         )
         ticket.owner_id = None
     return events
+
+
+async def customer_reply(
+    session: AsyncSession,
+    setup: MailSetup,
+    ticket: Ticket,
+    message: Message,
+    who: str,
+    now: datetime,
+) -> None:
+    """The owner's inbox entry for a customer's message on their ticket (written before
+    ``customer_effects`` may give the ticket back: the owner still learns of it)."""
+    if ticket.owner_id is None:
+        return
+    await inbox.add_entries(
+        session,
+        setup,
+        [ticket.owner_id],
+        kind=inbox.CUSTOMER_REPLY,
+        sender=who,
+        text=message.body,
+        at=now,
+        ticket=ticket,
+        comment_id=message.id,
+        body=message.body,
+    )
 
 
 def mail_subject(raw: bytes) -> str | None:

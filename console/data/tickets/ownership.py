@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from console.data import inbox
 from console.data.records import TicketRecord
 from console.data.tickets.frame import Frame, _Action
 from console.data.workflow import Action
@@ -17,7 +18,19 @@ class Ownership(Frame):
 
         async def change(act: _Action) -> None:
             target = await self._assignee(act.session, to)
+            before = act.ticket.owner_id
             self._set(act, "assign", "owner_id", target.id, (act.facts.owner_name, to))
+            if target.id not in (before, self.actor.id):
+                await inbox.add_entries(
+                    act.session,
+                    self.mail,
+                    [target.id],
+                    kind=inbox.ASSIGNED,
+                    sender=self.actor.username,
+                    text=act.ticket.subject,
+                    at=self.clock(),
+                    ticket=act.ticket,
+                )
 
         return await self._run(number, Action.ASSIGN, expected_version, change, assignee=to)
 

@@ -437,7 +437,11 @@ class Activity(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_activities_ticket", "ticket_id"),)
+    __table_args__ = (
+        Index("ix_activities_ticket", "ticket_id"),
+        # My tasks: an agent's open activities by due time (migration 0015).
+        Index("ix_activities_owner", "owner_id", "done", "due_at"),
+    )
 
 
 class TimeEntry(Base):

@@ -47,6 +47,12 @@ TEMP_SORT_COUNTS = {
     ("lead", "my"),
     ("admin", "my"),
 }
+#: Views that start from a small set of their own, not from the queue: "approvals" reads
+#: the approvals pending on me through ix_approval_approvers_agent, then those tickets by
+#: primary key, and sorts only them (as many as approvals wait on me, never the queue).
+#: Their only allowed problem is that sort; walking a sort index instead would read the
+#: whole scope to find a handful of tickets.
+FROM_OWN_SET = {"approvals": "ix_approval_approvers_agent"}
 
 
 @pytest.fixture(scope="module")
@@ -77,9 +83,15 @@ def _expected_failure(role: str, view: str, stage: str, sort: str) -> list[pytes
     return []
 
 
-def _check(cases: dict[tuple[str, str], Case], role: str, query: str) -> None:
+def _check(cases: dict[tuple[str, str], Case], role: str, query: str, view: str = "") -> None:
     case = cases[(role, query)]
     assert case.plans, f"{role} {query}: no statement was sent"
+    if view in FROM_OWN_SET and case.problems:
+        for plan in case.plans:
+            assert any(FROM_OWN_SET[view] in line for line in plan.lines), plan.lines
+            assert any("tickets USING INTEGER PRIMARY KEY" in line for line in plan.lines)
+            assert all("USE TEMP B-TREE" in line for line in plan.problems), plan.problems
+        return
     assert not case.problems, "\n".join(case.problems)
 
 
@@ -96,7 +108,7 @@ def _check(cases: dict[tuple[str, str], Case], role: str, query: str) -> None:
 def test_window_plans(
     cases: dict[tuple[str, str], Case], role: str, view: str, stage: str, sort: str
 ) -> None:
-    _check(cases, role, window_key(view, stage, sort))
+    _check(cases, role, window_key(view, stage, sort), view)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +126,7 @@ def test_window_plans(
     ],
 )
 def test_stage_count_plans(cases: dict[tuple[str, str], Case], role: str, view: str) -> None:
-    _check(cases, role, f"counts {view}")
+    _check(cases, role, f"counts {view}", view)
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -218,9 +218,32 @@ async def _delete(command: Command, args: argparse.Namespace, tickets: TicketSer
     return 0
 
 
+async def _activity_edit(command: Command, args: argparse.Namespace, tickets: TicketService) -> int:
+    """`ticket activity-edit`: the options typed are the changes; ``none`` clears a due
+    time or reminder."""
+    from console.data.tickets.activities import KEEP
+    from console.data.when import parse_when
+
+    given = command.given(args)
+    changes: dict[str, Any] = {
+        "title": given.get("title"),
+        "owner": given.get("owner"),
+        "due": KEEP,
+        "reminder": KEEP,
+    }
+    for name in ("due", "reminder"):
+        if name in given:
+            raw = str(given[name]).strip()
+            changes[name] = None if raw.lower() in ("none", "") else parse_when(raw)
+    record = await tickets.edit_activity(args.number, given["activity_id"], **changes)
+    print_ticket(record, as_json=args.json)
+    return 0
+
+
 #: The function of each action marked ``cli_special`` in the table.
 SPECIAL: dict[str, Callable[[Command, argparse.Namespace, TicketService], Awaitable[int]]] = {
     "edit": _edit,
+    "activity_edit": _activity_edit,
     "save": _save,
     "delete": _delete,
 }

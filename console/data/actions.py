@@ -264,6 +264,26 @@ ACTIONS: tuple[TicketAction, ...] = (
         options=(Option("activity", "activity_id", "positive", metavar="ACTIVITY_ID"),),
     ),
     TicketAction(
+        "activity_edit", "Edit activity", "Edit activity", "E", "Changed an activity on",
+        Action.ACTIVITY, "edit_activity", form="activity_edit", listed=False,
+        versioned=False, cli_special=True,
+        verbs=(
+            Verb(
+                ("activity-edit",),
+                "change an open activity: give it to someone else, move its due time or reminder",
+            ),
+        ),
+        options=(
+            Option("activity", "activity_id", "positive", metavar="ACTIVITY_ID"),
+            Option("--title", "title"),
+            Option("--owner", "owner", metavar="USER",
+                   help="give it to another agent (who may see the ticket)"),
+            Option("--due", "due", metavar="WHEN|none", help="a new due time; none: no due time"),
+            Option("--reminder", "reminder", metavar="WHEN|none",
+                   help="a new reminder (upcoming, before the due time); none: no reminder"),
+        ),
+    ),
+    TicketAction(
         "decide", "Decide approval", "Decide approval", "D", "Decided an approval on",
         Action.REQUEST_APPROVAL, "decide_approval", form="decide", listed=False,
         numbered=False, versioned=False,

@@ -31,7 +31,15 @@ class NotFound(ConsoleError):
 
 
 class BadValue(ConsoleError):
-    """A value given for a field is not acceptable; the sentence shows what is."""
+    """A value given for a field is not acceptable; the sentence shows what is.
+
+    ``field`` names the value it is about (``reminder``), so a form shows the sentence
+    under the field it was typed in.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Unavailable(ConsoleError):

@@ -47,7 +47,20 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from console.data.db import Database
 from console.data.errors import BadValue
-from console.data.models import Account, Agent, Attachment, Contact, Department, Team, Ticket
+from console.data.models import (
+    Account,
+    Activity,
+    Agent,
+    Approval,
+    Attachment,
+    Contact,
+    Department,
+    Message,
+    Team,
+    Ticket,
+    approval_approvers,
+    message_mentions,
+)
 from console.data.records import CHANNELS, PRIORITIES, looks_like_email
 from console.data.workflow import STAGES, AmcState, Status
 
@@ -93,6 +106,10 @@ FIELDS: dict[str, str] = {
     "updated": "updated",
     "amc": "amc",
     "has": "has",
+    "mentions": "mentions",
+    "mention": "mentions",
+    "approval": "approval",
+    "approvals": "approval",
 }
 
 #: Bare keywords (no colon).
@@ -112,7 +129,14 @@ _PRIORITY_VALUES: dict[str, int] = {name.lower(): rank for rank, name in PRIORIT
 _PRIORITY_ALIASES: dict[str, str] = {"normal": "medium"}
 _CHANNEL_VALUES: dict[str, str] = {c.lower(): c for c in CHANNELS}
 _AMC_VALUES: tuple[str, ...] = (AmcState.EXPIRED.value, AmcState.EXCEPTION.value, AmcState.OK.value)
-_HAS_VALUES: dict[str, str] = {"attachment": "attachment", "attachments": "attachment"}
+_HAS_VALUES: dict[str, str] = {
+    "attachment": "attachment",
+    "attachments": "attachment",
+    "reminder": "reminder",
+    "reminders": "reminder",
+}
+_PENDING = "pending"
+_APPROVAL_VALUES: tuple[str, ...] = ("me", _PENDING)
 _NONE = "none"
 _ME = "me"
 
@@ -135,6 +159,9 @@ SYNTAX: tuple[tuple[str, str], ...] = (
     ("updated:<7d", "updated less than 7 days ago; updated:>7d more"),
     ("amc:expired", "account's contract ended; also amc:exception, amc:ok"),
     ("has:attachment", "at least one file attached"),
+    ("has:reminder", "an open task, call or event with a reminder set"),
+    ("mentions:me", "a comment @mentions me"),
+    ("approval:me", "an approval waits on my decision; approval:pending anyone's"),
     ("#1042", "ticket number (a bare 1042 too)"),
     ('printer "paper jam"', "words, a phrase: subject, text, conversation, contact"),
     ("-status:closed -printer", "'-' before any term or word excludes its matches"),
@@ -148,6 +175,7 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ('account:"Acme Ltd" has:attachment', "Acme's tickets with files"),
     ("owner:none channel:email -printer", "unassigned mail, not about printers"),
     ('"paper jam" updated:>7d', "untouched for a week"),
+    ("mentions:me status:open", "open tickets where someone @mentioned me"),
 )
 
 _DURATION_FORMS = "use <4h or >2d (m, h, d, w) or a day (>2026-01-01, <=2026-03-31, 2026-02-14)"
@@ -578,6 +606,14 @@ def _field_term(
         if folded in _HAS_VALUES:
             return term(_HAS_VALUES[folded])
         raise unknown("has: value", sorted(set(_HAS_VALUES.values())))
+    if canonical == "mentions":
+        if folded == _ME:
+            return term(_ME)
+        raise FilterError("mentions: takes me (mentions:me)", vstart, vend, suggestion=_ME)
+    if canonical == "approval":
+        if folded in _APPROVAL_VALUES:
+            return term(folded)
+        raise unknown("approval: value", list(_APPROVAL_VALUES))
     if canonical in TIME_FIELDS:
         op, _when = _read_time(canonical, value, vstart, vend)
         operand = value.strip()[len(op) :].strip() if op else value.strip()
@@ -606,7 +642,9 @@ _FIELD_EXAMPLES: dict[str, str] = {
     "created": "created:>2026-01-01",
     "updated": "updated:<7d",
     "amc": "amc:expired",
-    "has": "has:attachment",
+    "has": "has:attachment, has:reminder",
+    "mentions": "mentions:me",
+    "approval": "approval:me, approval:pending",
 }
 
 
@@ -947,7 +985,29 @@ def _positive(term: Term, ctx: FilterContext, words: WordsClause) -> ColumnEleme
             expired = _not_null_in(Ticket.account_id, ended)
             return expired if term.value == AmcState.EXPIRED.value else not_(expired)
         case "has":
+            if term.value == "reminder":
+                return exists().where(
+                    Activity.ticket_id == Ticket.id,
+                    Activity.done == false(),
+                    Activity.reminder_at.is_not(None),
+                )
             return exists().where(Attachment.ticket_id == Ticket.id)
+        case "mentions":
+            return exists().where(
+                Message.ticket_id == Ticket.id,
+                message_mentions.c.message_id == Message.id,
+                message_mentions.c.agent_id == ctx.actor_id,
+            )
+        case "approval":
+            pending = [Approval.ticket_id == Ticket.id, Approval.state == _PENDING]
+            if term.value == _ME:
+                pending.append(
+                    exists().where(
+                        approval_approvers.c.approval_id == Approval.id,
+                        approval_approvers.c.agent_id == ctx.actor_id,
+                    )
+                )
+            return exists().where(*pending)
         case "due" | "created" | "updated":
             return _time_clause(term, ctx)
     raise ValueError(f"unknown filter field {term.field!r}")

@@ -446,6 +446,8 @@ class Activity(Base):
     __table_args__ = (
         Index("ix_activities_ticket", "ticket_id"),
         Index("ix_activities_reminder", "reminder_at"),
+        # My tasks: an agent's open activities by due time (migration 0015).
+        Index("ix_activities_owner", "owner_id", "done", "due_at"),
     )
 
 

@@ -78,12 +78,17 @@ VIEWS: dict[str, str] = {
     "assigned": "Assigned to Me",
     "created": "Created by Me",
     "team": "My Team",
+    "approvals": "Approvals waiting on me",
 }
 
 #: What a view's name does not say, as the view list shows it (short) and as help
 #: says it: "My Tickets" follows the support guide, not the owner alone.
 VIEW_MEANINGS: dict[str, tuple[str, str]] = {
     "my": ("mine + my accounts'", "the tickets I own and those of the accounts I coordinate"),
+    "approvals": (
+        "pending, I decide",
+        "the tickets with an approval pending that I am asked to decide",
+    ),
 }
 
 Sort = Literal["updated", "due", "priority"]
@@ -332,6 +337,14 @@ class Queries:
                 return Ticket.owner_id == me
             case "created":
                 return Ticket.creator_id == me
+            case "approvals":
+                waiting = select(approval_approvers.c.approval_id).where(
+                    approval_approvers.c.agent_id == me
+                )
+                pending = select(Approval.ticket_id).where(
+                    Approval.state == "pending", Approval.id.in_(waiting)
+                )
+                return and_(base, Ticket.id.in_(pending))
             case _:  # "team"
                 # Most of a team's scope is owned by its members: walk the sort index and
                 # filter ("+ 0", as the scope does) rather than fetch and sort them all.

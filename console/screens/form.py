@@ -274,7 +274,10 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         except Conflict as exc:
             self.show_error(None, f"{exc} Your text is kept: check the ticket and submit again.")
         except ConsoleError as exc:
-            self.show_error(None, str(exc))
+            # A value the service refused shows under the field it was typed in.
+            about = getattr(exc, "field", None)
+            names = {spec.name for spec in self.fields}
+            self.show_error(about if about in names else None, str(exc))
         else:
             self.dismiss(result)
         finally:

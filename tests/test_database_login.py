@@ -346,3 +346,24 @@ async def test_role_password_never_from_the_command_line_and_never_empty(
     )  # fmt: skip
     assert code == 1 and "There is no PostgreSQL role nobody_here in" in err
     assert await _stored_verifier(desk.db, carl) == before
+
+
+async def test_the_console_on_sqlite_refuses_the_setting(tmp_path: Path) -> None:
+    app = AgentConsole(Settings(security="database"), str(tmp_path / "desk.db"), watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.return_code is not None, "the console gave up")
+    assert app.return_code == 1
+    assert not (tmp_path / "desk.db").exists()  # nothing was made of it
+
+
+@pg_only
+async def test_db_upgrade_grants_the_roles_what_a_new_version_adds(
+    desk: Desk, database_mode: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async with desk.db.engine.begin() as conn:  # as a migration of a newer version would
+        await conn.execute(text("CREATE TABLE later_things (id integer PRIMARY KEY)"))
+    code, out, err = await run("db", "upgrade", "--db", desk.url, capsys=capsys)
+    assert code == 0, err
+    assert "Row-level security is on again for its new tables." in out
+    alice = desk.as_role("alice")
+    assert await numbers(alice, "SELECT count(*) FROM later_things") == {0}

@@ -74,7 +74,8 @@ async def _secure(args: argparse.Namespace, db: Database) -> int:
     out(
         f"Row-level security is on for {db.label} ({roles}): each agent's role sees and "
         "changes only the tickets the console gives that agent. Give the new roles a "
-        "password (ALTER ROLE name PASSWORD ...) or another way to log in."
+        "password (`agent-console db role-password NAME`) or another way to log in, and "
+        'put security = "database" in the agents\' config file.'
     )
     return 0
 

@@ -23,12 +23,14 @@ from console import credentials
 from console.app import AgentConsole
 from console.cli import main
 from console.config import Settings, load_settings
-from console.data.db import Database
+from console.data.db import Database, make_engine
 from console.data.queries import Queries
 from console.data.secure import role_account, scram_verifier
 from console.screens.main import MainScreen
 from console.session import open_database
 from console.widgets.ticket_queue import TicketQueue
+from tests.pg_server import PasswordServer
+from tests.pg_server import password_server as password_server  # the fixture
 from tests.test_console import settle, until
 from tests.test_credentials import MemoryKeyring
 from tests.test_credentials import backend as backend  # the fixture
@@ -367,3 +369,67 @@ async def test_db_upgrade_grants_the_roles_what_a_new_version_adds(
     assert "Row-level security is on again for its new tables." in out
     alice = desk.as_role("alice")
     assert await numbers(alice, "SELECT count(*) FROM later_things") == {0}
+
+
+@pytest.mark.pg
+async def test_role_passwords_on_a_server_that_checks_them(
+    password_server: PasswordServer,
+    database_mode: MemoryKeyring,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from console.data.directory import Directory, resolve_actor
+    from console.data.schema import ensure_schema
+    from console.data.secure import secure
+    from console.data.tickets import TicketService
+
+    url = password_server.url()  # the owner's, with its password
+    db = make_engine(url)
+    try:
+        await ensure_schema(db)
+        root = await resolve_actor(db, login="root")
+        for dept in ("Billing", "Network"):
+            await Directory(db, root).add_department(dept)
+        await Directory(db, root).add_agent("alice", departments=["Billing"])
+        made = {}
+        for dept in ("Billing", "Network"):
+            record = await TicketService(db, root).create(
+                subject=f"{dept} question", contact_name="Pat", department=dept
+            )
+            made[dept] = record.number
+        await secure(db)
+    finally:
+        await db.dispose()
+    monkeypatch.setattr("console.data.directory.os_login", lambda: "alice")
+    # No password anywhere, and nobody at a terminal to type one.
+    code, _, err = await run("ticket", "list", "--db", url, capsys=capsys)
+    assert code == 1
+    assert "The database server asks for a password" in err
+    assert "`agent-console credentials set URL`" in err
+    # Alice's password, set (by her real login) and kept in her keyring.
+    secret = tmp_path / "password"
+    secret.write_text("alice-Pa55\n", encoding="utf-8")
+    code, out, err = await run(
+        "db", "role-password", "alice", "--password-file", str(secret), "--db", url,
+        capsys=capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, err = await run("ticket", "list", "--json", "--db", url, capsys=capsys)
+    assert code == 0, err
+    assert "(database password from keyring)" in err
+    assert [row["number"] for row in json.loads(out)] == [made["Billing"]]
+    # A wrong one is refused in a sentence.
+    account = role_account(url, "alice")
+    database_mode.secrets[(credentials.SERVICE, account)] = "not-hers"
+    code, _, err = await run("ticket", "list", "--db", url, capsys=capsys)
+    assert code == 1
+    assert (
+        "The password of the PostgreSQL role alice was refused: an admin sets it with "
+        "`agent-console db role-password alice`."
+    ) in err
+    # The environment comes first (over SSH there is often no keyring).
+    monkeypatch.setenv(credentials.ENV_PASSWORD, "alice-Pa55")
+    code, _, err = await run("ticket", "list", "--db", url, capsys=capsys)
+    assert code == 0, err
+    assert f"(database password from {credentials.ENV_PASSWORD})" in err

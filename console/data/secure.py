@@ -247,7 +247,15 @@ def role_url(target: str | URL, role: str) -> URL:
     url = normalise_url(target)
     if url.get_backend_name() == "sqlite":
         raise Refused(SQLITE_HAS_NO_ROLES)
-    return url.set(username=role, password=None)
+    # Not url.set(password=None): that keeps the password the URL has (the owner's).
+    return URL.create(
+        url.drivername,
+        username=role,
+        host=url.host,
+        port=url.port,
+        database=url.database,
+        query=url.query,
+    )
 
 
 def role_account(target: str | URL, role: str) -> str:

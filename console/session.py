@@ -13,10 +13,10 @@ import sys
 
 from console.config import Settings
 from console.credentials import Secret, find_password, password_needed, prompt_password
-from console.data.db import Database, make_engine, password_account
+from console.data.db import Database, make_engine, password_account, shown_url
 from console.data.errors import Unavailable
 from console.data.schema import SCHEMA_REVISION, ensure_schema
-from console.data.secure import PasswordNeeded, log_in, role_account
+from console.data.secure import PasswordNeeded, log_in, role_account, role_url
 
 
 def _needs_password(exc: BaseException) -> bool:
@@ -81,11 +81,24 @@ async def _open_as_role(
     except PasswordNeeded:
         if secret.password is not None:
             raise _refused(role) from None
-    secret = _ask(account, secret, interactive)
+    try:
+        secret = _ask(account, secret, interactive)
+    except Unavailable:
+        raise _no_password(target, role, secret) from None
     try:
         return await log_in(target, role, secret.password, SCHEMA_REVISION), secret.source
     except PasswordNeeded:
         raise _refused(role) from None
+
+
+def _no_password(target: str, role: str, secret: Secret) -> Unavailable:
+    why = f" (the keyring could not be used: {secret.keyring_problem})"
+    return Unavailable(
+        f"The PostgreSQL role {role} needs a password{why if secret.keyring_problem else ''}: "
+        f"keep it with `agent-console credentials set {shown_url(role_url(target, role))}` or "
+        f"set AGENT_CONSOLE_DB_PASSWORD (an admin sets it with `agent-console db "
+        f"role-password {role}`)."
+    )
 
 
 def _refused(role: str) -> Unavailable:

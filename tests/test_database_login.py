@@ -25,6 +25,7 @@ from console.cli import main
 from console.config import Settings, load_settings
 from console.data.db import Database, make_engine
 from console.data.queries import Queries
+from console.data.schema import SCHEMA_REVISION
 from console.data.secure import role_account, scram_verifier
 from console.screens.main import MainScreen
 from console.session import open_database
@@ -237,6 +238,20 @@ async def test_logins_that_cannot_work_are_told_why(
         assert code == 1
         assert f"as {boss}, which may bypass row-level security" in err
         assert "each agent logs in as its own role" in err
+        async with db.engine.begin() as conn:  # as after an update of agent-console
+            await conn.execute(text("UPDATE alembic_version SET version_num = '0009'"))
+        code, _, err = await run("ticket", "list", "--db", db_url, "--as", sam, capsys=capsys)
+        assert code == 1
+        assert "is at schema revision 0009, and this agent-console needs" in err
+        assert "an admin brings it up to date with `agent-console db upgrade`" in err
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(f"UPDATE alembic_version SET version_num = '{SCHEMA_REVISION}'")
+            )
+            await conn.execute(text(f'ALTER TABLE tickets OWNER TO "{sam}"'))
+        code, _, err = await run("ticket", "list", "--db", db_url, "--as", sam, capsys=capsys)
+        assert code == 1
+        assert f"as {sam}, which owns the tables, so the policies do not bind it" in err
     finally:
         await drop_roles(db, [sam, boss])
 
@@ -405,8 +420,12 @@ async def test_role_passwords_on_a_server_that_checks_them(
     # No password anywhere, and nobody at a terminal to type one.
     code, _, err = await run("ticket", "list", "--db", url, capsys=capsys)
     assert code == 1
-    assert "The database server asks for a password" in err
-    assert "`agent-console credentials set URL`" in err
+    assert (
+        "The PostgreSQL role alice needs a password: keep it with `agent-console credentials "
+        f"set postgresql+asyncpg://alice@127.0.0.1:{password_server.port}/postgres` or set "
+        "AGENT_CONSOLE_DB_PASSWORD (an admin sets it with `agent-console db role-password "
+        "alice`)."
+    ) in err
     # Alice's password, set (by her real login) and kept in her keyring.
     secret = tmp_path / "password"
     secret.write_text("alice-Pa55\n", encoding="utf-8")

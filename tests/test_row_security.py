@@ -67,6 +67,8 @@ async def drop_roles(db: Database, roles: Iterable[str]) -> None:
                 text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
             )
             if found.first() is not None:
+                # What a test gave the role (a table's ownership) goes back first.
+                await conn.execute(text(f'REASSIGN OWNED BY "{role}" TO current_user'))
                 await conn.execute(text(f'DROP OWNED BY "{role}"'))
                 await conn.execute(text(f'DROP ROLE "{role}"'))
 

@@ -94,7 +94,10 @@ async def test_the_cli_as_an_agent_sees_exactly_its_scope(
 
 @pg_only
 async def test_the_policies_decide_what_the_cli_shows_not_the_console(
-    desk: Desk, database_mode: MemoryKeyring, capsys: pytest.CaptureFixture[str]
+    desk: Desk,
+    database_mode: MemoryKeyring,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The admin narrows the policy to nothing: the console's own scope would still give
     # alice her tickets, but her login reaches none.
@@ -108,22 +111,12 @@ async def test_the_policies_decide_what_the_cli_shows_not_the_console(
         )
     assert await listed(desk, "alice", capsys) == set()
     # Without the setting the console logs in as the URL's user, whom no policy binds.
-    code, out, err = await asyncio.to_thread(_application_mode_list, desk, capsys)
+    monkeypatch.delenv("AGENT_CONSOLE_CONFIG")
+    code, out, err = await run(
+        "ticket", "list", "--json", "--db", desk.url, "--as", desk.names["alice"], capsys=capsys
+    )
     assert code == 0, err
     assert {row["number"] for row in json.loads(out)} == await in_scope(desk, "alice")
-
-
-def _application_mode_list(desk: Desk, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    import os
-
-    saved = os.environ.pop("AGENT_CONSOLE_CONFIG")
-    try:
-        capsys.readouterr()
-        code = main(["ticket", "list", "--json", "--db", desk.url, "--as", desk.names["alice"]])
-        out, err = capsys.readouterr()
-        return code, out, err
-    finally:
-        os.environ["AGENT_CONSOLE_CONFIG"] = saved
 
 
 @pg_only

@@ -121,11 +121,15 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
     async def connect(self) -> None:
         """Open the database, find the acting agent, then show the queue."""
         from console.data.directory import resolve_actor
-        from console.session import open_database
+        from console.session import login_role, open_database
 
         try:
             if self.db is None:
-                self.db, self.password_source = await open_database(self.target, interactive=False)
+                self.db, self.password_source = await open_database(
+                    self.target,
+                    interactive=False,
+                    role=login_role(self.settings, self.as_user),
+                )
             actor = await resolve_actor(self.db, self.as_user)
         except ConsoleError as exc:
             self.exit(return_code=1, message=str(exc))

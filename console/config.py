@@ -95,6 +95,14 @@ TEMPLATE = """\
 # first.  Default: console.db in the user data folder (`agent-console locate db`).
 #db = "/path/to/console.db"
 
+# Who enforces the scopes on PostgreSQL: "application" (the console's own rules; the
+# connection is the db URL's user) or "database": each agent logs in as its own
+# PostgreSQL role, named as the agent, so row-level security binds every statement it
+# runs (an admin runs `agent-console db secure` first).  The db URL's user (the tables'
+# owner) is then kept for `db upgrade`, `db secure`, `db role-password`, `agent add`,
+# `agent deactivate`, `audit` and the worker.  Not for SQLite: a file has no roles.
+#security = "application"
+
 # The colour theme: any Textual theme, such as textual-light, nord or gruvbox.
 #theme = "textual-dark"
 
@@ -382,6 +390,9 @@ class Settings:
 
     #: database URL or SQLite file path; ``None`` means the embedded default
     db: str | None = None
+    #: ``security``: "application" (the console's rules) or "database" (each agent logs
+    #: in to PostgreSQL as its own role, bound by row-level security)
+    security: str = "application"
     #: SLA hours per priority: how long after creation a ticket is due
     sla_hours: dict[str, float] = field(default_factory=lambda: dict(SLA_HOURS))
     #: ``[billing]``: the price of an hour of billable time and of a ticket closed
@@ -542,8 +553,11 @@ def _line_number(problem: str) -> int:
     return int(found.group(1)) if found else 0
 
 
+SCOPE_ENFORCERS = ("application", "database")
+
 TOP_LEVEL = (
     "db",
+    "security",
     "theme",
     "sla",
     "billing",
@@ -568,6 +582,16 @@ def _apply(settings: Settings, raw: dict[str, Any]) -> None:
                     )
                 else:
                     setattr(settings, name, value.strip())
+            case "security":
+                if value in SCOPE_ENFORCERS:
+                    settings.security = value
+                else:
+                    shown = repr(value) if isinstance(value, str) else _kind(value)
+                    settings.report(
+                        (name,),
+                        f'security is "application" or "database", not {shown}; '
+                        'using "application".',
+                    )
             case "sla":
                 _apply_sla(settings, value)
             case "billing":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import pytest
@@ -50,6 +50,32 @@ class Desk:
 @pytest.fixture
 async def desk(db: Database, db_url: str) -> AsyncIterator[Desk]:
     desk = Desk(db, db_url)
+    try:
+        await _fill(desk)
+        yield desk
+    finally:
+        for engine in desk.engines:
+            await engine.dispose()
+        await drop_roles(db, desk.names.values())
+
+
+async def drop_roles(db: Database, roles: Iterable[str]) -> None:
+    """Drop the test's roles (those that were made), even after a failure."""
+    async with db.engine.begin() as conn:
+        for role in roles:
+            found = await conn.execute(
+                text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
+            )
+            if found.first() is not None:
+                # What a test gave the role (a table's ownership) goes back first.
+                await conn.execute(text(f'REASSIGN OWNED BY "{role}" TO current_user'))
+                await conn.execute(text(f'DROP OWNED BY "{role}"'))
+                await conn.execute(text(f'DROP ROLE "{role}"'))
+
+
+async def _fill(desk: Desk) -> None:
+    """Three agents (a lead, two agents), six tickets, and the database secured."""
+    db = desk.db
     root = await resolve_actor(db, login="root")
     directory = Directory(db, root)
     n = desk.names
@@ -87,15 +113,6 @@ async def desk(db: Database, db_url: str) -> AsyncIterator[Desk]:
         department="Network",
     )
     assert await secure(db) == sorted(n.values(), key=list(n.values()).index)
-    try:
-        yield desk
-    finally:
-        for engine in desk.engines:
-            await engine.dispose()
-        async with db.engine.begin() as conn:
-            for role in n.values():
-                await conn.execute(text(f'DROP OWNED BY "{role}"'))
-                await conn.execute(text(f'DROP ROLE "{role}"'))
 
 
 async def in_scope(desk: Desk, who: str) -> set[int]:

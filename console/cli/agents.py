@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from console.cli.output import out, print_json, table
+from console.cli.output import err, out, print_json, table
 from console.cli.parser import Commands, common, group, json_flag
 from console.cli.session import Session, in_session
 
@@ -21,7 +21,7 @@ def register(commands: Commands) -> None:
     add.add_argument("--name", dest="display_name", metavar="NAME")
     add.add_argument("--email", metavar="E")
     json_flag(add)
-    add.set_defaults(run=in_session(_add))
+    add.set_defaults(run=in_session(_add, owner=True))
     listing = agent_commands.add_parser("list", help="list agents with their open load")
     common(listing)
     json_flag(listing)
@@ -38,7 +38,7 @@ def register(commands: Commands) -> None:
     )
     common(deactivate)
     deactivate.add_argument("username")
-    deactivate.set_defaults(run=in_session(_deactivate))
+    deactivate.set_defaults(run=in_session(_deactivate, owner=True))
     edit = agent_commands.add_parser("edit", help="change an agent (admins)")
     common(edit)
     edit.add_argument("username")
@@ -64,11 +64,31 @@ async def _add(args: argparse.Namespace, session: Session) -> int:
         display_name=args.display_name,
         email=args.email,
     )
+    login = await _give_login(session, record.username)
     if args.json:
         print_json(record)
     else:
-        out(f"Added {record.username} ({record.role}, team {record.team or '-'}).")
+        out(f"Added {record.username} ({record.role}, team {record.team or '-'}).{login}")
     return 0
+
+
+async def _give_login(session: Session, username: str) -> str:
+    """On a secured PostgreSQL database, the new agent's own login role: what to add to
+    the answer (nothing elsewhere)."""
+    from console.data.errors import ConsoleError
+    from console.data.secure import give_login, is_secured
+
+    if not await is_secured(session.db):
+        return ""
+    try:
+        await give_login(session.db, username)
+    except ConsoleError as exc:
+        err(f"{username} was added, but has no login role yet: {exc}")
+        return ""
+    return (
+        f" Its PostgreSQL role {username} can log in; give it a password with "
+        f"`agent-console db role-password {username}` (none with trust or peer auth)."
+    )
 
 
 async def _list(args: argparse.Namespace, session: Session) -> int:
@@ -101,9 +121,12 @@ async def _status(args: argparse.Namespace, session: Session) -> int:
 
 async def _deactivate(args: argparse.Namespace, session: Session) -> int:
     from console.data.desk import DeskRecords
+    from console.data.secure import end_login, is_secured
 
     await DeskRecords(session.db, session.actor).deactivate_agent(args.username)
-    out(f"{args.username} is deactivated: its history stays, it can no longer act.")
+    ended = await is_secured(session.db) and await end_login(session.db, args.username)
+    login = f" Its PostgreSQL role {args.username} can no longer log in." if ended else ""
+    out(f"{args.username} is deactivated: its history stays, it can no longer act.{login}")
     return 0
 
 

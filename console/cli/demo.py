@@ -35,6 +35,10 @@ async def _demo(args: argparse.Namespace, settings: Settings) -> int:
     from console.demo import build_demo, demo_matches
 
     target = getattr(args, "db", None) or str(demo_db_path())
+    if settings.security == "database" and "://" not in target:
+        # The demo is a file of its own, with no roles: it opens as any SQLite file does.
+        settings.security = "application"
+        err('(security = "database" does not apply to the demo: its SQLite file has no roles)')
     db = await open_database(target)
     try:
         if args.fresh or not await demo_matches(db, args.tickets, args.seed):

@@ -44,20 +44,21 @@ def target(args: argparse.Namespace, settings: Settings) -> str:
     return settings.database(getattr(args, "db", None))
 
 
-async def open_database(target: str) -> Database:
-    """Open a database for a command, saying where its password came from."""
+async def open_database(target: str, role: str | None = None) -> Database:
+    """Open a database for a command (as ``role``, an agent's own PostgreSQL role, when
+    given), saying where its password came from."""
     from console.session import open_database as open_db
 
-    db, source = await open_db(target)
+    db, source = await open_db(target, role=role)
     if source:
         err(f"(database password from {source})")
     return db
 
 
 @asynccontextmanager
-async def opened(target: str) -> AsyncIterator[Database]:
+async def opened(target: str, role: str | None = None) -> AsyncIterator[Database]:
     """A database opened for one command, closed when it is done."""
-    db = await open_database(target)
+    db = await open_database(target, role)
     try:
         yield db
     finally:
@@ -78,13 +79,19 @@ def with_database(
 
 def in_session(
     body: Callable[[argparse.Namespace, Session], Awaitable[int]],
+    *,
+    owner: bool = False,
 ) -> Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]:
-    """A command run by the agent of ``--as`` (or the OS login) on the database of ``--db``."""
+    """A command run by the agent of ``--as`` (or the OS login) on the database of ``--db``:
+    with ``security = "database"`` logged in as that agent's own role, unless ``owner``
+    (an admin's command that changes roles: as the URL's own user, the tables' owner)."""
 
     async def run(args: argparse.Namespace, settings: Settings) -> int:
         from console.data.directory import resolve_actor
+        from console.session import login_role
 
-        async with opened(target(args, settings)) as db:
+        role = None if owner else login_role(settings, getattr(args, "as_user", None))
+        async with opened(target(args, settings), role) as db:
             actor = await resolve_actor(db, getattr(args, "as_user", None))
             return await body(args, Session(db, actor, settings))
 

@@ -166,7 +166,10 @@ async def test_entries_are_mailed_as_each_agent_chose(
     alice = desk.service("alice")
     await alice.comment(number, "@bob @lena see this")  # bob: not chosen; lena: chosen
     await alice.request_approval(number, ["bob", "lena"], "Refund 20 EUR")  # bob by default
-    await alice.add_activity(number, "Ring", owner="bob", reminder=desk.clock())
+    await alice.add_activity(
+        number, "Ring", owner="bob", reminder=desk.clock() + timedelta(minutes=5)
+    )
+    desk.clock.advance(minutes=5)
     await fire_reminders(desk.db, SETUP, desk.clock())
     await inbox(desk, "alice", SETUP).send(["carl"], "No address", "carl has none")
 

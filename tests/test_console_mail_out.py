@@ -162,7 +162,7 @@ def conversation(app: object) -> str:
 
 
 async def test_a_failed_mail_is_retried_and_cancelled_from_the_conversation(desk: Desk) -> None:
-    """``o`` on a ticket with a failed mail puts it back in the outbox (the conversation
+    """``Y`` on a ticket with a failed mail puts it back in the outbox (the conversation
     then says queued); on a queued one it cancels it; history says who did it."""
     number = await failed_reply(desk)
     app = console_as(desk, "alice", settings=MAIL_SETTINGS)
@@ -171,8 +171,8 @@ async def test_a_failed_mail_is_retried_and_cancelled_from_the_conversation(desk
         await goto(pilot, number)
         await pilot.press("enter")
         await settle(pilot)
-        assert "✗ failed: 550 5.1.1 Mailbox unavailable  (o retries)" in conversation(app)
-        await pilot.press("o")
+        assert "✗ failed: 550 5.1.1 Mailbox unavailable  (Y retries)" in conversation(app)
+        await pilot.press("Y")
         await settle(pilot)
         form = app.screen
         assert isinstance(form, FormScreen)
@@ -181,11 +181,11 @@ async def test_a_failed_mail_is_retried_and_cancelled_from_the_conversation(desk
         await settle(pilot)
         assert not isinstance(app.screen, FormScreen)
         assert "… queued" in conversation(app)
-        assert "(o retries)" not in conversation(app)
+        assert "(Y retries)" not in conversation(app)
         [row] = await Outbox(desk.db).listing()
         assert (row.state, row.tries) == ("queued", 0)
         # Queued (the server still down, say): the same key cancels it.
-        await pilot.press("o")
+        await pilot.press("Y")
         await settle(pilot)
         assert "Cancel mail" in shown_choice(app.screen)
         await pilot.press("ctrl+s")
@@ -193,7 +193,7 @@ async def test_a_failed_mail_is_retried_and_cancelled_from_the_conversation(desk
         assert "cancelled" in conversation(app)
         assert (await Outbox(desk.db).get(row.id)).state == "cancelled"
         # Nothing left to retry or cancel: the key says so and opens nothing.
-        await pilot.press("o")
+        await pilot.press("Y")
         await settle(pilot)
         assert not isinstance(app.screen, FormScreen)
     events = [e for e in (await desk.service("alice").queries.detail(number)).history]
@@ -249,3 +249,33 @@ async def test_comment_form_has_no_send_and_close(desk: Desk) -> None:
         await settle(pilot)
         assert isinstance(app.screen, FormScreen)  # nothing sent, nothing closed
     assert (await desk.service("alice").queries.ticket(number)).status != "Closed"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_retry_mail_form_snapshot(
+    snap_compare: object, demo_db: Path, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    """``Y`` on a demo ticket whose reply the server refused: the failed mail offered
+    first, to be sent again."""
+    copy = tmp_path / "demo.db"
+    copy.write_bytes(demo_db.read_bytes())  # this one changes the data
+    app = AgentConsole(MAIL_SETTINGS, str(copy), "maya", clock=FixedClock(), watch=False)
+
+    async def open_form(pilot: Pilot[None]) -> None:
+        await settle(pilot, 0.3)
+        await pilot.press("j")
+        await settle(pilot, 0.3)
+        current = app.screen.current_ticket()  # type: ignore[attr-defined]
+        await app.service.reply(current[0], "We are on it.")
+        [mail] = await Outbox(app.service.db).listing(state="queued")
+        await Outbox(app.service.db).failed(mail.id, "550 5.1.1 Mailbox unavailable")
+        await pilot.press("ctrl+r")
+        await settle(pilot, 0.3)
+        await pilot.press("home")  # replied to, it is the latest updated now
+        await settle(pilot, 0.3)
+        assert app.screen.current_ticket()[0] == current[0]  # type: ignore[attr-defined]
+        await pilot.press("Y")
+        await settle(pilot, 0.3)
+        assert isinstance(app.screen, FormScreen), [n.message for n in app._notifications]
+
+    assert snap_compare(app, terminal_size=size, run_before=open_form)  # type: ignore[operator]

@@ -53,7 +53,8 @@ def test_outbox_send_retry_cancel(cli: CLI, smtp: tuple[Handler, int]) -> None:
     configure(port)
     code, _, err = cli(
         "ticket", "create", "--subject", "VPN", "--contact-name", "Pat",
-        "--contact-email", "pat@acme.example", "--department", "Billing", login="alice",
+        "--contact-email", "pat@acme.example", "--department", "Billing", "--no-ack",
+        login="alice",
     )  # fmt: skip
     assert code == 0, err
     for body in ("One", "Two", "Three"):

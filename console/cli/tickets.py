@@ -39,6 +39,16 @@ def register(commands: Commands) -> None:
     create.add_argument("--subcategory")
     create.add_argument("--product")
     create.add_argument("--due", metavar="WHEN")
+    said = create.add_mutually_exclusive_group()
+    said.add_argument(
+        "--ack",
+        dest="ack",
+        action="store_true",
+        default=None,
+        help="mail the department's acknowledgement to the contact (the default when the "
+        "contact has an address)",
+    )
+    said.add_argument("--no-ack", dest="ack", action="store_false", help="send no acknowledgement")
     create.set_defaults(run=in_session(_create))
 
     listing = ticket_command(actions, "list", "list a queue view", numbered=False)
@@ -107,6 +117,7 @@ async def _create(args: argparse.Namespace, session: Session) -> int:
         subcategory=args.subcategory,
         product=args.product,
         due=parse_when(args.due) if args.due else None,
+        acknowledge=args.ack,
     )
     print_ticket(record, as_json=args.json)
     return 0

@@ -195,7 +195,7 @@ ACTIONS: tuple[TicketAction, ...] = (
         "note", "Note", "Noted on", Action.NOTE, "n", "internal note (not shown to the customer)"
     ),
     TicketAction(
-        "outbox", "Retry or cancel mail", "Retry mail", "o", "Put a mail back in the outbox of",
+        "outbox", "Retry or cancel mail", "Retry mail", "Y", "Put a mail back in the outbox of",
         None, "retry_mail", form="outbox", listed=False, versioned=False,
     ),
     TicketAction(

@@ -936,6 +936,15 @@ class Queries:
                 (await session.execute(select(Department.name).order_by(Department.name))).scalars()
             )
 
+    async def acknowledging(self) -> set[str]:
+        """The departments that acknowledge a new ticket by mail (not ``--no-ack``)."""
+        async with self.db.read() as session:
+            return set(
+                (
+                    await session.execute(select(Department.name).where(Department.ack_enabled))
+                ).scalars()
+            )
+
     async def agents(self) -> list[AgentRecord]:
         """Every agent with team, departments and open load (owned, not Closed)."""
         async with self.db.read() as conn:

@@ -41,13 +41,15 @@ class Creating(Mailing):
         subcategory: str | None = None,
         product: str | None = None,
         due: datetime | None = None,
-        acknowledge: bool = False,
+        acknowledge: bool | None = False,
         answering: Inbound | None = None,
     ) -> TicketRecord:
         """Open a ticket: next number, contact found or created, account from the contact,
         SLA due time from the priority, and the AMC gate applied.  ``acknowledge`` sends
         the department's acknowledgement to the contact (``answering``: the facts of the
-        mail the ticket was made from, which the loop rules check)."""
+        mail the ticket was made from, which the loop rules check); None: the default of a
+        ticket an agent opens (a phone call), yes when the contact has an address.  A
+        department that sends no acknowledgement (``--no-ack``) sends none either way."""
         if not subject.strip():
             raise BadValue("A ticket needs a subject.")
         if not contact_name.strip():
@@ -108,6 +110,13 @@ class Creating(Mailing):
             assigned = await auto_assign(session, ticket, now)
             if assigned:
                 act.events.append(assigned)
+            if acknowledge is None:
+                acknowledge = bool(contact.email)
+            elif acknowledge and not contact.email:
+                raise BadValue(
+                    "The acknowledgement needs the contact's email address: add it, or "
+                    "send no acknowledgement."
+                )
             if acknowledge:
                 await self._notice(act, ACKNOWLEDGEMENT, answering)
             # ``touch=False``: the new row already carries its times and version 1.

@@ -184,6 +184,9 @@ async def test_a_lead_sees_its_own_teams_figures(desk: Desk) -> None:
     assert n["later"]
     with pytest.raises(BadValue, match="No team 'Sales'; teams: Billing, Network"):
         await admin.per_day(Period(PERIOD.start, PERIOD.end, team="Sales"))
+    # The dashboard reads its figures side by side: the refusal is still the one said.
+    with pytest.raises(BadValue, match="No team 'Sales'; teams: Billing, Network"):
+        await admin.dashboard(Period(PERIOD.start, PERIOD.end, team="Sales"))
     with pytest.raises(BadValue, match="ends"):
         Period(date(2026, 3, 2), date(2026, 3, 1))
 

@@ -235,6 +235,8 @@ def agent_form(records: DeskRecords, agent: AgentRecord | None) -> FormScreen:
                     email=values["email"].strip() or None,
                 )
                 return f"Added {added.username} ({added.role})."
+            if values.get("deactivate") and agent.username == records.actor.username:
+                raise FieldError("deactivate", "You cannot deactivate yourself; ask another admin.")
             await records.edit_agent(
                 agent.username,
                 role=values["role"],

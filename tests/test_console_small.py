@@ -13,6 +13,7 @@ from console.screens.form import FormScreen
 from console.screens.help import KEEP, HelpScreen, Phrased, key_lines
 from console.screens.ticket import TicketScreen
 from console.widgets.ticket_detail import TicketDetailView, tab_names
+from console.widgets.ticket_queue import TicketQueue, columns_for
 from tests.conftest import Desk
 from tests.test_console import console_as, goto, queue_desk, settle, sqlite_only, start
 from tests.test_console_keys import screen_text
@@ -140,3 +141,59 @@ async def test_help_at_80x24_keeps_each_key_on_its_line(desk: Desk) -> None:
         lines = [notes.render_line(y).text.rstrip() for y in range(notes.size.height)]
         assert any("today 17:00" in line for line in lines), lines
         assert not any(line.endswith(("today", "2026-03-02", "ISO")) for line in lines)
+
+
+def test_queue_columns_follow_the_room_there_is() -> None:
+    def titles(width: int) -> list[str]:
+        return [c.title for c in columns_for(width)]
+
+    narrow = ["#", "Prio", "Subject", "Owner", "Status", "Due"]
+    assert titles(80) == narrow
+    assert titles(85) == [*narrow, "Updated"]
+    middle = ["#", "Prio", "Subject", "Contact / Account", "Owner", "Status", "Due", "Updated"]
+    assert titles(93) == middle  # the queue at 160 columns, the detail beside it
+    assert titles(160) == middle and columns_for(160)[3].width == 28
+
+
+@sqlite_only
+async def test_at_160x48_the_queue_beside_the_detail_shows_contact_and_updated(
+    desk: Desk,
+) -> None:
+    await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await start(app, pilot)
+        queue = screen.query_one(TicketQueue)
+        assert screen.query_one(TicketDetailView).display
+        header = queue.render_line(0).text
+        assert "Contact/Acct." in header and "Updated" in header, header
+        assert "Pat Customer" in queue.render_line(1).text
+
+
+def footer_text(app: object) -> str:
+    return screen_text(app).splitlines()[-1]  # type: ignore[arg-type]
+
+
+@sqlite_only
+async def test_with_the_detail_hidden_the_footer_offers_what_the_row_allows(desk: Desk) -> None:
+    """At 80x24 no ticket is read on a cursor move; the footer's ticket keys come from the
+    row: pick up on an unassigned New ticket, reopen (and no pick up) on a Closed one."""
+    numbers = await queue_desk(desk)
+    unassigned, closed = numbers[1], numbers[4]
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, unassigned)
+        await settle(pilot)
+        footer = footer_text(app)
+        assert "p Pick up" in footer and "R Reopen" not in footer, footer
+        await goto(pilot, closed)
+        await settle(pilot)
+        footer = footer_text(app)
+        assert "R Reopen" in footer and "p Pick up" not in footer, footer
+        # What the footer offers is what the key does: p on the unassigned ticket.
+        await goto(pilot, unassigned)
+        await pilot.press("p")
+        await settle(pilot)
+        record = (await desk.service("alice").queries.detail(unassigned)).ticket
+        assert record.owner == "alice"

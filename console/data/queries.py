@@ -888,6 +888,26 @@ class Queries:
                 conn, names, Approval.state == "pending", Approval.id.in_(mine), scope.clause()
             )
 
+    def allowed_from_row(self, row: TicketRow) -> dict[str, str | None]:
+        """What the actor may do to a queue row's ticket, judged from the row alone (its
+        stage, owner and creator, and the actor's role), so nothing more is read.  A row
+        does not carry the account's AMC state: it is taken as valid here, and the action
+        itself checks it."""
+        me = self.actor
+
+        def agent_id(name: str | None) -> int | None:
+            # Only whether it is the actor matters to the rules; 0 is no agent's id.
+            return None if name is None else (me.id if name == me.username else 0)
+
+        facts = TicketFacts(
+            number=row.number,
+            status=Status(row.status),
+            owner_id=agent_id(row.owner),
+            owner_name=row.owner,
+            creator_id=agent_id(row.creator),
+        )
+        return {a.value: why for a, why in allowed_actions(me, facts).items()}
+
     async def allowed(self, number: int) -> dict[str, str | None]:
         """What the actor may do to a ticket now: action -> None or the reason why not."""
         return (await self.state(number))[0]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
@@ -29,6 +29,8 @@ from console.widgets.spelling import Spellchecked
 from console.widgets.tick_box import TickBox
 
 KINDS = ("input", "text", "mention", "select", "checkbox")
+#: Below this many rows of terminal a form is compact (see ``FormScreen.fit``).
+SMALL_BELOW = 32
 
 #: The checkbox a form has when it can "send and close" (``form.submit_close``).
 CLOSE_FIELD = "close"
@@ -184,10 +186,25 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         return shown
 
     def on_mount(self) -> None:
+        self.fit(self.app.size.height)
         self.initial = self.values()
         first = next((s for s in self.fields if s.kind != "checkbox"), None)
         if first is not None:
             self.query_one(f"#field-{first.name}").focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit(event.size.height)
+
+    def fit(self, height: int) -> None:
+        """Below ``SMALL_BELOW`` rows the form is compact (no padding, one-line buttons)
+        and its fields scroll in the rows left, so the buttons stay on screen."""
+        small = height < SMALL_BELOW
+        self.query_one(".dialog.form").set_class(small, "-small")
+        for button in self.query(".form-buttons Button").results(Button):
+            button.compact = small
+        # Around the fields: the border (2), the title (1), the error line (1) and the
+        # buttons with the row above them (2).
+        self.query_one(".form-fields").styles.max_height = max(3, height - 6) if small else None
 
     def values(self) -> dict[str, Any]:
         """What is in the form now."""

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -42,11 +45,43 @@ def notes(app: App[Any], queue: bool) -> str:
         + (jumps if queue else "")
         + f"Forms: {key_hint(app, 'form.submit')} submits, {key_hint(app, 'form.cancel')} "
         "cancels (asking first if text would be lost).\n"
-        "Times: 2026-03-02 14:00 (local), ISO 8601, +30m, +2h, +3d, today 17:00, "
-        "tomorrow 09:00.\n"
+        f"Times: {KEEP.join(('2026-03-02', '14:00', '(local)'))}, ISO{KEEP}8601, +30m, +2h, "
+        f"+3d, today{KEEP}17:00, tomorrow{KEEP}09:00.\n"
         "Keys are remapped by binding id (in brackets above) in the [keymap] table of "
         f"{config_path()}; `agent-console keys` lists them all.\n"
     )
+
+
+#: Joins words that a line never breaks between (shown as a space).
+KEEP = "\u00a0"
+
+
+class Phrased:
+    """Lines of text that wrap only at plain spaces (never at ``KEEP``), each wrapped
+    line indented under its first, so a note reads as one paragraph."""
+
+    def __init__(self, text: str, style: str = "", indent: int = 2) -> None:
+        self.text = text
+        self.style = style
+        self.indent = indent
+
+    def lines(self, width: int) -> list[str]:
+        """The lines drawn in ``width`` columns."""
+        out: list[str] = []
+        for paragraph in self.text.splitlines():
+            line = ""
+            for word in paragraph.split(" "):
+                if line and cell_len(line) + 1 + cell_len(word) > width:
+                    out.append(line)
+                    line = " " * self.indent + word
+                else:
+                    line = f"{line} {word}" if line else word
+            out.append(line)
+        return [line.replace(KEEP, " ") for line in out]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        for line in self.lines(options.max_width):
+            yield Text(line, style=self.style, overflow="fold")
 
 
 def place_of(screen: Screen[Any]) -> Place | None:
@@ -58,7 +93,7 @@ def place_of(screen: Screen[Any]) -> Place | None:
     return None
 
 
-def key_lines(screen: Screen[Any]) -> Text:
+def key_lines(screen: Screen[Any]) -> Table:
     """Every binding active on ``screen`` (and the two-key jumps that start there) with
     its keys now and its id, by what it does."""
     app = screen.app
@@ -76,12 +111,16 @@ def key_lines(screen: Screen[Any]) -> Text:
                 if binding.id and not binding.action.startswith("dismiss"):
                     shown = keys_shown(app, binding.id, f" / {prefix}")
                     rows.append((prefix + shown, binding.description, binding.id))
-    text = Text()
+    # Three columns: a description too long for its line wraps in its own column, never
+    # under the keys.
+    table = Table.grid(padding=(0, 2))
+    table.add_column(justify="right", style="bold", no_wrap=True)
+    table.add_column(ratio=1)
+    table.add_column(style="dim", no_wrap=True)
     for keys, description, ident in sorted(dict.fromkeys(rows), key=lambda r: r[1].lower()):
-        text.append(f"{keys:>18}", style="bold")
-        text.append(f"  {description}")
-        text.append(f"  ({ident})\n", style="dim")
-    return text
+        # Text, never markup: a remapped key may be a bracket.
+        table.add_row(Text(keys), Text(description), Text(f"({ident})"))
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
@@ -100,6 +139,6 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll():
                 yield Static(key_lines(self.context))
                 queue = place is not None and place.name == "MainScreen"
-                yield Static(Text(notes(self.app, queue), style="dim"))
+                yield Static(Phrased("\n" + notes(self.app, queue), style="dim"))
                 if queue:
                     yield Static(Text("\n" + describe()), id="help-filters")

@@ -258,7 +258,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
         if self.query_one(TicketDetailView).display:
             self.load_detail(message.row.number if message.row else None)
         else:
-            self.offer_keys_of(None)
+            self.offer_keys_of_row(message.row)
 
     @work(exclusive=True, group="detail", exit_on_error=False)
     async def load_detail(self, number: int | None) -> None:

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from console.context import InConsole
 from console.data.actions import BY_ID, KEYED, TicketAction
 from console.data.errors import Conflict, ConsoleError
-from console.data.records import TicketDetail, TicketRecord, out_of_queues
+from console.data.records import TicketDetail, TicketRecord, TicketRow, out_of_queues
 from console.messages import TicketChanged
 from console.screens.ticket_forms import FORMS, FormRequest, Version
 
@@ -38,10 +38,22 @@ class TicketActions(InConsole, Screen[None]):
 
     #: the current ticket as last read: the footer offers only what it allows now
     footer_detail: TicketDetail | None = None
+    #: The footer's ticket actions a queue row allows (when no ticket is read).
+    footer_row_actions: set[str] = set()  # noqa: RUF012 (replaced, never changed in place)
 
     def offer_keys_of(self, detail: TicketDetail | None) -> None:
         """Show in the footer the actions allowed now on this ticket."""
         self.footer_detail = detail
+        self.footer_row_actions = set()
+        self.refresh_bindings()
+
+    def offer_keys_of_row(self, row: TicketRow | None) -> None:
+        """With no ticket read (the detail pane hidden), the footer offers what the queue
+        row's facts allow: its stage, its owner, my role (nothing more is read)."""
+        self.footer_detail = None
+        self.footer_row_actions = (
+            set() if row is None else shown_actions(self.ctx.queries.allowed_from_row(row))
+        )
         self.refresh_bindings()
 
     @property
@@ -53,7 +65,9 @@ class TicketActions(InConsole, Screen[None]):
     def active_bindings(self) -> dict[str, ActiveBinding]:
         """The screen's bindings, with the footer's ticket actions those allowed now:
         also ``D`` when an approval waits on me and ``O`` when there are attachments."""
-        offered = footer_actions(self.footer_detail, self.ctx.actor_name)
+        offered = footer_actions(self.footer_detail, self.ctx.actor_name) | (
+            self.footer_row_actions
+        )
         found: dict[str, ActiveBinding] = {}
         for key, active in super().active_bindings.items():
             action_id = (active.binding.id or "").removeprefix("ticket.")
@@ -149,15 +163,20 @@ class TicketActions(InConsole, Screen[None]):
             self.ctx.tell("{done} #{number}.", done=action.done, number=number)
 
 
+def shown_actions(allowed: dict[str, str | None]) -> set[str]:
+    """The ids of the footer's ticket actions that ``allowed`` (rule -> why not) allows."""
+    return {
+        action.id
+        for action in KEYED
+        if action.show and action.rule and allowed.get(action.rule.value, "x") is None
+    }
+
+
 def footer_actions(detail: TicketDetail | None, me: str) -> set[str]:
     """The ids of the ticket actions the footer offers on this ticket now."""
     if detail is None:
         return set()
-    offered = {
-        action.id
-        for action in KEYED
-        if action.show and action.rule and detail.actions.get(action.rule.value, "x") is None
-    }
+    offered = shown_actions(detail.actions)
     if detail.waiting_on(me):
         offered.add("decide")
     if detail.attachments:

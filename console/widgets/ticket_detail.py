@@ -42,6 +42,27 @@ TABS: tuple[tuple[str, str], ...] = (
     ("time", "Time log"),
     ("attachments", "Attachments"),
 )
+#: The tab names where the full ones do not fit on one line: below ``SHORT_TABS_BELOW``
+#: columns the short names, below ``TINY_TABS_BELOW`` the tiny ones (whole words cut
+#: with a full stop, never a name cut off at the edge).
+SHORT_TABS = ("Conversation", "History", "Approvals", "Resolution", "Activities", "Time", "Attach.")
+TINY_TABS = ("Conv.", "History", "Approv.", "Resol.", "Activ.", "Time", "Attach.")
+SHORT_TABS_BELOW = 84
+TINY_TABS_BELOW = 74
+#: Below this many rows the detail shows a compact header (the subject and one line of
+#: the fields that matter while working: status, priority, owner, due, account); every
+#: field is then listed at the top of the History tab.
+COMPACT_BELOW = 32
+
+
+def tab_names(width: int) -> tuple[str, ...]:
+    """The names of the seven tabs that fit in ``width`` columns."""
+    if width < TINY_TABS_BELOW:
+        return TINY_TABS
+    if width < SHORT_TABS_BELOW:
+        return SHORT_TABS
+    return tuple(title for _, title in TABS)
+
 
 MESSAGE_LABELS = {
     "customer": "CUSTOMER",
@@ -113,6 +134,34 @@ def fields_text(detail: TicketDetail, now: datetime) -> Text:
         _line(text, "Merged into", f"#{t.merged_into}")
     _line(text, "Version", str(t.version), last=True)
     text.rstrip()
+    return text
+
+
+def compact_fields_text(detail: TicketDetail, now: datetime) -> Text:
+    """The compact header: the subject, then status, priority, owner, due and account on
+    one line (the other fields are at the top of the History tab)."""
+    t = detail.ticket
+    text = Text()
+    text.append(f"#{t.number} ", style="bold")
+    text.append(clean(t.subject, single_line=True), style="bold")
+    text.append("\n")
+    text.append(f"{t.status} · {t.priority} · ")
+    text.append("owner ", style="dim")
+    text.append(clean(t.owner or "unassigned", single_line=True))
+    text.append(" · due ", style="dim")
+    text.append(show_local(t.due))
+    if t.status != "Closed" and t.due < now:
+        text.append(" ▲ESCALATED", style="bold")
+    if t.planned_for is not None:
+        text.append(" · scheduled ", style="dim")
+        text.append(show_local(t.planned_for))
+    if t.account:
+        text.append(" · ")
+        text.append(clean(t.account, single_line=True))
+        if t.amc_state == "expired":
+            text.append(" (AMC EXPIRED)", style="bold")
+    text.no_wrap = True
+    text.overflow = "ellipsis"
     return text
 
 
@@ -394,6 +443,7 @@ class TicketDetailView(Vertical):
         self.me = me
         self.clock = clock or (lambda: datetime.now(UTC))
         self.detail: TicketDetail | None = None
+        self.shown_compact = False
 
     def compose(self) -> ComposeResult:
         yield Static(Text("No ticket selected.", style="dim"), id="detail-fields")
@@ -403,9 +453,24 @@ class TicketDetailView(Vertical):
                 with TabPane(title, id=f"tab-{tab_id}"), VerticalScroll():
                     yield Static("", id=f"body-{tab_id}", classes="tab-body")
 
+    @property
+    def compact(self) -> bool:
+        """Whether the header is compact (too few rows for every field)."""
+        return 0 < self.size.height < COMPACT_BELOW
+
+    def on_resize(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        for (tab_id, _), name in zip(TABS, tab_names(self.size.width), strict=True):
+            tab = tabs.get_tab(f"tab-{tab_id}")
+            if tab.label_text != name:
+                tab.label = name
+        if self.detail is not None and self.compact != self.shown_compact:
+            self.show(self.detail)
+
     def show(self, detail: TicketDetail | None) -> None:
         """Show a ticket (or nothing)."""
         self.detail = detail
+        self.shown_compact = self.compact
         if detail is None:
             self.query_one("#detail-fields", Static).update(
                 Text("No ticket selected.", style="dim")
@@ -416,11 +481,17 @@ class TicketDetailView(Vertical):
             return
         now = self.clock()
         keys = self.key_names()
-        self.query_one("#detail-fields", Static).update(fields_text(detail, now))
+        fields = fields_text(detail, now)
+        history = history_text(detail)
+        if self.shown_compact:
+            self.query_one("#detail-fields", Static).update(compact_fields_text(detail, now))
+            history = Text.assemble(fields, "\n\n", history)
+        else:
+            self.query_one("#detail-fields", Static).update(fields)
         self.query_one("#detail-actions", Static).update(actions_text(detail, keys))
         bodies = {
             "conversation": conversation_text(detail, keys),
-            "history": history_text(detail),
+            "history": history,
             "approvals": approvals_text(detail, self.me, keys),
             "resolution": resolution_text(detail, keys),
             "activities": activities_text(detail, keys),

@@ -148,6 +148,14 @@ class Column:
     width: int
     text: Callable[[TicketRow, datetime], str]
     right: bool = False
+    #: A column of width 0 shares the rest of the line with the others by this weight.
+    grow: int = 1
+    #: The title where the whole one does not fit.
+    short: str = ""
+
+    def heading(self, width: int) -> str:
+        """The title shown in ``width`` cells."""
+        return self.short if self.short and cell_len(self.title) > width else self.title
 
 
 def _contact(row: TicketRow, _now: datetime) -> str:
@@ -174,6 +182,41 @@ COLUMNS_NARROW = (
     Column("Status", 10, lambda r, _: r.status),
     Column("Due", 10, lambda r, now: due_label(r, now)[0]),
 )
+_UPDATED_NARROW = Column("Updated", 8, lambda r, now: age_label(r.updated_at, now))
+#: The narrow columns with the last update, and with the contact / account sharing the
+#: subject's room (three parts to the subject, two to the contact).
+COLUMNS_UPDATED = (*COLUMNS_NARROW, _UPDATED_NARROW)
+COLUMNS_MIDDLE = (
+    *COLUMNS_NARROW[:2],
+    Column("Subject", 0, lambda r, _: r.subject, grow=3),
+    Column("Contact / Account", 0, _contact, grow=2, short="Contact/Acct."),
+    *COLUMNS_NARROW[3:],
+    _UPDATED_NARROW,
+)
+#: The columns by the queue's width (not the terminal's: the detail pane and the view
+#: list take their share): the first set whose subject keeps the cells given with it.
+COLUMN_SETS = ((COLUMNS_WIDE, 32), (COLUMNS_MIDDLE, 20), (COLUMNS_UPDATED, 28))
+
+
+def _widths(columns: tuple[Column, ...], width: int) -> list[tuple[Column, int]]:
+    """Each column with its width in a line of ``width`` cells: the fixed ones as they
+    are, the rest (at least 8) shared by weight."""
+    fixed = sum(c.width + 1 for c in columns if c.width)
+    growing = [c for c in columns if not c.width]
+    rest = max(8 * len(growing), width - fixed - 2 - max(0, len(growing) - 1))
+    weights = sum(c.grow for c in growing) or 1
+    shares = {c.title: rest * c.grow // weights for c in growing}
+    if growing:  # what rounding left goes to the first (the subject)
+        shares[growing[0].title] += rest - sum(shares.values())
+    return [(c, c.width or shares[c.title]) for c in columns]
+
+
+def columns_for(width: int) -> tuple[Column, ...]:
+    """The columns a queue ``width`` cells wide shows (see ``COLUMN_SETS``)."""
+    for columns, subject in COLUMN_SETS:
+        if next(w for c, w in _widths(columns, width) if c.title == "Subject") >= subject:
+            return columns
+    return COLUMNS_NARROW
 
 
 def _fit(text: str, width: int) -> str:
@@ -321,7 +364,7 @@ class TicketQueue(Widget, can_focus=True):
         return container.height
 
     def _columns(self) -> list[tuple[Column, int]]:
-        columns: tuple[Column, ...] = COLUMNS_WIDE if self.size.width >= 110 else COLUMNS_NARROW
+        columns = columns_for(self.size.width)
         if self.columns_shown:
             by_title = {c.title: c for c in columns}
             chosen = tuple(by_title[t] for t in self.columns_shown if t in by_title)
@@ -330,16 +373,14 @@ class TicketQueue(Widget, can_focus=True):
                 if all(c.width for c in columns):  # one column takes the rest of the line
                     last = columns[-1]
                     columns = (*columns[:-1], Column(last.title, 0, last.text, last.right))
-        fixed = sum(c.width + 1 for c in columns if c.width)
-        flexible = max(8, self.size.width - fixed - 2)
-        return [(c, c.width or flexible) for c in columns]
+        return _widths(columns, self.size.width)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         columns = self._columns()
         if y == 0:
             style = self.get_component_rich_style("ticket-queue--header")
-            text = "  " + " ".join(_fit(c.title, w) for c, w in columns)
+            text = "  " + " ".join(_fit(c.heading(w), w) for c, w in columns)
             return Strip([Segment(text.ljust(width)[:width], style)])
         index = self.top + y - 1
         if index >= self.window.total:

@@ -83,6 +83,8 @@ class Worker:
         self._lost = False
         #: What the last ``--once`` pass sent (``send_mail``).
         self.mail_out: dict[str, Any] = {}
+        #: The reminders the last ``--once`` pass fired: {ticket, agent, text} each.
+        self.reminders: list[dict[str, Any]] = []
         #: Awaited after each mail is committed and marked done (progress, tests).
         self.after_mail: Callable[[Found], Awaitable[None]] | None = None
 
@@ -168,6 +170,36 @@ class Worker:
             results.append(result)
         return results
 
+    async def fire_reminders(self) -> list[dict[str, Any]]:
+        """Fire the due reminders of every agent (those running a console fire their own
+        too: each fires once, whoever comes first); what fired."""
+        from sqlalchemy import select
+
+        from console.data.inbox import fire_reminders
+        from console.data.models import Agent
+
+        fired = await fire_reminders(self.db, self.settings.mail_setup(), datetime.now(UTC))
+        if not fired:
+            return []
+        async with self.db.read() as session:
+            names = dict(
+                (
+                    await session.execute(
+                        select(Agent.id, Agent.username).where(
+                            Agent.id.in_({owner for owner, _ in fired})
+                        )
+                    )
+                ).all()
+            )
+        done = [
+            {"ticket": entry.ticket, "agent": names.get(owner, "?"), "text": entry.text}
+            for owner, entry in fired
+        ]
+        self.say(
+            "Reminders: " + "; ".join(f"{d['agent']} on #{d['ticket']}: {d['text']}" for d in done)
+        )
+        return done
+
     async def send_mail(self) -> dict[str, Any]:
         """Mail out: send the outbox (when a server is configured), then close what has
         waited on the customer long enough (``[auto_close]``); what it did."""
@@ -202,6 +234,7 @@ class Worker:
         try:
             if once:
                 passes = await self.one_pass()
+                self.reminders = await self.fire_reminders()
                 self.mail_out = await self.send_mail()
                 return passes
             due: dict[str, float] = {}
@@ -213,6 +246,10 @@ class Worker:
                     if due.get(box.name, 0.0) <= now:
                         await self.read_mailbox_logged(box)
                         due[box.name] = time.monotonic() + box.poll_seconds
+                try:
+                    await self.fire_reminders()
+                except ConsoleError as exc:
+                    self.say(f"Reminders: {exc}")
                 try:
                     await self.send_mail()
                 except ConsoleError as exc:

@@ -53,8 +53,14 @@ KIND_LABELS: dict[str, str] = {
     REMINDER: "reminder",
     ASSIGNED: "assigned you",
     CUSTOMER_REPLY: "customer replied",
-    MESSAGE: "message",
+    MESSAGE: "wrote",
 }
+
+
+def said(kind: str, sender: str) -> str:
+    """Who did what, in words: "alice mentioned you", "Reminder"."""
+    return "Reminder" if kind == REMINDER else f"{sender} {KIND_LABELS[kind]}"
+
 
 #: The kinds mailed when the agent chose none (``[inbox] mail``).
 DEFAULT_MAIL: tuple[str, ...] = (REMINDER, APPROVAL)
@@ -195,8 +201,7 @@ async def add_entries(
         for _agent_id, email, name, stored in rows:
             if kind not in mail_choice(stored) or not email or not mail.valid_addr(email.strip()):
                 continue
-            said = KIND_LABELS[kind] if kind == REMINDER else f"{sender} {KIND_LABELS[kind]}"
-            subject = f"{said}: {line}"
+            subject = f"{said(kind, sender)}: {line}"
             if number is not None:
                 subject = f"#{number} {subject}"
             session.add(
@@ -215,7 +220,7 @@ async def add_entries(
 
 def _mail_body(kind: str, sender: str, line: str, number: int | None, body: str | None) -> str:
     about = f" on #{number}" if number is not None else ""
-    lines = [f"{sender} · {KIND_LABELS[kind]}{about}", "", line]
+    lines = [f"{said(kind, sender)}{about}", "", line]
     if body and body.strip() != line:
         lines += ["", body.strip()]
     lines += ["", "Open it in agent-console: g i shows your inbox.", ""]

@@ -173,28 +173,12 @@ class Worker:
     async def fire_reminders(self) -> list[dict[str, Any]]:
         """Fire the due reminders of every agent (those running a console fire their own
         too: each fires once, whoever comes first); what fired."""
-        from sqlalchemy import select
-
-        from console.data.inbox import fire_reminders
-        from console.data.models import Agent
+        from console.data.inbox import fire_reminders, fired_report
 
         fired = await fire_reminders(self.db, self.settings.mail_setup(), datetime.now(UTC))
         if not fired:
             return []
-        async with self.db.read() as session:
-            names = dict(
-                (
-                    await session.execute(
-                        select(Agent.id, Agent.username).where(
-                            Agent.id.in_({owner for owner, _ in fired})
-                        )
-                    )
-                ).all()
-            )
-        done = [
-            {"ticket": entry.ticket, "agent": names.get(owner, "?"), "text": entry.text}
-            for owner, entry in fired
-        ]
+        done = await fired_report(self.db, fired)
         self.say(
             "Reminders: " + "; ".join(f"{d['agent']} on #{d['ticket']}: {d['text']}" for d in done)
         )

@@ -361,6 +361,26 @@ async def fire_reminders(
     return fired
 
 
+async def fired_report(
+    db: Database, fired: Sequence[tuple[int, InboxRecord]]
+) -> list[dict[str, Any]]:
+    """What fired, for the worker's log and JSON: {ticket, agent, text} each."""
+    async with db.read() as session:
+        names = dict(
+            (
+                await session.execute(
+                    select(Agent.id, Agent.username).where(
+                        Agent.id.in_({owner for owner, _ in fired})
+                    )
+                )
+            ).all()
+        )
+    return [
+        {"ticket": entry.ticket, "agent": names.get(owner, "?"), "text": entry.text}
+        for owner, entry in fired
+    ]
+
+
 class Inbox:
     """One agent's inbox and private messages."""
 
@@ -451,6 +471,31 @@ class Inbox:
                 .values(read=True)
             )
             return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def next_reminder(self) -> datetime | None:
+        """When the agent's next reminder is due (None: none set), so a console fires it
+        at its time without asking the database every second."""
+        async with self.db.read() as session:
+            found: datetime | None = (
+                await session.execute(
+                    select(func.min(Activity.reminder_at)).where(
+                        Activity.owner_id == self.actor.id,
+                        Activity.reminder_at.is_not(None),
+                        Activity.done.is_(False),
+                        or_(
+                            Activity.reminder_fired_at.is_(None),
+                            Activity.reminder_fired_at != Activity.reminder_at,
+                        ),
+                    )
+                )
+            ).scalar()
+        if isinstance(found, str):  # SQLite's min() hands back its text
+            found = datetime.fromisoformat(found)
+        if found is not None and found.tzinfo is None:
+            from datetime import UTC
+
+            found = found.replace(tzinfo=UTC)
+        return found
 
     async def fire_my_reminders(self) -> list[InboxRecord]:
         """Fire the agent's own due reminders (the console does on its live tick)."""

@@ -20,7 +20,7 @@ class HeaderInfo:
     database: str = ""
     #: live updates working (True), failing (False), not started (None)
     live: bool | None = None
-    #: unread entries in the agent's inbox (None: not read yet)
+    #: unread entries in the agent's inbox (None: not read yet; 0 is not shown)
     inbox: int | None = None
 
 
@@ -65,8 +65,6 @@ class ConsoleHeader(Widget):
         if info.inbox:
             text.append(" · ")
             text.append(f"✉ Inbox {info.inbox}", style="bold")
-        elif info.inbox == 0:
-            text.append(" · Inbox 0", style="dim")
         if self.place:
             text.append(f" · {clean(self.place, single_line=True)}")
         return text

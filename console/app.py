@@ -21,15 +21,19 @@ from console.commands import TicketCommands
 from console.config import Settings
 from console.data.db import Database
 from console.data.errors import ConsoleError
+from console.data.inbox import Inbox, MessageRecord, said
 from console.data.queries import VIEWS, Queries
 from console.data.tickets import TicketService
 from console.keys import bindings, check_keymap
 from console.messages import (
     DatabaseChanged,
+    InboxChanged,
     OpenDashboard,
+    OpenInbox,
     OpenRecords,
     OpenTicket,
     TicketChanged,
+    WriteMessage,
 )
 from console.safe import clean
 from console.screens.dashboard import DashboardScreen
@@ -92,6 +96,10 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self.actor_name = ""
         self.password_source: str | None = None
         self._asking_to_quit = False
+        #: the newest inbox entry already told of (newer ones arrive as notices)
+        self.inbox_seen = 0
+        #: when the agent's next reminder is due (fired on the live tick at its time)
+        self.next_reminder: datetime | None = None
         #: every view the queue offers (the queue screen adds saved views as it reads them)
         self.view_names: dict[str, str] = dict(VIEWS)
         if settings.theme in self.available_themes:
@@ -149,6 +157,15 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         queue.reload()
         if self.password_source:
             self.tell("Database password from {source}.", source=self.password_source)
+        inbox = self.inbox()
+        try:
+            await inbox.remember_mail_choice(self.settings.inbox_mail)
+        except ConsoleError as exc:
+            self.notify(str(exc), severity="warning", markup=False)
+        self.inbox_seen = await inbox.latest_id()
+        await self.fire_reminders()
+        await self.refresh_inbox()
+        self.set_interval(1.0, self._reminder_tick)
         if self.watch_changes:
             self.watch_database()
 
@@ -162,6 +179,92 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self.set_interval(1.0, lambda: self._set_live(watcher.live))
         async for _ in watcher.changes():
             self.broadcast(DatabaseChanged())
+            await self.refresh_inbox()
+
+    # -- the inbox ----------------------------------------------------------------------
+
+    def inbox(self) -> Inbox:
+        """The acting agent's inbox."""
+        return Inbox(self.service.db, self.service.actor, self.clock, self.service.mail)
+
+    async def refresh_inbox(self) -> None:
+        """The unread count in the header, a notice for each entry that just arrived,
+        and when the next reminder is due."""
+        inbox = self.inbox()
+        try:
+            arrived = await inbox.since(self.inbox_seen)
+            unread = await inbox.unread_count()
+            self.next_reminder = await inbox.next_reminder()
+        except ConsoleError:
+            return  # the database is away: the header says offline
+        if arrived:
+            self.inbox_seen = arrived[-1].id
+            for entry in arrived[-3:]:
+                about = f" on #{entry.ticket}" if entry.ticket is not None else ""
+                self.tell(
+                    "Inbox: {who}{about}: {text}",
+                    who=said(entry.kind, entry.sender),
+                    about=about,
+                    text=entry.text,
+                    timeout=8,
+                )
+            if len(arrived) > 3:
+                self.tell("Inbox: {count} more (g i).", count=len(arrived) - 3)
+            self.broadcast(InboxChanged())
+        if unread != self.header_info.inbox:
+            self.header_info = replace(self.header_info, inbox=unread)
+
+    async def fire_reminders(self) -> None:
+        """Fire the agent's due reminders (each once, whoever fires it first)."""
+        try:
+            await self.inbox().fire_my_reminders()
+        except ConsoleError:
+            return
+
+    async def _reminder_tick(self) -> None:
+        """The live tick: a reminder whose time has come fires (no statement otherwise)."""
+        if self.next_reminder is not None and self.clock() >= self.next_reminder:
+            self.next_reminder = None
+            await self.fire_reminders()
+            await self.refresh_inbox()
+
+    @on(InboxChanged)
+    async def inbox_changed(self) -> None:
+        """An entry was read here: the count in the header follows."""
+        try:
+            unread = await self.inbox().unread_count()
+        except ConsoleError:
+            return
+        if unread != self.header_info.inbox:
+            self.header_info = replace(self.header_info, inbox=unread)
+
+    @on(OpenInbox)
+    def open_inbox(self) -> None:
+        """Show the agent's inbox."""
+        from console.screens.inbox import InboxScreen
+
+        self.push_screen(InboxScreen())
+
+    @on(WriteMessage)
+    async def write_message(self, message: WriteMessage) -> None:
+        """The form of a private message (about a ticket, if given)."""
+        from console.screens.inbox import message_form
+
+        names = [a.username for a in await self.queries.agents() if a.active]
+        names = [n for n in names if n != self.actor_name]
+
+        def sent(record: MessageRecord | None) -> None:
+            if record is not None:
+                self.tell(
+                    "Sent “{subject}” to {to}.",
+                    subject=record.subject,
+                    to=", ".join(record.to),
+                )
+                self.broadcast(InboxChanged())
+
+        await self.push_screen(
+            message_form(self.inbox(), names, message.ticket, message.to, message.subject), sent
+        )
 
     def _set_live(self, live: bool) -> None:
         if live != self.header_info.live:
@@ -220,8 +323,8 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
 
     @on(OpenTicket)
     def open_ticket(self, message: OpenTicket) -> None:
-        """Show one ticket full screen."""
-        self.push_screen(TicketScreen(message.number))
+        """Show one ticket full screen (on a tab, at a message, when asked)."""
+        self.push_screen(TicketScreen(message.number, message.tab, message.message_id))
 
     @on(OpenDashboard)
     def open_dashboard(self) -> None:

@@ -169,6 +169,13 @@ TEMPLATE = """\
 #[spellcheck]
 #enabled = true
 #language = "en"
+
+# Which entries of your inbox are also mailed to you, when you have an email address
+# (`agent-console agent edit NAME --email E`) and [smtp] is set: any of mention,
+# approval, reminder, assigned, customer_reply, message ([] for none).  Recorded in the
+# database when you start the console, so that others' actions mail you as you chose.
+#[inbox]
+#mail = ["reminder", "approval"]
 """.replace("{sla}", "".join(f"#{name} = {hours:g}\n" for name, hours in SLA_HOURS.items()))
 
 
@@ -422,6 +429,8 @@ class Settings:
     spellcheck_enabled: bool = True
     #: ``[spellcheck] language``: the dictionary's language ("en", "de", "fr"...)
     spellcheck_language: str = "en"
+    #: ``[inbox] mail``: the inbox kinds mailed to the agent (None: the default ones)
+    inbox_mail: tuple[str, ...] | None = None
     #: problems found reading the file (shown at start, never fatal), each with its line
     problems: list[str] = field(default_factory=list)
     #: the file the settings were read from (None: defaults only)
@@ -569,6 +578,7 @@ TOP_LEVEL = (
     "canned",
     "mailboxes",
     "spellcheck",
+    "inbox",
 )
 
 
@@ -612,6 +622,8 @@ def _apply(settings: Settings, raw: dict[str, Any]) -> None:
                 _apply_mailboxes(settings, value)
             case "spellcheck":
                 _apply_spellcheck(settings, value)
+            case "inbox":
+                _apply_inbox(settings, value)
             case _:
                 settings.report(
                     (name,),
@@ -698,6 +710,33 @@ def _apply_mail(settings: Settings, table: object) -> None:
                 f"[mail] has no setting {key}"
                 f"{_suggest(key, ('domain', 'automatic_per_hour'))}; ignored.",
             )
+
+
+def _apply_inbox(settings: Settings, table: object) -> None:
+    from console.data.inbox import DEFAULT_MAIL, KINDS
+
+    if not isinstance(table, dict):
+        settings.report(("inbox",), "inbox must be an [inbox] table; ignored.")
+        return
+    for key, value in table.items():
+        if key != "mail":
+            settings.report(("inbox", key), f"[inbox] has no setting {key}; ignored.")
+            continue
+        kinds = value if isinstance(value, list) else None
+        if kinds is None or not all(isinstance(k, str) for k in kinds):
+            settings.report(
+                ("inbox", key),
+                '[inbox] mail must be a list like ["reminder", "approval"]; '
+                f"keeping {', '.join(DEFAULT_MAIL)}.",
+            )
+            continue
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            settings.report(
+                ("inbox", key),
+                f"[inbox] mail knows {', '.join(KINDS)}; not {', '.join(unknown)} (ignored).",
+            )
+        settings.inbox_mail = tuple(dict.fromkeys(k for k in kinds if k in KINDS))
 
 
 def _apply_auto_close(settings: Settings, table: object) -> None:

@@ -67,6 +67,7 @@ JUMPS: tuple[tuple[str, str, str, str], ...] = (
     ("jump.dashboard", "d", "dashboard", "dashboard"),
     ("jump.kb", "k", "kb", "knowledge base"),
     ("jump.records", "r", "records", "desk records"),
+    ("jump.inbox", "i", "inbox", "inbox"),
 )
 
 APP = PlaceKeys(
@@ -159,6 +160,7 @@ MAIN = PlaceKeys(
         Key("main.tag_all", "asterisk", "tag_all", "Tag all"),
         Key("main.bulk", "semicolon", "bulk", "Act on tagged"),
         Key("main.undo_bulk", "U", "undo_bulk", "Undo bulk"),
+        Key("main.message", "M", "message", "Message agents"),
         *ticket_keys(),
     ),
     focused=("SearchBar", "TicketQueue", "EditableInput"),
@@ -193,6 +195,7 @@ TICKET = PlaceKeys(
         Key("ticket.bottom", "end,G", "scroll_tab(1000000)", "Bottom"),
         Key("ticket.refresh", "ctrl+r", "reload", "Refresh"),
         Key("ticket.read_all", "x", "read_all", "Read all"),
+        Key("ticket.message", "M", "message", "Message agents about it"),
         *ticket_keys(),
     ),
 )
@@ -275,6 +278,23 @@ KNOWLEDGE_BASE = PlaceKeys(
     ),
     base="modal",
     focused=("EditableInput",),
+)
+
+INBOX = PlaceKeys(
+    "InboxScreen",
+    "Inbox",
+    (
+        Key("inbox.back", "escape,q", "back", "Back", show=True),
+        Key("inbox.open", "enter", "open", "Open", show=True),
+        Key("inbox.toggle_read", "r", "toggle_read", "Read/unread", show=True),
+        Key("inbox.all_read", "x", "all_read", "All read", show=True),
+        Key("inbox.message", "M", "message", "Message", show=True),
+        Key("inbox.sent", "s", "toggle_sent", "Sent/inbox", show=True),
+        Key("inbox.delete", "d,delete", "delete", "Delete message"),
+        Key("inbox.down", "j", "move(1)", "Down"),
+        Key("inbox.up", "k", "move(-1)", "Up"),
+        Key("inbox.refresh", "ctrl+r", "refresh", "Refresh"),
+    ),
 )
 
 CANNED_PICKER = PlaceKeys(
@@ -360,6 +380,7 @@ PLACES: tuple[PlaceKeys, ...] = (
     TICKET,
     DASHBOARD,
     RECORDS,
+    INBOX,
     VIEW_PICKER,
     PAGER,
     FORM,

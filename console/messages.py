@@ -12,11 +12,27 @@ from textual.message import Message
 
 
 class OpenTicket(Message):
-    """Show one ticket full screen."""
+    """Show one ticket full screen (on a tab, at a message of its conversation)."""
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, tab: str | None = None, message_id: int | None = None) -> None:
         super().__init__()
         self.number = number
+        self.tab = tab
+        self.message_id = message_id
+
+
+class OpenInbox(Message):
+    """Show the agent's inbox."""
+
+
+class WriteMessage(Message):
+    """Open the form of a private message to agents (about a ticket, if given)."""
+
+    def __init__(self, ticket: int | None = None, to: str = "", subject: str = "") -> None:
+        super().__init__()
+        self.ticket = ticket
+        self.to = to
+        self.subject = subject
 
 
 class Broadcast(Message, bubble=False):
@@ -33,6 +49,10 @@ class TicketChanged(Broadcast):
 
 class DatabaseChanged(Broadcast):
     """Another agent committed a change: show what is true now."""
+
+
+class InboxChanged(Broadcast):
+    """The agent's inbox changed (an entry arrived, was read): show it as it is now."""
 
 
 class ShowView(Broadcast):

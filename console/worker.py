@@ -86,6 +86,8 @@ class Worker:
         self._lost = False
         #: What the last ``--once`` pass sent (``send_mail``).
         self.mail_out: dict[str, Any] = {}
+        #: The reminders the last ``--once`` pass fired: {ticket, agent, text} each.
+        self.reminders: list[dict[str, Any]] = []
         #: Awaited after each mail is committed and marked done (progress, tests).
         self.after_mail: Callable[[Found], Awaitable[None]] | None = None
         #: How many IDLEs each IMAP mailbox has begun (the log of the watchers, tests).
@@ -218,6 +220,20 @@ class Worker:
             results.append(result)
         return results
 
+    async def fire_reminders(self) -> list[dict[str, Any]]:
+        """Fire the due reminders of every agent (those running a console fire their own
+        too: each fires once, whoever comes first); what fired."""
+        from console.data.inbox import fire_reminders, fired_report
+
+        fired = await fire_reminders(self.db, self.settings.mail_setup(), datetime.now(UTC))
+        if not fired:
+            return []
+        done = await fired_report(self.db, fired)
+        self.say(
+            "Reminders: " + "; ".join(f"{d['agent']} on #{d['ticket']}: {d['text']}" for d in done)
+        )
+        return done
+
     async def send_mail(self) -> dict[str, Any]:
         """Mail out: send the outbox (when a server is configured), then close what has
         waited on the customer long enough (``[auto_close]``); what it did."""
@@ -252,6 +268,7 @@ class Worker:
         try:
             if once:
                 passes = await self.one_pass()
+                self.reminders = await self.fire_reminders()
                 self.mail_out = await self.send_mail()
                 return passes
             stopping = threading.Event()
@@ -279,6 +296,10 @@ class Worker:
                     self._woken.discard(box.name)  # news while reading wakes it again
                     await self.read_mailbox_logged(box)
                     due[box.name] = time.monotonic() + box.poll_seconds
+            try:
+                await self.fire_reminders()
+            except ConsoleError as exc:
+                self.say(f"Reminders: {exc}")
             try:
                 await self.send_mail()
             except ConsoleError as exc:

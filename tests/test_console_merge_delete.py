@@ -16,7 +16,7 @@ async def test_merge_from_the_console(desk: Desk) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await start(app, pilot)
         await goto(pilot, source)
-        await pilot.press("M")
+        await pilot.press("J")
         await settle(pilot)
         assert isinstance(app.screen, FormScreen)
         await pilot.press(*"12x", "ctrl+s")

@@ -179,8 +179,8 @@ async def test_entries_are_mailed_as_each_agent_chose(
     assert report.sent == 3
     got = sorted((r.recipients[0], r.message()["Subject"]) for r in handler.received)
     assert got == [
+        ("bob@help.example", f"#{number} Reminder: task: Ring"),
         ("bob@help.example", f"#{number} alice asks your approval: Refund 20 EUR"),
-        ("bob@help.example", f"#{number} reminder: task: Ring"),
         ("lena@help.example", f"#{number} alice mentioned you: @bob @lena see this"),
     ]
     first = handler.received[0].message()

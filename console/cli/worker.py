@@ -41,7 +41,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
         if args.json and args.once:
-            print_json({"mailboxes": [r.as_json() for r in results], **worker.mail_out})
+            print_json(
+                {
+                    "mailboxes": [r.as_json() for r in results],
+                    "reminders": worker.reminders,
+                    **worker.mail_out,
+                }
+            )
         elif not args.once and not quiet:
             err("The worker stopped.")
     return 0

@@ -314,7 +314,7 @@ ACTIONS: tuple[TicketAction, ...] = (
         options=(Option("message", "message_id", "positive", metavar="MESSAGE_ID"),),
     ),
     TicketAction(
-        "merge", "Merge", "Merge", "M", "Merged", Action.MERGE, "merge", listed=False,
+        "merge", "Merge", "Merge", "J", "Merged", Action.MERGE, "merge", listed=False,
         form="merge",
         verbs=(Verb(("merge",), "merge into another ticket"),),
         options=(Option("--into", "into", "ticket", required=True, metavar="NUMBER"),),

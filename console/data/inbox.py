@@ -53,8 +53,14 @@ KIND_LABELS: dict[str, str] = {
     REMINDER: "reminder",
     ASSIGNED: "assigned you",
     CUSTOMER_REPLY: "customer replied",
-    MESSAGE: "message",
+    MESSAGE: "wrote",
 }
+
+
+def said(kind: str, sender: str) -> str:
+    """Who did what, in words: "alice mentioned you", "Reminder"."""
+    return "Reminder" if kind == REMINDER else f"{sender} {KIND_LABELS[kind]}"
+
 
 #: The kinds mailed when the agent chose none (``[inbox] mail``).
 DEFAULT_MAIL: tuple[str, ...] = (REMINDER, APPROVAL)
@@ -195,8 +201,7 @@ async def add_entries(
         for _agent_id, email, name, stored in rows:
             if kind not in mail_choice(stored) or not email or not mail.valid_addr(email.strip()):
                 continue
-            said = KIND_LABELS[kind] if kind == REMINDER else f"{sender} {KIND_LABELS[kind]}"
-            subject = f"{said}: {line}"
+            subject = f"{said(kind, sender)}: {line}"
             if number is not None:
                 subject = f"#{number} {subject}"
             session.add(
@@ -215,7 +220,7 @@ async def add_entries(
 
 def _mail_body(kind: str, sender: str, line: str, number: int | None, body: str | None) -> str:
     about = f" on #{number}" if number is not None else ""
-    lines = [f"{sender} · {KIND_LABELS[kind]}{about}", "", line]
+    lines = [f"{said(kind, sender)}{about}", "", line]
     if body and body.strip() != line:
         lines += ["", body.strip()]
     lines += ["", "Open it in agent-console: g i shows your inbox.", ""]
@@ -356,6 +361,26 @@ async def fire_reminders(
     return fired
 
 
+async def fired_report(
+    db: Database, fired: Sequence[tuple[int, InboxRecord]]
+) -> list[dict[str, Any]]:
+    """What fired, for the worker's log and JSON: {ticket, agent, text} each."""
+    async with db.read() as session:
+        names = dict(
+            (
+                await session.execute(
+                    select(Agent.id, Agent.username).where(
+                        Agent.id.in_({owner for owner, _ in fired})
+                    )
+                )
+            ).all()
+        )
+    return [
+        {"ticket": entry.ticket, "agent": names.get(owner, "?"), "text": entry.text}
+        for owner, entry in fired
+    ]
+
+
 class Inbox:
     """One agent's inbox and private messages."""
 
@@ -446,6 +471,31 @@ class Inbox:
                 .values(read=True)
             )
             return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def next_reminder(self) -> datetime | None:
+        """When the agent's next reminder is due (None: none set), so a console fires it
+        at its time without asking the database every second."""
+        async with self.db.read() as session:
+            found: datetime | None = (
+                await session.execute(
+                    select(func.min(Activity.reminder_at)).where(
+                        Activity.owner_id == self.actor.id,
+                        Activity.reminder_at.is_not(None),
+                        Activity.done.is_(False),
+                        or_(
+                            Activity.reminder_fired_at.is_(None),
+                            Activity.reminder_fired_at != Activity.reminder_at,
+                        ),
+                    )
+                )
+            ).scalar()
+        if isinstance(found, str):  # SQLite's min() hands back its text
+            found = datetime.fromisoformat(found)
+        if found is not None and found.tzinfo is None:
+            from datetime import UTC
+
+            found = found.replace(tzinfo=UTC)
+        return found
 
     async def fire_my_reminders(self) -> list[InboxRecord]:
         """Fire the agent's own due reminders (the console does on its live tick)."""

@@ -23,11 +23,13 @@ from console.messages import (
     NewTicket,
     OpenDashboard,
     OpenRecords,
+    OpenInbox,
     OpenTicket,
     ShowSearch,
     ShowStage,
     ShowView,
     TicketChanged,
+    WriteMessage,
 )
 from console.safe import clean
 from console.screens.jump import JumpScreen
@@ -335,6 +337,10 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
 
         self.app.push_screen(ViewPicker(self.view, self.view_names()), chosen)
 
+    def action_message(self) -> None:
+        """``M``: a private message to agents."""
+        self.post_message(WriteMessage())
+
     def action_jump(self) -> None:
         """The first key of a two-key jump (g g top, g u Unassigned, ...): the second
         is read by the JumpScreen, which shows the choices meanwhile."""
@@ -349,6 +355,9 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
                 self.post_message(OpenRecords())
             elif target == "kb":
                 self.app.push_screen(KnowledgeBaseScreen())
+                return
+            elif target == "inbox":
+                self.post_message(OpenInbox())
                 return
             elif target:
                 self.switch(view=target)

@@ -8,7 +8,7 @@ from textual.widgets import Footer
 
 from console.data.errors import ConsoleError
 from console.keys import bindings
-from console.messages import DatabaseChanged, TicketChanged
+from console.messages import DatabaseChanged, TicketChanged, WriteMessage
 from console.screens.pager import PagerScreen
 from console.screens.ticket_actions import TicketActions
 from console.screens.worker_errors import ReportsWorkerErrors
@@ -21,10 +21,14 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
 
     BINDINGS = bindings("TicketScreen")
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, tab: str | None = None, message_id: int | None = None) -> None:
         super().__init__()
         self.number = number
         self.version = 0
+        #: where it opens (the inbox opens a mention at its comment, an approval on
+        #: its tab); used at the first load only
+        self.tab = tab
+        self.message_id = message_id
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
@@ -47,7 +51,11 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
             # shows again when the agent comes back to this screen and it reloads.
             return
         self.version = detail.ticket.version
-        self.query_one(TicketDetailView).show(detail)
+        view = self.query_one(TicketDetailView)
+        view.show(detail)
+        if self.tab is not None:
+            view.open_at(self.tab, self.message_id)
+            self.tab = self.message_id = None
         self.offer_keys_of(detail)
         self.query_one(ConsoleHeader).place = f"#{self.number}"
 
@@ -59,6 +67,10 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
     def changed(self) -> None:
         """A ticket changed (by an action here or another agent): show it as it is now."""
         self.load()
+
+    def action_message(self) -> None:
+        """``M``: a private message to agents about this ticket."""
+        self.post_message(WriteMessage(self.number))
 
     def action_back(self) -> None:
         self.dismiss()

@@ -20,6 +20,8 @@ class HeaderInfo:
     database: str = ""
     #: live updates working (True), failing (False), not started (None)
     live: bool | None = None
+    #: unread entries in the agent's inbox (None: not read yet; 0 is not shown)
+    inbox: int | None = None
 
 
 class ConsoleHeader(Widget):
@@ -60,6 +62,9 @@ class ConsoleHeader(Widget):
             text.append(
                 " · ○ offline", style=self.get_component_rich_style("console-header--offline")
             )
+        if info.inbox:
+            text.append(" · ")
+            text.append(f"✉ Inbox {info.inbox}", style="bold")
         if self.place:
             text.append(f" · {clean(self.place, single_line=True)}")
         return text

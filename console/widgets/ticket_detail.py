@@ -6,6 +6,7 @@ All ticket text goes through ``console.safe`` and is shown as ``Text``, never ma
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -519,6 +520,30 @@ class TicketDetailView(Vertical):
         if pane is not None:
             scroller = pane.query_one(VerticalScroll)
             scroller.scroll_to(y=max(0, scroller.scroll_y + lines), animate=False)
+
+    def open_at(self, tab: str, message_id: int | None = None) -> None:
+        """Open ``tab``; on the conversation, scrolled to the message ``message_id`` (a
+        mention's comment, a customer's reply)."""
+        tabs = self.query_one(TabbedContent)
+        if f"tab-{tab}" in [f"tab-{t}" for t, _ in TABS]:
+            tabs.active = f"tab-{tab}"
+        detail = self.detail
+        if tab != "conversation" or message_id is None or detail is None:
+            return
+        ids = [m.id for m in detail.messages]
+        if message_id not in ids:
+            return
+        before = dataclasses.replace(detail, messages=detail.messages[: ids.index(message_id)])
+        prefix = conversation_text(before, self.key_names()) if before.messages else None
+
+        def scroll() -> None:
+            pane = tabs.get_pane(f"tab-{tab}")
+            scroller = pane.query_one(VerticalScroll)
+            width = max(10, scroller.content_size.width)
+            lines = len(prefix.wrap(self.app.console, width)) if prefix is not None else 0
+            scroller.scroll_to(y=lines, animate=False)
+
+        self.call_after_refresh(scroll)
 
     def switch_tab(self, step: int) -> None:
         """Next (+1) or previous (-1) tab."""

@@ -210,7 +210,7 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
     @on(OpenTicket)
     def open_ticket(self, message: OpenTicket) -> None:
         """Show one ticket full screen."""
-        self.push_screen(TicketScreen(message.number))
+        self.push_screen(TicketScreen(message.number, tab=message.tab))
 
     @on(OpenDashboard)
     def open_dashboard(self) -> None:

@@ -20,6 +20,7 @@ from console.keymap import JUMPS
 from console.keys import key_hint
 from console.messages import NewTicket, OpenDashboard, OpenTicket, ShowStage, ShowView
 from console.safe import clean
+from console.screens.tasks import MyTasksScreen
 from console.screens.ticket_actions import TicketActions
 
 _NUMBER = re.compile(r"^\s*#?(\d+)\s*$")
@@ -92,6 +93,10 @@ class TicketCommands(Provider):
         )
         dashboard = f"{key_hint(app, 'main.jump')} {key_hint(app, 'jump.dashboard')}"
         choices.append(("Dashboard", partial(app.post_message, OpenDashboard()), dashboard))
+        tasks = f"{key_hint(app, 'main.jump')} {key_hint(app, 'jump.tasks')}"
+        choices.append(
+            ("My tasks", lambda: app.push_screen(MyTasksScreen()), f"{tasks}: what I must do")
+        )
         for availability in ("available", "away", "off"):
             choices.append(
                 (

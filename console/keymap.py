@@ -66,6 +66,7 @@ JUMPS: tuple[tuple[str, str, str, str], ...] = (
     ("jump.team", "t", "team", "my team"),
     ("jump.dashboard", "d", "dashboard", "dashboard"),
     ("jump.kb", "k", "kb", "knowledge base"),
+    ("jump.tasks", "T", "tasks", "my tasks"),
 )
 
 APP = PlaceKeys(
@@ -273,6 +274,22 @@ KNOWLEDGE_BASE = PlaceKeys(
     focused=("EditableInput",),
 )
 
+MY_TASKS = PlaceKeys(
+    "MyTasksScreen",
+    "My tasks",
+    (
+        Key("tasks.close", "escape,q", "close", "Close", show=True),
+        Key("tasks.down", "j", "move(1)", "Down"),
+        Key("tasks.up", "k", "move(-1)", "Up"),
+        Key("tasks.done", "d", "done", "Done", show=True),
+        Key("tasks.edit", "e", "edit", "Edit", show=True),
+        Key("tasks.give", "a", "give", "Give to …", show=True),
+        Key("tasks.everyone", "o", "toggle_everyone", "Mine / everyone's", show=True),
+        Key("tasks.refresh", "ctrl+r", "reload", "Refresh"),
+    ),
+    base="modal",
+)
+
 CANNED_PICKER = PlaceKeys(
     "CannedPicker",
     "Canned-reply picker",
@@ -340,6 +357,7 @@ PLACES: tuple[PlaceKeys, ...] = (
     CONFIRM,
     HELP,
     KNOWLEDGE_BASE,
+    MY_TASKS,
     CANNED_PICKER,
     SPELLING_PICKER,
     BULK_PICKER,

@@ -12,11 +12,12 @@ from textual.message import Message
 
 
 class OpenTicket(Message):
-    """Show one ticket full screen."""
+    """Show one ticket full screen (at one of its tabs: ``activities``...)."""
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, tab: str | None = None) -> None:
         super().__init__()
         self.number = number
+        self.tab = tab
 
 
 class Broadcast(Message, bubble=False):

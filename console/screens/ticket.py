@@ -21,10 +21,12 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
 
     BINDINGS = bindings("TicketScreen")
 
-    def __init__(self, number: int) -> None:
+    def __init__(self, number: int, *, tab: str | None = None) -> None:
         super().__init__()
         self.number = number
         self.version = 0
+        #: the tab it opens at (``activities`` from My tasks); None: the conversation
+        self.tab = tab
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
@@ -32,6 +34,8 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self.tab:
+            self.query_one(TicketDetailView).show_tab(self.tab)
         self.load()
 
     @work(exclusive=True, group="ticket", exit_on_error=False)

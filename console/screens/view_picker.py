@@ -1,5 +1,6 @@
-"""The view picker (v): the seven queue views, chosen by arrow keys, j/k or a digit, then
-the saved ones; ``x`` asks to remove the saved view under the cursor."""
+"""The view picker (v): the built-in queue views, chosen by arrow keys, j/k or a digit,
+then the saved ones, then My tasks (not a queue: the open activities I own); ``x`` asks to
+remove the saved view under the cursor."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from console.widgets.view_list import view_prompt
 
 #: What the picker answers to remove a saved view: this, then the view's key.
 REMOVE = "remove "
+#: What the picker answers for My tasks (a list of activities, not a queue view).
+MY_TASKS = "tasks"
 
 
 class ViewPicker(ModalScreen[str | None]):
@@ -37,6 +40,7 @@ class ViewPicker(ModalScreen[str | None]):
             yield Label(Text(f"Queue views (enter picks, {cancel} cancels)"))
             yield OptionList(
                 *[self._option(index, view) for index, view in enumerate(self.names, start=1)],
+                self._tasks_option(),
                 id="view-options",
             )
 
@@ -44,6 +48,12 @@ class ViewPicker(ModalScreen[str | None]):
         after = f"  ({index})" if index <= len(VIEWS) else ""
         prompt = view_prompt(self.names[view], None, view == self.current, view, after)
         return Option(prompt, id=view)
+
+    def _tasks_option(self) -> Option:
+        jump = f"{key_hint(self.app, 'main.jump')} {key_hint(self.app, 'jump.tasks')}"
+        prompt = Text("  My tasks")
+        prompt.append(f"  ({jump}) open tasks, calls and events I own", style="dim")
+        return Option(prompt, id=MY_TASKS)
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -53,12 +63,13 @@ class ViewPicker(ModalScreen[str | None]):
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = ((options.highlighted or 0) + step) % len(self.names)
+        options.highlighted = ((options.highlighted or 0) + step) % options.option_count
 
     def action_remove(self) -> None:
         options = self.query_one(OptionList)
         keys = list(self.names)
-        view = keys[options.highlighted or 0] if keys else None
+        index = options.highlighted or 0
+        view = keys[index] if index < len(keys) else None
         if view is None or view in VIEWS:
             remove = key_hint(self.app, "views.remove")
             self.notify(

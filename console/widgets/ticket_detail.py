@@ -324,7 +324,11 @@ def activities_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Text
             text.append(f"  done {show_local(a.done_at)}", style="dim")
         text.append("\n")
     if any(not a.done for a in detail.activities):
-        text.append(f"\n{keys('ticket.done')} marks one done.\n", style="dim")
+        text.append(
+            f"\n{keys('ticket.done')} marks one done · {keys('ticket.activity_edit')} changes "
+            "one (owner, due time, reminder) or gives it to someone else.\n",
+            style="dim",
+        )
     return text
 
 
@@ -448,6 +452,11 @@ class TicketDetailView(Vertical):
         if pane is not None:
             scroller = pane.query_one(VerticalScroll)
             scroller.scroll_to(y=max(0, scroller.scroll_y + lines), animate=False)
+
+    def show_tab(self, tab_id: str) -> None:
+        """Open one tab by its id (``activities``)."""
+        if tab_id in dict(TABS):
+            self.query_one(TabbedContent).active = f"tab-{tab_id}"
 
     def switch_tab(self, step: int) -> None:
         """Next (+1) or previous (-1) tab."""

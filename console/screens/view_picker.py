@@ -38,11 +38,10 @@ class ViewPicker(ModalScreen[str | None]):
         with Vertical(classes="dialog picker"):
             cancel = key_hint(self.app, "views.cancel")
             yield Label(Text(f"Queue views (enter picks, {cancel} cancels)"))
-            yield OptionList(
-                *[self._option(index, view) for index, view in enumerate(self.names, start=1)],
-                self._tasks_option(),
-                id="view-options",
-            )
+            options = [self._option(i, view) for i, view in enumerate(self.names, start=1)]
+            # My tasks after the built-in views, before the saved ones.
+            options.insert(len(VIEWS), self._tasks_option())
+            yield OptionList(*options, id="view-options")
 
     def _option(self, index: int, view: str) -> Option:
         after = f"  ({index})" if index <= len(VIEWS) else ""
@@ -57,8 +56,8 @@ class ViewPicker(ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        keys = list(self.names)
-        options.highlighted = keys.index(self.current) if self.current in keys else 0
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = ids.index(self.current) if self.current in ids else 0
         options.focus()
 
     def action_move(self, step: int) -> None:
@@ -67,10 +66,9 @@ class ViewPicker(ModalScreen[str | None]):
 
     def action_remove(self) -> None:
         options = self.query_one(OptionList)
-        keys = list(self.names)
         index = options.highlighted or 0
-        view = keys[index] if index < len(keys) else None
-        if view is None or view in VIEWS:
+        view = options.get_option_at_index(index).id if options.option_count else None
+        if view is None or view in VIEWS or view == MY_TASKS:
             remove = key_hint(self.app, "views.remove")
             self.notify(
                 f"The built-in views stay; {remove} removes a saved one.", markup=False, timeout=3

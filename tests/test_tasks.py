@@ -424,3 +424,21 @@ async def test_a_past_reminder_is_refused_under_its_field(desk: Desk) -> None:
         assert main is app.screen
     titles = [t.title for t in await open_tasks(desk.service("alice").queries)]
     assert "Chase the bank" in titles
+
+
+@sqlite_only
+@pytest.mark.usefixtures("login_root")
+async def test_my_tasks_from_the_view_picker(desk: Desk) -> None:
+    await tasks_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await start(app, pilot)
+        await pilot.press("v")
+        await settle(pilot)
+        await pilot.press("end", "enter")  # no saved views: My tasks is the last entry
+        await settle(pilot)
+        assert isinstance(app.screen, MyTasksScreen), notices(app)
+        assert len(task_rows(app.screen)) == 3
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)

@@ -27,6 +27,7 @@ from console.messages import (
     ShowView,
 )
 from console.safe import clean
+from console.screens.tasks import MyTasksScreen
 from console.screens.ticket_actions import TicketActions
 
 _NUMBER = re.compile(r"^\s*#?(\d+)\s*$")
@@ -106,6 +107,10 @@ class TicketCommands(Provider):
                 partial(app.post_message, OpenRecords()),
                 records,
             )
+        )
+        tasks = f"{key_hint(app, 'main.jump')} {key_hint(app, 'jump.tasks')}"
+        choices.append(
+            ("My tasks", lambda: app.push_screen(MyTasksScreen()), f"{tasks}: what I must do")
         )
         for availability in ("available", "away", "off"):
             choices.append(

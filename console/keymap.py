@@ -68,6 +68,7 @@ JUMPS: tuple[tuple[str, str, str, str], ...] = (
     ("jump.kb", "k", "kb", "knowledge base"),
     ("jump.records", "r", "records", "desk records"),
     ("jump.inbox", "i", "inbox", "inbox"),
+    ("jump.tasks", "T", "tasks", "my tasks"),
 )
 
 APP = PlaceKeys(
@@ -297,6 +298,22 @@ INBOX = PlaceKeys(
     ),
 )
 
+MY_TASKS = PlaceKeys(
+    "MyTasksScreen",
+    "My tasks",
+    (
+        Key("tasks.close", "escape,q", "close", "Close", show=True),
+        Key("tasks.down", "j", "move(1)", "Down"),
+        Key("tasks.up", "k", "move(-1)", "Up"),
+        Key("tasks.done", "d", "done", "Done", show=True),
+        Key("tasks.edit", "e", "edit", "Edit", show=True),
+        Key("tasks.give", "a", "give", "Give to …", show=True),
+        Key("tasks.everyone", "o", "toggle_everyone", "Mine / everyone's", show=True),
+        Key("tasks.refresh", "ctrl+r", "reload", "Refresh"),
+    ),
+    base="modal",
+)
+
 CANNED_PICKER = PlaceKeys(
     "CannedPicker",
     "Canned-reply picker",
@@ -387,6 +404,7 @@ PLACES: tuple[PlaceKeys, ...] = (
     CONFIRM,
     HELP,
     KNOWLEDGE_BASE,
+    MY_TASKS,
     CANNED_PICKER,
     SPELLING_PICKER,
     BULK_PICKER,

@@ -63,7 +63,7 @@ async def ticket_for(app: AgentConsole, action_id: str) -> int:
         detail = await app.queries.detail(row.number)
         if action_id == "save" and not detail.attachments:
             continue
-        if action_id == "done" and all(a.done for a in detail.activities):
+        if action_id in ("done", "activity_edit") and all(a.done for a in detail.activities):
             continue
         if action_id == "decide" and not any(
             a.state == "pending" and "maya" in a.approvers for a in detail.approvals

@@ -160,8 +160,8 @@ SYNTAX: tuple[tuple[str, str], ...] = (
     ("amc:expired", "account's contract ended; also amc:exception, amc:ok"),
     ("has:attachment", "at least one file attached"),
     ("has:reminder", "an open task, call or event with a reminder set"),
-    ("mentions:me", "a comment @mentions me"),
-    ("approval:me", "an approval waits on my decision; approval:pending anyone's"),
+    ("mentions:me", "a comment @mentions me (or mention:)"),
+    ("approval:me", "mine to decide (or approvals:); also approval:pending"),
     ("#1042", "ticket number (a bare 1042 too)"),
     ('printer "paper jam"', "words, a phrase: subject, text, conversation, contact"),
     ("-status:closed -printer", "'-' before any term or word excludes its matches"),
@@ -175,7 +175,7 @@ EXAMPLES: tuple[tuple[str, str], ...] = (
     ('account:"Acme Ltd" has:attachment', "Acme's tickets with files"),
     ("owner:none channel:email -printer", "unassigned mail, not about printers"),
     ('"paper jam" updated:>7d', "untouched for a week"),
-    ("mentions:me status:open", "open tickets where someone @mentioned me"),
+    ("mentions:me status:open", "open, where someone @mentioned me"),
 )
 
 _DURATION_FORMS = "use <4h or >2d (m, h, d, w) or a day (>2026-01-01, <=2026-03-31, 2026-02-14)"

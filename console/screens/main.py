@@ -22,8 +22,8 @@ from console.messages import (
     DatabaseChanged,
     NewTicket,
     OpenDashboard,
-    OpenRecords,
     OpenInbox,
+    OpenRecords,
     OpenTicket,
     ShowSearch,
     ShowStage,
@@ -38,8 +38,9 @@ from console.screens.new_ticket import open_new_ticket
 from console.screens.pager import PagerScreen
 from console.screens.queue_search import SORT_NAMES, SearchAndViews
 from console.screens.tagged import TaggedActions
+from console.screens.tasks import MyTasksScreen
 from console.screens.ticket_actions import TicketActions
-from console.screens.view_picker import REMOVE, ViewPicker
+from console.screens.view_picker import MY_TASKS, REMOVE, ViewPicker
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.header import ConsoleHeader
 from console.widgets.search_bar import SearchBar
@@ -330,7 +331,9 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
 
     def action_pick_view(self) -> None:
         def chosen(view: str | None) -> None:
-            if view and view.startswith(REMOVE):
+            if view == MY_TASKS:
+                self.app.push_screen(MyTasksScreen())
+            elif view and view.startswith(REMOVE):
                 self.remove_saved_view(view.removeprefix(REMOVE))
             elif view:
                 self.switch(view=view)
@@ -358,6 +361,8 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
                 return
             elif target == "inbox":
                 self.post_message(OpenInbox())
+            elif target == MY_TASKS:
+                self.app.push_screen(MyTasksScreen())
                 return
             elif target:
                 self.switch(view=target)

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from textual.app import App
 
@@ -31,6 +31,7 @@ from console.data.records import (
     DeliveryRecord,
     TicketRecord,
 )
+from console.data.tickets.activities import KEEP
 from console.data.when import EXAMPLES, parse_when, show_local
 from console.data.workflow import decision_refusal
 from console.files import save_attachment
@@ -712,6 +713,140 @@ async def done_form(req: FormRequest) -> FormScreen | None:
     )
 
 
+class ActivityShown(Protocol):
+    """What an activity form needs of an activity (a tab's record or a task of My tasks)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def owner(self) -> str | None: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def reminder_at(self) -> datetime | None: ...
+
+
+def _changed_time(values: dict[str, Any], name: str, shown: str, now: datetime) -> Any:
+    """A time field of an activity's form as the service takes it: ``KEEP`` when left as
+    shown (a reminder that already fired stays), None when emptied, else the time typed."""
+    typed = (values[name] or "").strip()
+    if typed == shown:
+        return KEEP
+    return field_time(values, name, now) if typed else None
+
+
+def activity_form(
+    ctx: ConsoleContext,
+    number: int,
+    activity: ActivityShown,
+    names: Sequence[str],
+    *,
+    give: bool = False,
+) -> FormScreen:
+    """Change an open activity: its title, owner, due time and reminder; with ``give``,
+    only whom it is given to (seed 003's task administration)."""
+    shown_due, shown_reminder = show_local(activity.due_at), show_local(activity.reminder_at)
+    what = f"{activity.kind} {activity.id} of #{number}"
+
+    def owner_of(values: dict[str, Any]) -> str | None:
+        owner = (values["owner"] or "").strip()
+        if owner == (activity.owner or ""):
+            return None
+        if owner not in names:
+            raise FieldError("owner", f"No active agent named {owner!r}.")
+        return owner
+
+    async def save(values: dict[str, Any]) -> TicketRecord:
+        if give:
+            owner = owner_of(values)
+            if owner is None:
+                raise FieldError("owner", f"{activity.owner} owns it already: name someone else.")
+            return await ctx.service.edit_activity(number, activity.id, owner=owner)
+        title = values["title"].strip()
+        return await ctx.service.edit_activity(
+            number,
+            activity.id,
+            title=title if title != activity.title else None,
+            owner=owner_of(values),
+            due=_changed_time(values, "due", shown_due, ctx.clock()),
+            reminder=_changed_time(values, "reminder", shown_reminder, ctx.clock()),
+        )
+
+    owner = Field(
+        "owner",
+        "Owner (an agent who may see the ticket)",
+        value=activity.owner or "",
+        required=True,
+        suggester=NamesSuggester(names),
+        extra={"select_on_focus": True},
+    )
+    if give:
+        return FormScreen(f"Give {what} to someone else", [owner], save)
+    return FormScreen(
+        f"Change {what}",
+        [
+            Field("title", "Title", value=activity.title, required=True),
+            owner,
+            Field(
+                "due",
+                "Due (empty: none)",
+                value=shown_due,
+                check=check_when,
+                placeholder="e.g. +1d or 2026-03-02 14:00",
+            ),
+            Field(
+                "reminder",
+                "Reminder (upcoming, before the due time; empty: none)",
+                value=shown_reminder,
+                check=check_when,
+                placeholder="e.g. +4h",
+            ),
+        ],
+        save,
+    )
+
+
+async def activity_edit_form(req: FormRequest) -> FormScreen | None:
+    """Change one of the ticket's open activities (asked which first when there are
+    several)."""
+    ctx, number = req.ctx, req.number
+    open_ones = [a for a in (await ctx.queries.detail(number)).activities if not a.done]
+    if not open_ones:
+        ctx.tell("#{number} has no open activities.", number=number, severity="warning")
+        return None
+    _agents, names = await req.names()
+    chosen = open_ones[0]
+    if len(open_ones) > 1:
+
+        async def pick(values: dict[str, Any]) -> int:
+            return int(values["activity"])
+
+        picker = FormScreen(
+            f"Change which activity of #{number}?",
+            [
+                Field(
+                    "activity",
+                    "Activity",
+                    "select",
+                    open_ones[0].id,
+                    required=True,
+                    options=[(f"{a.kind}: {a.title}", a.id) for a in open_ones],
+                )
+            ],
+            pick,
+        )
+        app: Any = ctx  # the console is the App: the builder runs in a worker
+        picked = await app.push_screen_wait(picker)
+        if picked is None:
+            return None
+        chosen = next(a for a in open_ones if a.id == picked)
+    return activity_form(ctx, number, chosen, names)
+
+
 async def split_form(req: FormRequest) -> FormScreen | None:
     """Split a customer's mail that joined this ticket by mistake off into a new ticket;
     the last mail that joined by a threading rule is offered first."""
@@ -899,6 +1034,7 @@ FORMS: dict[str, Builder] = {
     "attach": attach_form,
     "save": save_form,
     "done": done_form,
+    "activity_edit": activity_edit_form,
     "edit": edit_form,
     "split": split_form,
     "outbox": outbox_form,

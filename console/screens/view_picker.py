@@ -1,5 +1,6 @@
-"""The view picker (v): the seven queue views, chosen by arrow keys, j/k or a digit, then
-the saved ones; ``x`` asks to remove the saved view under the cursor."""
+"""The view picker (v): the built-in queue views, chosen by arrow keys, j/k or a digit,
+then the saved ones, then My tasks (not a queue: the open activities I own); ``x`` asks to
+remove the saved view under the cursor."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from console.widgets.view_list import view_prompt
 
 #: What the picker answers to remove a saved view: this, then the view's key.
 REMOVE = "remove "
+#: What the picker answers for My tasks (a list of activities, not a queue view).
+MY_TASKS = "tasks"
 
 
 class ViewPicker(ModalScreen[str | None]):
@@ -35,31 +38,37 @@ class ViewPicker(ModalScreen[str | None]):
         with Vertical(classes="dialog picker"):
             cancel = key_hint(self.app, "views.cancel")
             yield Label(Text(f"Queue views (enter picks, {cancel} cancels)"))
-            yield OptionList(
-                *[self._option(index, view) for index, view in enumerate(self.names, start=1)],
-                id="view-options",
-            )
+            options = [self._option(i, view) for i, view in enumerate(self.names, start=1)]
+            # My tasks after the built-in views, before the saved ones.
+            options.insert(len(VIEWS), self._tasks_option())
+            yield OptionList(*options, id="view-options")
 
     def _option(self, index: int, view: str) -> Option:
         after = f"  ({index})" if index <= len(VIEWS) else ""
         prompt = view_prompt(self.names[view], None, view == self.current, view, after)
         return Option(prompt, id=view)
 
+    def _tasks_option(self) -> Option:
+        jump = f"{key_hint(self.app, 'main.jump')} {key_hint(self.app, 'jump.tasks')}"
+        prompt = Text("  My tasks")
+        prompt.append(f"  ({jump}) open tasks, calls and events I own", style="dim")
+        return Option(prompt, id=MY_TASKS)
+
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        keys = list(self.names)
-        options.highlighted = keys.index(self.current) if self.current in keys else 0
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = ids.index(self.current) if self.current in ids else 0
         options.focus()
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)
-        options.highlighted = ((options.highlighted or 0) + step) % len(self.names)
+        options.highlighted = ((options.highlighted or 0) + step) % options.option_count
 
     def action_remove(self) -> None:
         options = self.query_one(OptionList)
-        keys = list(self.names)
-        view = keys[options.highlighted or 0] if keys else None
-        if view is None or view in VIEWS:
+        index = options.highlighted or 0
+        view = options.get_option_at_index(index).id if options.option_count else None
+        if view is None or view in VIEWS or view == MY_TASKS:
             remove = key_hint(self.app, "views.remove")
             self.notify(
                 f"The built-in views stay; {remove} removes a saved one.", markup=False, timeout=3

@@ -374,7 +374,11 @@ def activities_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Text
             text.append(f"  done {show_local(a.done_at)}", style="dim")
         text.append("\n")
     if any(not a.done for a in detail.activities):
-        text.append(f"\n{keys('ticket.done')} marks one done.\n", style="dim")
+        text.append(
+            f"\n{keys('ticket.done')} marks one done · {keys('ticket.activity_edit')} changes "
+            "one (owner, due time, reminder) or gives it to someone else.\n",
+            style="dim",
+        )
     return text
 
 

@@ -7,8 +7,9 @@ from textual.app import ComposeResult
 from textual.widgets import Footer
 
 from console.data.errors import ConsoleError
+from console.data.presence import VIEWING
 from console.keys import bindings
-from console.messages import DatabaseChanged, TicketChanged
+from console.messages import DatabaseChanged, PresenceChanged, TicketChanged
 from console.screens.pager import PagerScreen
 from console.screens.ticket_actions import TicketActions
 from console.screens.worker_errors import ReportsWorkerErrors
@@ -47,12 +48,23 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
             # shows again when the agent comes back to this screen and it reloads.
             return
         self.version = detail.ticket.version
-        self.query_one(TicketDetailView).show(detail)
+        view = self.query_one(TicketDetailView)
+        view.others = self.ctx.presence
+        view.show(detail)
         self.offer_keys_of(detail)
         self.query_one(ConsoleHeader).place = f"#{self.number}"
 
     def current_ticket(self) -> tuple[int, int] | None:
         return (self.number, self.version) if self.version else None
+
+    def presence_here(self) -> tuple[int, str] | None:
+        """This screen's ticket: the agent is viewing it."""
+        return (self.number, VIEWING)
+
+    @on(PresenceChanged)
+    def show_presence(self) -> None:
+        """Who else is on this ticket."""
+        self.query_one(TicketDetailView).show_presence(self.ctx.presence)
 
     @on(TicketChanged)
     @on(DatabaseChanged)

@@ -3,11 +3,14 @@ theme and the keymap, and keeps screens live with other agents' changes."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -15,6 +18,7 @@ from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import var
+from textual.timer import Timer
 from textual.widgets import Static
 
 from console.commands import TicketCommands
@@ -22,6 +26,14 @@ from console.config import Settings
 from console.data.db import Database
 from console.data.errors import ConsoleError
 from console.data.inbox import Inbox, MessageRecord, said
+from console.data.presence import (
+    EXPIRY_SECONDS,
+    HEARTBEAT_SECONDS,
+    VIEWING,
+    PresenceBoard,
+    PresenceRecord,
+    on_ticket,
+)
 from console.data.queries import VIEWS, Queries
 from console.data.tickets import TicketService
 from console.keys import bindings, check_keymap
@@ -32,6 +44,8 @@ from console.messages import (
     OpenInbox,
     OpenRecords,
     OpenTicket,
+    PresenceChanged,
+    PresenceMoved,
     TicketChanged,
     WriteMessage,
 )
@@ -100,6 +114,13 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self.inbox_seen = 0
         #: when the agent's next reminder is due (fired on the live tick at its time)
         self.next_reminder: datetime | None = None
+        #: this console's presence (set once the database is open)
+        self.board: PresenceBoard | None = None
+        #: the other agents on tickets now, as last read
+        self.presence: tuple[PresenceRecord, ...] = ()
+        self._presence_wanted: tuple[int, str] | None = None
+        self._presence_wake = asyncio.Event()
+        self._presence_expiry: Timer | None = None
         #: every view the queue offers (the queue screen adds saved views as it reads them)
         self.view_names: dict[str, str] = dict(VIEWS)
         if settings.theme in self.available_themes:
@@ -150,6 +171,7 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
             mail=self.settings.mail_setup(),
         )
         self.queries = self.service.queries
+        self.board = PresenceBoard(self.db, actor, clock=self.clock)
         self.actor_name = actor.username
         self.header_info = HeaderInfo(actor.username, actor.role.value, self.db.label)
         queue = MainScreen()
@@ -171,15 +193,26 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
 
     @work(exclusive=True, group="live", exit_on_error=False)
     async def watch_database(self) -> None:
-        """Reload what is shown when another agent commits a change."""
+        """Reload what is shown when another agent commits a change; say what this agent
+        is on and hear what the others are on (presence)."""
         from console.data.live import ChangeWatcher
 
-        assert self.db is not None
-        watcher = ChangeWatcher(self.db)
+        assert self.db is not None and self.board is not None
+        watcher = ChangeWatcher(self.db, board=self.board)
         self.set_interval(1.0, lambda: self._set_live(watcher.live))
-        async for _ in watcher.changes():
-            self.broadcast(DatabaseChanged())
-            await self.refresh_inbox()
+        self.presence_moved()
+        with contextlib.suppress(ConsoleError):
+            self.take_presence(await self.board.others())
+
+        async def hear() -> None:
+            async for heard in watcher.heard():
+                if heard.data:
+                    self.broadcast(DatabaseChanged())
+                    await self.refresh_inbox()
+                if heard.presence is not None:
+                    self.take_presence(heard.presence)
+
+        await asyncio.gather(hear(), self._say_presence())
 
     # -- the inbox ----------------------------------------------------------------------
 
@@ -266,11 +299,95 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
             message_form(self.inbox(), names, message.ticket, message.to, message.subject), sent
         )
 
+    # -- presence: who else is on a ticket ----------------------------------------------
+
+    def where_am_i(self) -> tuple[int, str] | None:
+        """The ticket this agent has open and what they do on it, from the screens
+        shown: the topmost screen that says; a question or picker over it says nothing,
+        another full screen (the dashboard) means no ticket."""
+        for screen in reversed(self.screen_stack):
+            here = getattr(screen, "presence_here", None)
+            found = here() if here is not None else None
+            if found is not None or not screen.is_modal:
+                return found
+        return None
+
+    @on(PresenceMoved)
+    def presence_moved(self) -> None:
+        """Tell the others at once when this agent's ticket or activity changed."""
+        wanted = self.where_am_i()
+        if wanted != self._presence_wanted:
+            self._presence_wanted = wanted
+            self._presence_wake.set()
+
+    async def _say_presence(self) -> None:
+        """The one writer of this console's presence: a change as it happens, else a
+        heartbeat every ``HEARTBEAT_SECONDS`` while a ticket is open."""
+        assert self.board is not None
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._presence_wake.wait(), HEARTBEAT_SECONDS)
+            self._presence_wake.clear()
+            wanted = self._presence_wanted
+            try:
+                if wanted != self.board.state:
+                    await self.board.say(*(wanted or (None, VIEWING)))
+                else:
+                    await self.board.beat()
+            except ConsoleError:
+                # Presence is a courtesy: a busy or lost database never stops the console
+                # (the watcher says "not live"); the next heartbeat tries again.
+                self.board.state = None
+
+    def take_presence(self, records: tuple[PresenceRecord, ...]) -> None:
+        """The others' presence as just read: shown anew only when it says something
+        new (a heartbeat redraws nothing); read again when the oldest would expire."""
+        if self._presence_expiry is not None:
+            self._presence_expiry.stop()
+            self._presence_expiry = None
+        if records:
+            oldest = min(r.heartbeat_at for r in records)
+            due = (oldest - self.clock()).total_seconds() + EXPIRY_SECONDS + 0.5
+            self._presence_expiry = self.set_timer(max(1.0, due), self.read_presence)
+        if records == self.presence:
+            return
+        self.presence = records
+        self.broadcast(PresenceChanged(records))
+
+    @work(exclusive=True, group="presence-read", exit_on_error=False)
+    async def read_presence(self) -> None:
+        """Read the others' presence again (a row may have expired)."""
+        if self.board is not None:
+            with contextlib.suppress(ConsoleError):
+                self.take_presence(await self.board.others())
+
+    async def others_on(self, number: int) -> list[PresenceRecord]:
+        """The other agents on a ticket, read now (writers first)."""
+        if self.board is None:
+            return []
+        return on_ticket(await self.board.others(), number)
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        """Push a screen; presence follows what is now shown."""
+        result = super().push_screen(*args, **kwargs)
+        self.call_later(self.presence_moved)
+        return result
+
+    def pop_screen(self) -> Any:
+        """Pop a screen; presence follows what is now shown."""
+        result = super().pop_screen()
+        self.call_later(self.presence_moved)
+        return result
+
     def _set_live(self, live: bool) -> None:
         if live != self.header_info.live:
             self.header_info = replace(self.header_info, live=live)
 
     async def on_unmount(self) -> None:
+        if self.board is not None and self.board.state is not None:
+            # A clean exit: the others stop seeing this agent at once.
+            with contextlib.suppress(Exception):
+                await self.board.leave()
         if self.db is not None and self.owns_db:
             await self.db.dispose()
 

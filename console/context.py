@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 
 from console.config import Settings
+from console.data.presence import PresenceRecord
 from console.data.queries import Queries
 from console.data.tickets import TicketService
 
@@ -31,6 +32,8 @@ class ConsoleContext(Protocol):
     clock: Callable[[], datetime]
     #: every view the queue offers, in order (key -> name): built-in, then saved ones
     view_names: dict[str, str]
+    #: the other agents on tickets now (who else is on a ticket), as last heard
+    presence: tuple[PresenceRecord, ...]
 
     def tell(
         self,
@@ -48,6 +51,9 @@ class ConsoleContext(Protocol):
 
     def assign_to(self, number: int, version: int, username: str) -> Any:
         """Assign a ticket (from the palette) and tell every screen."""
+
+    async def others_on(self, number: int) -> list[PresenceRecord]:
+        """The other agents on a ticket, read now (writers first)."""
 
 
 class InConsole:

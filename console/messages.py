@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
+from console.data.presence import PresenceRecord
+
 
 class OpenTicket(Message):
     """Show one ticket full screen (on a tab, at a message of its conversation)."""
@@ -90,3 +92,17 @@ class ShowSearch(Broadcast):
         super().__init__()
         self.text = text
         self.title = title
+
+
+class PresenceChanged(Broadcast):
+    """Who else is on which ticket changed: show the markers and lines anew."""
+
+    def __init__(self, records: tuple[PresenceRecord, ...]) -> None:
+        super().__init__()
+        #: the other agents on tickets now
+        self.records = records
+
+
+class PresenceMoved(Message):
+    """This agent's ticket or activity may have changed (the detail pane shows another
+    ticket, a form opened or closed): the App says so to the others."""

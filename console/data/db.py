@@ -33,6 +33,11 @@ NOTIFY_CHANNEL = "agent_console"
 
 BUSY_TIMEOUT_MS = 10_000
 
+#: SQLite: every write transaction but presence counts itself (``console.data.live``).
+COUNT_CHANGE = (
+    "INSERT INTO live_seq (id, n) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET n = live_seq.n + 1"
+)
+
 
 def normalise_url(target: str | os.PathLike[str] | URL) -> URL:
     """A SQLAlchemy async URL from a URL or a plain file path.
@@ -133,10 +138,12 @@ class Database:
             raise translate_error(exc) from exc
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
+    async def write(self, *, counted: bool = True) -> AsyncIterator[AsyncSession]:
         """A session in one write transaction: committed on success, rolled back on error.
 
-        On SQLite the transaction begins IMMEDIATE, taking the write lock at once.
+        On SQLite the transaction begins IMMEDIATE, taking the write lock at once, and
+        (unless not ``counted``: presence) adds one to the change counter, so that live
+        consoles reload for it and not for a colleague's presence heartbeat.
         """
         try:
             async with self.engine.connect() as conn:
@@ -144,6 +151,8 @@ class Database:
                 session = AsyncSession(bind=conn, expire_on_commit=False)
                 async with session, session.begin():
                     yield session
+                    if counted and self.is_sqlite:
+                        await session.execute(text(COUNT_CHANGE))
         except (OperationalError, DBAPIError) as exc:
             raise translate_error(exc) from exc
 

@@ -44,3 +44,33 @@ class BadValue(ConsoleError):
 
 class Unavailable(ConsoleError):
     """The database cannot be reached, is read-only or is out of space."""
+
+
+class StaleSend(ConsoleError):
+    """A newer customer message, or another agent's reply, arrived on the ticket after
+    the form was opened: the reply or close was not sent, so that the agent reads it first.
+
+    ``number`` is the ticket, ``newer`` holds those messages (oldest first); ``latest_id``
+    is the newest message id to pass as seen when the agent sends all the same.
+    """
+
+    def __init__(
+        self, message: str, number: int, newer: tuple[NewerMessage, ...], latest_id: int
+    ) -> None:
+        super().__init__(message)
+        self.number = number
+        self.newer = newer
+        self.latest_id = latest_id
+
+
+class NewerMessage:
+    """One message that arrived while a form was open: what kind, who, when, the text."""
+
+    __slots__ = ("at", "author", "body", "id", "kind")
+
+    def __init__(self, id: int, kind: str, author: str, at: datetime, body: str) -> None:
+        self.id = id
+        self.kind = kind
+        self.author = author
+        self.at = at
+        self.body = body

@@ -661,3 +661,29 @@ class InboxEntry(Base):
     )
 
     __table_args__ = (Index("ix_inbox_entries_agent", "agent_id", "read", "id"),)
+
+
+class Presence(Base):
+    """Who has which ticket open in a console, and whether they are writing on it
+    (``console.data.presence``; migration 0014).  One row per running console, kept
+    fresh by its heartbeat; never part of the history."""
+
+    __tablename__ = "presence"
+    #: the console's own id (a random token per run): one agent may run two consoles
+    console: Mapped[str] = mapped_column(String(36), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    #: viewing | replying | commenting
+    doing: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LiveSeq(Base):
+    """On SQLite, one row counting the write transactions other than presence: a console
+    that sees the file change tells a colleague's heartbeat from a change to reload for
+    (``console.data.live``; migration 0014)."""
+
+    __tablename__ = "live_seq"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)

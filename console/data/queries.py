@@ -919,6 +919,19 @@ class Queries:
         actions = {a.value: why for a, why in allowed_actions(self.actor, facts).items()}
         return actions, record.version
 
+    async def newest_message(self, number: int) -> int:
+        """The id of the ticket's newest message (0: none yet): what a form opened now has
+        seen, for the stale-send block."""
+        async with self.db.read() as session:
+            found = (
+                await session.execute(
+                    select(func.max(Message.id))
+                    .join(Ticket, Ticket.id == Message.ticket_id)
+                    .where(Ticket.number == number)
+                )
+            ).scalar_one_or_none()
+        return found or 0
+
     async def contacts(self, prefix: str, limit: int = 10) -> list[ContactRecord]:
         """Contacts whose name or email starts with ``prefix`` (for completion)."""
         text = prefix.strip().lower()

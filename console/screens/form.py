@@ -17,7 +17,8 @@ from textual.suggester import Suggester
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
-from console.data.errors import Conflict, ConsoleError
+from console.data.errors import Conflict, ConsoleError, StaleSend
+from console.data.when import show_local
 from console.keys import bindings, key_hint
 from console.safe import clean
 from console.screens.canned_picker import CannedPicker
@@ -88,6 +89,44 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
+#: The lines of a newer message the stale-send question shows (the rest: in the ticket).
+STALE_LINES = 8
+
+
+class StaleSendScreen(ConfirmScreen):
+    """The stale-send block ("traffic cop"): a customer message or another agent's reply
+    came while the agent was writing; show it and ask again.  Yes sends as it is; no
+    goes back to the form with everything typed kept."""
+
+    def __init__(self, stale: StaleSend) -> None:
+        super().__init__("Send yours anyway?")
+        self.stale = stale
+
+    def compose(self) -> ComposeResult:
+        count = len(self.stale.newer)
+        what = "a new message" if count == 1 else f"{count} new messages"
+        title = f"#{self.stale.number}: {what}"
+        with Vertical(classes="dialog confirm stale"):
+            yield Label(Text(title + " since you opened the form"), classes="form-title")
+            with VerticalScroll(classes="stale-messages"):
+                for message in self.stale.newer:
+                    who = "customer" if message.kind == "customer" else "reply"
+                    head = Text(clean(message.author, single_line=True), style="bold")
+                    head.append(f" ({who}) · {show_local(message.at)}", style="dim")
+                    yield Static(head, classes="stale-head")
+                    lines = clean(message.body).splitlines() or [""]
+                    body = "\n".join(lines[:STALE_LINES])
+                    if len(lines) > STALE_LINES:
+                        body += f"\n… {len(lines) - STALE_LINES} more lines on the ticket"
+                    yield Static(Text(body), classes="stale-body")
+            yield Static(Text(self.question), classes="confirm-question")
+            yes, no = key_hint(self.app, "confirm.yes"), key_hint(self.app, "confirm.no")
+            yield Static(
+                Text(f"{yes} send anyway · {no} back to your text (it is kept)", style="dim"),
+                classes="confirm-keys",
+            )
+
+
 class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
     """A form that runs its submit coroutine itself, so a refusal or a conflict is shown
     in the form while everything typed stays."""
@@ -104,6 +143,14 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         #: Field -> (what is shown, what is stored) where a prefilled value had to be made
         #: safe to show; left as shown, the stored value is given back untouched.
         self.prefilled: dict[str, tuple[str, str]] = {}
+        #: what the others see while this form is open: (ticket, "replying" or
+        #: "commenting"); None: the form says nothing (the agent is still viewing)
+        self.presence_doing: tuple[int, str] | None = None
+
+    def presence_here(self) -> tuple[int, str] | None:
+        """What the agent does while this form is open (None: what the screen under it
+        says)."""
+        return self.presence_doing
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog form"):
@@ -285,7 +332,7 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
     @work(group="form-submit", exit_on_error=False)
     async def run_submit(self, values: dict[str, Any]) -> None:
         try:
-            result = await self.submit_values(values)
+            result = await self._send_asking(values)
         except FieldError as exc:
             self.show_error(exc.name, str(exc))
         except Conflict as exc:
@@ -299,6 +346,16 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
             self.dismiss(result)
         finally:
             self.busy = False
+
+    async def _send_asking(self, values: dict[str, Any]) -> Any:
+        """Submit; when a newer message stops it (the stale-send block), show it and ask
+        again: sent as it is on yes, back to the form on no."""
+        while True:
+            try:
+                return await self.submit_values(values)
+            except StaleSend as stale:
+                if not await self.app.push_screen(StaleSendScreen(stale), wait_for_dismiss=True):
+                    raise
 
     def _article_field(self) -> Field | None:
         return next((s for s in self.fields if "insert_article" in s.extra), None)

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Input, OptionList, Static, Tabs
 
 from console.data.errors import ConsoleError
 from console.data.filters import FilterError
+from console.data.presence import VIEWING, markers
 from console.data.queries import SORTS, QueueQuery, sort_key
 from console.data.records import StageCounts, TicketRow
 from console.data.workflow import STAGES
@@ -25,6 +26,8 @@ from console.messages import (
     OpenInbox,
     OpenRecords,
     OpenTicket,
+    PresenceChanged,
+    PresenceMoved,
     ShowSearch,
     ShowStage,
     ShowView,
@@ -87,15 +90,19 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
         self.query_one(TicketQueue).focus()
         self.load_saved_views()
         self._layout(self.size.width)
+        self.show_presence()
 
     def on_resize(self, event: events.Resize) -> None:
         self._layout(event.size.width)
 
     def _layout(self, width: int) -> None:
         side = self.query_one(TicketDetailView)
+        shown = side.display
         side.display = width >= WIDE
         if side.display and self.footer_detail is not side.detail:
             side.show(self.footer_detail)
+        if side.display != shown:
+            self.post_message(PresenceMoved())
         views = self.query_one("#views")
         views.display = (
             self.views_forced if self.views_forced is not None else view_list_fits(width)
@@ -113,6 +120,20 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
         """A ticket changed (here, on another screen, or by another agent): reload in
         place."""
         self.reload(keep_position=True)
+
+    def presence_here(self) -> tuple[int, str] | None:
+        """The ticket the detail pane shows (viewing it), if the pane is shown."""
+        side = self.query_one(TicketDetailView)
+        if side.display and side.detail is not None:
+            return (side.detail.ticket.number, VIEWING)
+        return None
+
+    @on(PresenceChanged)
+    def show_presence(self) -> None:
+        """Who else is on which ticket: the queue rows' markers and the detail's lines."""
+        others = self.ctx.presence
+        self.query_one(TicketQueue).set_presence(markers(others, plain=self.app.no_color))
+        self.query_one(TicketDetailView).show_presence(others)
 
     @on(ShowView)
     def show_view(self, message: ShowView) -> None:
@@ -277,10 +298,12 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
         self.offer_keys_of(detail)
         if detail is None:
             side.show(None)
+            self.post_message(PresenceMoved())
             return
         self.detail_number = number
         if side.display:
             side.show(detail)
+            self.post_message(PresenceMoved())
 
     @on(TicketQueue.Opened)
     def opened(self, message: TicketQueue.Opened) -> None:

@@ -7,8 +7,9 @@ from textual.app import ComposeResult
 from textual.widgets import Footer
 
 from console.data.errors import ConsoleError
+from console.data.presence import VIEWING
 from console.keys import bindings
-from console.messages import DatabaseChanged, TicketChanged, WriteMessage
+from console.messages import DatabaseChanged, PresenceChanged, TicketChanged, WriteMessage
 from console.screens.pager import PagerScreen
 from console.screens.ticket_actions import TicketActions
 from console.screens.worker_errors import ReportsWorkerErrors
@@ -52,6 +53,7 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
             return
         self.version = detail.ticket.version
         view = self.query_one(TicketDetailView)
+        view.others = self.ctx.presence
         view.show(detail)
         if self.tab is not None:
             view.open_at(self.tab, self.message_id)
@@ -61,6 +63,15 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
 
     def current_ticket(self) -> tuple[int, int] | None:
         return (self.number, self.version) if self.version else None
+
+    def presence_here(self) -> tuple[int, str] | None:
+        """This screen's ticket: the agent is viewing it."""
+        return (self.number, VIEWING)
+
+    @on(PresenceChanged)
+    def show_presence(self) -> None:
+        """Who else is on this ticket."""
+        self.query_one(TicketDetailView).show_presence(self.ctx.presence)
 
     @on(TicketChanged)
     @on(DatabaseChanged)

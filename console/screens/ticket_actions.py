@@ -18,8 +18,10 @@ from textual.screen import Screen
 from console.context import InConsole
 from console.data.actions import BY_ID, KEYED, TicketAction
 from console.data.errors import Conflict, ConsoleError
+from console.data.presence import REPLYING
 from console.data.records import TicketDetail, TicketRecord, TicketRow, out_of_queues
 from console.messages import TicketChanged
+from console.screens.form import ConfirmScreen
 from console.screens.ticket_forms import FORMS, FormRequest, Version
 
 
@@ -123,10 +125,27 @@ class TicketActions(InConsole, Screen[None]):
         if action.form is None:
             await self._act_at_once(action, number, version)
             return
+        if action.form == "reply" and not await self._reply_as_well(number):
+            return
         request = FormRequest(ctx, number, Version(version), self.ticket_changed)
         form = await FORMS[action.form](request)
         if form is not None:
             await self.app.push_screen(form, lambda result: self._form_done(action, number, result))
+
+    async def _reply_as_well(self, number: int) -> bool:
+        """Someone else is replying on the ticket: say so first, and go on only when the
+        agent wants to reply as well."""
+        try:
+            others = await self.ctx.others_on(number)
+        except ConsoleError:
+            return True  # presence is a courtesy: never a reason not to reply
+        writing = [r for r in others if r.doing == REPLYING]
+        if not writing:
+            return True
+        who = " and ".join(r.sentence() for r in writing)
+        question = f"{who} on #{number}. Write a reply as well?"
+        app: Any = self.app
+        return bool(await app.push_screen_wait(ConfirmScreen(question)))
 
     async def _act_at_once(self, action: TicketAction, number: int, version: int) -> None:
         ctx = self.ctx

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -21,9 +21,10 @@ from textual.app import App
 
 from console.context import ConsoleContext
 from console.data.canned import TeamCanned, fill
-from console.data.errors import BadValue, Conflict, ConsoleError
+from console.data.errors import BadValue, Conflict, ConsoleError, StaleSend
 from console.data.figures import Candidate, assign_candidates
 from console.data.kb import ArticleRecord
+from console.data.presence import COMMENTING, REPLYING
 from console.data.records import (
     ACTIVITY_KINDS,
     EDITABLE_TEXT,
@@ -138,14 +139,19 @@ class FormRequest:
     version: Version
     #: the screen reloads the ticket (after a conflict, so the form can be sent again)
     changed: Callable[[int], None]
+    #: the newest message the agent had seen when the form opened (the stale-send block)
+    seen: Version = field(default_factory=lambda: Version(0))
 
     async def guarded(self, call: Awaitable[Result]) -> Result:
         """Run a service call; on a conflict, take the ticket's new version and show it
-        anew before the form says so (what was typed stays)."""
+        anew before the form says so (what was typed stays).  After the stale-send block
+        the newer messages count as seen: sending again sends."""
         try:
             return await call
-        except Conflict:
+        except (Conflict, StaleSend) as exc:
             self.version.value = (await self.ctx.queries.ticket(self.number)).version
+            if isinstance(exc, StaleSend):
+                self.seen.value = exc.latest_id
             self.changed(self.number)
             raise
 
@@ -220,9 +226,11 @@ async def close_form(req: FormRequest) -> FormScreen:
                 publish_to_kb=values["publish"],
                 notify_contact=values["notify"],
                 expected_version=version.value,
+                seen_message_id=req.seen.value,
             )
         )
 
+    req.seen.value = await req.ctx.queries.newest_message(number)
     return FormScreen(
         f"Close #{number}",
         [
@@ -319,6 +327,7 @@ async def reply_form(req: FormRequest) -> FormScreen:
                     cc=values["cc"],
                     attachments=chosen,
                     expected_version=version.value,
+                    seen_message_id=req.seen.value,
                 )
             )
         except BadValue as exc:
@@ -336,7 +345,9 @@ async def reply_form(req: FormRequest) -> FormScreen:
             record = await close_after_reply(req, record)
         return record
 
+    req.seen.value = max((m.id for m in detail.messages), default=0)
     form = FormScreen(f"Reply on #{number}", fields, send)
+    form.presence_doing = (number, REPLYING)
     return form
 
 
@@ -404,6 +415,9 @@ def message_form(kind: str) -> Builder:
             [Field("body", MESSAGE_TITLES[kind], field_kind, required=True, extra=extra)],
             message,
         )
+        if kind == "comment":
+            # A private note is nobody else's business; a comment is the team's.
+            form.presence_doing = (number, COMMENTING)
         return form
 
     return build

@@ -17,6 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
 from console.data.actions import KEYED
+from console.data.presence import GLYPHS, PresenceRecord, on_ticket
 from console.data.records import DeliveryRecord, MessageRecord, TicketDetail
 from console.data.when import show_local
 from console.keys import key_hint
@@ -449,9 +450,14 @@ class TicketDetailView(Vertical):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.detail: TicketDetail | None = None
         self.shown_compact = False
+        #: the other agents on tickets now (this view shows those on its ticket)
+        self.others: tuple[PresenceRecord, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Static(Text("No ticket selected.", style="dim"), id="detail-fields")
+        nobody = Static("", id="detail-presence")
+        nobody.display = False
+        yield nobody
         yield Static("", id="detail-actions")
         with TabbedContent(id="detail-tabs"):
             for tab_id, title in TABS:
@@ -472,10 +478,28 @@ class TicketDetailView(Vertical):
         if self.detail is not None and self.compact != self.shown_compact:
             self.show(self.detail)
 
+    def show_presence(self, others: tuple[PresenceRecord, ...]) -> None:
+        """Who else is on the ticket shown: one line each ("lucia is replying, since
+        10:41"), writers first; nothing (no line at all) when nobody is."""
+        self.others = others
+        number = self.detail.ticket.number if self.detail is not None else None
+        here = on_ticket(others, number) if number is not None else []
+        line = self.query_one("#detail-presence", Static)
+        line.display = bool(here)
+        shown = Text()
+        for record in here:
+            if shown:
+                shown.append("\n")
+            glyph = GLYPHS.get(record.doing, "")
+            shown.append(f"{glyph} " if glyph else "")
+            shown.append(clean(record.sentence(), single_line=True))
+        line.update(shown)
+
     def show(self, detail: TicketDetail | None) -> None:
         """Show a ticket (or nothing)."""
         self.detail = detail
         self.shown_compact = self.compact
+        self.show_presence(self.others)
         if detail is None:
             self.query_one("#detail-fields", Static).update(
                 Text("No ticket selected.", style="dim")

@@ -239,6 +239,7 @@ class TicketQueue(Widget, can_focus=True):
         "ticket-queue--escalated",
         "ticket-queue--high",
         "ticket-queue--loading",
+        "ticket-queue--presence",
     }
     BINDINGS = bindings("TicketQueue")
 
@@ -276,6 +277,8 @@ class TicketQueue(Widget, can_focus=True):
         self.tagged: set[int] = set()
         #: The column titles a saved view chose, in order (None: the usual columns).
         self.columns_shown: tuple[str, ...] | None = None
+        #: Who else is on a ticket: its marker at the end of the subject, by number.
+        self.presence: dict[int, str] = {}
 
     # -- data in -------------------------------------------------------------------------
 
@@ -343,6 +346,13 @@ class TicketQueue(Widget, can_focus=True):
         self._refresh_row(self.cursor - self.top + 1)
         self.action_cursor_down()
 
+    def set_presence(self, marks: dict[int, str]) -> None:
+        """Who else is on which ticket (``👁 lucia``, ``✎ lucia``); redrawn only when it
+        changed."""
+        if marks != self.presence:
+            self.presence = dict(marks)
+            self.refresh()
+
     def set_tags(self, numbers: set[int]) -> None:
         """Tag exactly ``numbers``."""
         self.tagged = set(numbers)
@@ -405,7 +415,16 @@ class TicketQueue(Widget, can_focus=True):
             style = base
             if column.title == "Due" and escalated:
                 style = style + self.get_component_rich_style("ticket-queue--escalated")
-            segments.append(Segment(_fit(column.text(row, now), w), style))
+            mark = self.presence.get(row.number) if column.title == "Subject" else None
+            if mark and w > 12:
+                # The subject gives way to the marker, which keeps at least its glyph and
+                # the start of the name.
+                room = min(cell_len(mark), max(6, w // 2))
+                segments.append(Segment(_fit(column.text(row, now), w - room - 1) + " ", style))
+                marked = style + self.get_component_rich_style("ticket-queue--presence")
+                segments.append(Segment(_fit(mark, room), marked))
+            else:
+                segments.append(Segment(_fit(column.text(row, now), w), style))
             if position < len(columns) - 1:
                 segments.append(Segment(" ", base))
         strip = Strip(segments).adjust_cell_length(width, base)

@@ -73,10 +73,13 @@ class Conversation(Mailing):
         cc: str | None = None,
         attachments: Sequence[int] = (),
         expected_version: int | None = None,
+        seen_message_id: int | None = None,
     ) -> TicketRecord:
         """A public reply to the customer (the first one sets the first-response time),
         mailed through the outbox: to the ticket's contact unless ``to`` names others,
-        with ``cc`` and the ticket's ``attachments`` chosen."""
+        with ``cc`` and the ticket's ``attachments`` chosen.  With ``seen_message_id``
+        (the newest message the agent had seen), a newer customer message or another
+        agent's reply stops it with ``StaleSend``."""
         body = some_text(body, "reply")
         to_list = addresses(to, "To") if to is not None and to.strip() else None
         cc_list = addresses(cc, "Cc")
@@ -97,7 +100,9 @@ class Conversation(Mailing):
             if act.ticket.first_response_at is None:
                 act.ticket.first_response_at = self.clock()
 
-        return await self._run(number, Action.REPLY, expected_version, change)
+        return await self._run(
+            number, Action.REPLY, expected_version, change, seen_message_id=seen_message_id
+        )
 
     async def comment(
         self, number: int, body: str, *, expected_version: int | None = None

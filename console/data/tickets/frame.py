@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from console.data import history, sla
 from console.data.audit import append_events
 from console.data.db import Database
-from console.data.errors import Conflict, NotFound, Refused
-from console.data.models import Account, Agent, Event, Ticket
+from console.data.errors import Conflict, NewerMessage, NotFound, Refused, StaleSend
+from console.data.models import Account, Agent, Contact, Event, Message, Ticket
 from console.data.outbox import MailSetup
 from console.data.queries import MERGED, OWNER, Queries, ticket_facts
 from console.data.records import TicketRecord, default_sla
@@ -150,6 +150,53 @@ class Frame:
             what,
         )
 
+    async def _check_seen(self, session: AsyncSession, ticket: Ticket, seen: int) -> None:
+        """The stale-send block: StaleSend when a customer message or another agent's
+        reply came after message ``seen`` (read under the ticket's lock, so none can slip
+        in between this check and the send)."""
+        rows = (
+            await session.execute(
+                select(
+                    Message.id,
+                    Message.kind,
+                    func.coalesce(Agent.username, Contact.name, Message.from_addr, "customer"),
+                    Message.created_at,
+                    Message.body,
+                )
+                .outerjoin(Agent, Agent.id == Message.author_agent_id)
+                .outerjoin(Contact, Contact.id == Message.author_contact_id)
+                .where(
+                    Message.ticket_id == ticket.id,
+                    Message.id > seen,
+                    Message.automatic.is_(False),
+                    or_(
+                        Message.kind == "customer",
+                        and_(Message.kind == "reply", Message.author_agent_id != self.actor.id),
+                    ),
+                )
+                .order_by(Message.id)
+            )
+        ).all()
+        if not rows:
+            return
+        newer = tuple(NewerMessage(*row) for row in rows)
+        latest = (
+            await session.execute(
+                select(func.max(Message.id)).where(Message.ticket_id == ticket.id)
+            )
+        ).scalar_one()
+        last = newer[-1]
+        what = "the customer wrote" if last.kind == "customer" else f"{last.author} replied"
+        raise StaleSend(
+            f"Not sent: since you opened the form {what} on #{ticket.number} "
+            f"at {last.at:%H:%M} UTC"
+            + (f" ({len(newer)} new messages)" if len(newer) > 1 else "")
+            + ". Read it, then send again if your text still fits.",
+            ticket.number,
+            newer,
+            latest,
+        )
+
     async def conflict(self, number: int, seen_version: int) -> Conflict | None:
         """The conflict an action on ``seen_version`` would meet now (who changed the
         ticket since, when and how), or None when the ticket is still at that version."""
@@ -166,9 +213,13 @@ class Frame:
         action: Action,
         expected_version: int | None,
         assignee: Assignee | None = None,
+        seen_message_id: int | None = None,
     ) -> _Action:
-        """Lock the ticket and check the version the agent saw and the workflow."""
+        """Lock the ticket and check the messages and the version the agent saw, and the
+        workflow."""
         ticket, facts = await self._lock(session, number)
+        if seen_message_id is not None:
+            await self._check_seen(session, ticket, seen_message_id)
         if expected_version is not None and ticket.version != expected_version:
             raise await self._conflict(session, ticket, expected_version)
         why = refusal(action, self.actor, facts, assignee=assignee)
@@ -239,12 +290,14 @@ class Frame:
         change: Callable[[_Action], Any],
         *,
         assignee: str | None = None,
+        seen_message_id: int | None = None,
     ) -> TicketRecord:
         """One action in one write transaction: begin, ``change``, finish; the answer is
-        the ticket as this action left it."""
+        the ticket as this action left it.  ``seen_message_id``: the newest message the
+        agent had seen (the stale-send block; None: not checked)."""
         async with self.db.write() as session:
             who = await self._assignee(session, assignee) if assignee else None
-            act = await self._begin(session, number, action, expected_version, who)
+            act = await self._begin(session, number, action, expected_version, who, seen_message_id)
             result = change(act)
             if asyncio.iscoroutine(result):
                 await result

@@ -54,9 +54,12 @@ class Stages(Resolutions):
         publish_to_kb: bool = False,
         notify_contact: bool = False,
         expected_version: int | None = None,
+        seen_message_id: int | None = None,
     ) -> TicketRecord:
         """Close the ticket, optionally with its resolution; the contact gets the
-        closing notice (or, when it is sent to them, the resolution instead)."""
+        closing notice (or, when it is sent to them, the resolution instead).  With
+        ``seen_message_id``, a newer customer message or another agent's reply stops it
+        with ``StaleSend``."""
 
         async def change(act: _Action) -> None:
             self._move(act, Action.CLOSE)
@@ -67,7 +70,9 @@ class Stages(Resolutions):
             if not (resolved and notify_contact):
                 await self._notice(act, CLOSING)
 
-        return await self._run(number, Action.CLOSE, expected_version, change)
+        return await self._run(
+            number, Action.CLOSE, expected_version, change, seen_message_id=seen_message_id
+        )
 
     async def reopen(
         self, number: int, *, reason: str | None = None, expected_version: int | None = None

@@ -213,7 +213,7 @@ ACTIONS: tuple[TicketAction, ...] = (
     ),
     TicketAction(
         "forward", "Forward", "Forward", "F", "Forwarded", Action.REPLY, "forward",
-        form="forward",
+        form="forward", listed=False,
         verbs=(Verb(("forward",), "forward the conversation to a third party (a new thread)"),),
         options=(
             Option("--to", "to", required=True, metavar="ADDR", repeat=True,

@@ -342,17 +342,26 @@ async def to_all_field(req: FormRequest) -> Field:
     to, cc = await req.ctx.service.reply_all_recipients(req.number)
     if not to and not cc:
         return Field(
-            "to_all", "Reply to all (nobody else was on the customer's last mail)", "checkbox"
+            "to_all",
+            "Reply to all",
+            "checkbox",
+            help="Nobody else was on the customer's last mail.",
         )
-    added = "; ".join(
+    added = " · ".join(
         part
         for part in (
-            f"To {', '.join(to)}" if to else "",
-            f"Cc {', '.join(cc)}" if cc else "",
+            f"To: {', '.join(to)}" if to else "",
+            f"Cc: {', '.join(cc)}" if cc else "",
         )
         if part
     )
-    return Field("to_all", f"Reply to all: also {added}", "checkbox", False)
+    return Field(
+        "to_all",
+        "Reply to all",
+        "checkbox",
+        False,
+        help=clean("Adds " + added),
+    )
 
 
 async def forward_form(req: FormRequest) -> FormScreen:
@@ -847,11 +856,9 @@ async def split_messages_form(req: FormRequest) -> FormScreen | None:
             form.app.post_message(OpenTicket(record.number))
         return f"Split {moved} of #{number} into #{record.number}."
 
-    form = FormScreen(
-        f"Split #{number}: tick what moves to a new ticket (space ticks; one stays)",
-        [Field(f"message-{m.id}", label(m), "checkbox", False) for m in messages],
-        split,
-    )
+    fields = [Field(f"message-{m.id}", label(m), "checkbox", False) for m in messages]
+    fields[-1].help = f"space ticks, tab moves on; at least one message stays on #{number}."
+    form = FormScreen(f"Split #{number}: tick what moves to a new ticket", fields, split)
     form.add_class("picker")
     return form
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from console.config import Mailbox, Settings
+from console.config import Mailbox, Settings, load_settings
 from console.data.directory import Directory
 from console.data.errors import BadValue
 from console.data.mail import MailIntake
@@ -313,6 +313,18 @@ def test_the_mailbox_addresses_in_the_config_are_ours() -> None:
         ]
     )
     assert settings.mail_setup().mailboxes == ("support@help.example", "sales@help.example")
+
+
+def test_a_mailbox_address_that_does_not_parse_is_said_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[[mailboxes]]\ndepartment = "Billing"\nmaildir = "/tmp"\naddress = "billing"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(path)
+    [problem] = settings.problems
+    assert "line 4" in problem and "address must be an address like support@example.com" in problem
+    assert [m.address for m in settings.mailboxes] == [None]  # the mailbox is still read
 
 
 # -- the command line ------------------------------------------------------------------

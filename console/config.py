@@ -162,6 +162,7 @@ TEMPLATE = """\
 #department = "Billing"
 #maildir = "~/Maildir"
 #poll_seconds = 60
+#address = "billing@example.com"   # mail to it is ours: reply to all leaves it out
 
 # Spellcheck in the reply, comment and resolution forms (f7: the next misspelled word,
 # with suggestions and "add to my dictionary"; the words added are in dictionary.txt
@@ -348,6 +349,22 @@ class Mailbox:
     poll_seconds: float = 60.0
     #: an IMAP folder to move imported mail to (None: mark it Seen)
     move_to: str | None = None
+    #: the address mail to this mailbox is sent to (ours: "reply to all" leaves it out,
+    #: no forward goes to it, no automatic mail answers it)
+    address: str | None = None
+
+    def addresses(self) -> list[str]:
+        """Our addresses of this mailbox: ``address``, and the IMAP login when it is an
+        address (``imaps://support%40example.com@host/INBOX``)."""
+        from urllib.parse import unquote, urlsplit
+
+        from console.mail.compose import valid_addr
+
+        found = [self.address] if self.address else []
+        user = unquote(urlsplit(self.imap).username or "") if self.imap else ""
+        if valid_addr(user):
+            found.append(user)
+        return found
 
     @property
     def name(self) -> str:
@@ -355,7 +372,7 @@ class Mailbox:
         return str(self.maildir) if self.maildir is not None else str(self.imap)
 
 
-MAILBOX_KEYS = ("department", "maildir", "imap", "poll_seconds", "move_to")
+MAILBOX_KEYS = ("department", "maildir", "imap", "poll_seconds", "move_to", "address")
 
 
 def check_view_filter(text: str) -> str | None:
@@ -456,6 +473,7 @@ class Settings:
             domain=domain or "agent-console.invalid",
             auto_cap=self.automatic_per_hour,
             auto_close_days=self.auto_close_days,
+            mailboxes=tuple(a for m in self.mailboxes for a in m.addresses()),
         )
 
     def billing_cents(self) -> tuple[int, int]:
@@ -994,12 +1012,23 @@ def _mailbox(settings: Settings, index: int, table: dict[str, Any]) -> Mailbox |
     if move_to is not None and (not isinstance(move_to, str) or not move_to.strip()):
         report("move_to", f"mailbox of {department!r}: move_to must be a folder name; ignored.")
         move_to = None
+    from console.mail.compose import valid_addr
+
+    address = table.get("address")
+    if address is not None and (not isinstance(address, str) or not valid_addr(address.strip())):
+        report(
+            "address",
+            f"mailbox of {department!r}: address must be an address like "
+            f"support@example.com, not {address!r}; ignored.",
+        )
+        address = None
     return Mailbox(
         department=department.strip(),
         maildir=Path(maildir).expanduser() if isinstance(maildir, str) else None,
         imap=imap if isinstance(imap, str) else None,
         poll_seconds=float(poll),
         move_to=move_to,
+        address=address.strip() if isinstance(address, str) else None,
     )
 
 

@@ -490,7 +490,7 @@ async def test_a_remapped_key_from_the_file_works_and_every_hint_names_it(
 async def test_tab_hints_follow_the_keymap(desk: Desk, tmp_path: Path) -> None:
     number = await desk.ticket("alice", subject="Quiet one")
     settings = settings_from(
-        tmp_path, '[keymap]\n"ticket.reply" = "ctrl+y"\n"ticket.attach" = "F"\n'
+        tmp_path, '[keymap]\n"ticket.reply" = "ctrl+y"\n"ticket.attach" = "Z"\n'
     )
     app = console_as(desk, "alice", settings=settings)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -501,7 +501,7 @@ async def test_tab_hints_follow_the_keymap(desk: Desk, tmp_path: Path) -> None:
         conversation = str(side.query_one("#body-conversation", Static).render())
         assert "ctrl+y reply · m comment · n note" in conversation
         attachments = str(side.query_one("#body-attachments", Static).render())
-        assert "F attaches a file" in attachments
+        assert "Z attaches a file" in attachments
 
 
 @sqlite_only

@@ -108,6 +108,7 @@ def takes_text(option: Any) -> bool:
         and option.flag.startswith("--")
         and not option.choices
         and not option.many
+        and not option.repeat
         and option.metavar not in ("USER", "NUMBER", "WHEN")
         and option.flag not in _WORDS
     )

@@ -177,6 +177,8 @@ def _add_option(parser: argparse.ArgumentParser, option: Option) -> argparse.Act
         keywords["metavar"] = option.metavar
     if option.many:
         keywords["nargs"] = "+"
+    if option.repeat:
+        keywords["action"] = "append"
     return parser.add_argument(option.flag, **keywords)
 
 

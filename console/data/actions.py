@@ -73,6 +73,8 @@ class Option:
     metavar: str | None = None
     #: takes one value or more: the service's argument is a list (``--approver``)
     many: bool = False
+    #: given again for each value (``--to A --to B``): the service's argument is a list
+    repeat: bool = False
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,15 @@ class TicketAction:
         return f"ticket.{self.id}"
 
 
-def _message(kind: str, label: str, done: str, rule: Action, keys: str, help_text: str) -> Any:
+def _message(
+    kind: str,
+    label: str,
+    done: str,
+    rule: Action,
+    keys: str,
+    help_text: str,
+    more: tuple[Option, ...] = (),
+) -> Any:
     return TicketAction(
         kind,
         label,
@@ -140,8 +150,18 @@ def _message(kind: str, label: str, done: str, rule: Action, keys: str, help_tex
         form=kind,
         show=kind == "reply",
         verbs=(Verb((kind,), help_text),),
-        options=(Option("--body", "body", required=True, metavar="TEXT"),),
+        options=(Option("--body", "body", required=True, metavar="TEXT"), *more),
     )
+
+
+#: ``ticket reply N --all``: the reply's own options beside its body.
+_REPLY_OPTIONS = (
+    Option(
+        "--all", "to_all", "flag",
+        help="reply to all: also to everyone else on the customer's last mail (To/Cc), "
+        "never our own addresses",
+    ),
+)  # fmt: skip
 
 
 #: Every action, in the order people use them (the "Keys:" line and the palette follow it).
@@ -187,7 +207,23 @@ ACTIONS: tuple[TicketAction, ...] = (
         options=(Option("--reason", "reason", metavar="TEXT",
                         help="why (an internal comment on the ticket)"),),
     ),
-    _message("reply", "Reply", "Replied to", Action.REPLY, "r", "public reply to the customer"),
+    _message(
+        "reply", "Reply", "Replied to", Action.REPLY, "r", "public reply to the customer",
+        _REPLY_OPTIONS,
+    ),
+    TicketAction(
+        "forward", "Forward", "Forward", "F", "Forwarded", Action.REPLY, "forward",
+        form="forward", listed=False,
+        verbs=(Verb(("forward",), "forward the conversation to a third party (a new thread)"),),
+        options=(
+            Option("--to", "to", required=True, metavar="ADDR", repeat=True,
+                   help="an address to forward to (again for more)"),
+            Option("--body", "body", default="", metavar="TEXT",
+                   help="a note above the quoted conversation"),
+            Option("--attach", "attachments", "positive", metavar="ID", repeat=True,
+                   help="an attachment of the ticket to include (`ticket show N --json`)"),
+        ),
+    ),
     _message(
         "comment", "Comment", "Commented on", Action.COMMENT, "m", "internal comment (@mentions)"
     ),
@@ -320,7 +356,8 @@ ACTIONS: tuple[TicketAction, ...] = (
         options=(Option("--into", "into", "ticket", required=True, metavar="NUMBER"),),
     ),
     TicketAction(
-        "split", "Split", "Split", "", "Split", Action.SPLIT, "split", listed=False,
+        "split", "Split", "Split", "K", "Split", Action.SPLIT, "split", listed=False,
+        form="split_messages",
         verbs=(Verb(("split",), "move messages into a new ticket (prints the new one)"),),
         options=(
             Option("--messages", "messages", "ids", required=True, metavar="ID,ID",

@@ -52,7 +52,8 @@ REPLY = "reply"
 ACKNOWLEDGEMENT = "acknowledgement"
 CLOSING = "closing notice"
 RESOLUTION = "resolution"
-KINDS = (REPLY, ACKNOWLEDGEMENT, CLOSING, RESOLUTION)
+FORWARD = "forward"
+KINDS = (REPLY, ACKNOWLEDGEMENT, CLOSING, RESOLUTION, FORWARD)
 
 PLACEHOLDERS = ("number", "subject", "contact", "department")
 _PLACEHOLDER = re.compile(r"\{(" + "|".join(PLACEHOLDERS) + r")\}")
@@ -84,6 +85,8 @@ class MailSetup:
     auto_cap: int = 5
     #: days a ticket waits on the customer before it closes itself (-1: never)
     auto_close_days: int = 7
+    #: the addresses of the mailboxes the worker reads (``[[mailboxes]]``): ours too
+    mailboxes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,10 @@ class Mail:
     automatic: str | None = None
     message_row_id: int | None = None
     answering: Inbound | None = None
+    #: the subject (None: ``Re: <subject> [#1042]``)
+    subject: str | None = None
+    #: threads onto the customer's mail (In-Reply-To, References); a forward does not
+    thread: bool = True
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -150,7 +157,62 @@ async def our_addresses(session: AsyncSession, setup: MailSetup) -> set[str]:
     }
     if setup.sender:
         found.add(setup.sender.strip().lower())
+    found.update(a.strip().lower() for a in setup.mailboxes if a.strip())
     return found
+
+
+async def contact_address(session: AsyncSession, ticket: Ticket) -> Address | None:
+    """The ticket's contact as a mail goes to them, or None when they have no address."""
+    contact = (
+        await session.get(Contact, ticket.contact_id) if ticket.contact_id is not None else None
+    )
+    if contact is None or not contact.email or not mail.valid_addr(contact.email.strip()):
+        return None
+    return Address(mail.header_text(contact.name), contact.email.strip())
+
+
+async def everyone_else(
+    session: AsyncSession, setup: MailSetup, ticket: Ticket
+) -> tuple[list[Address], list[Address]]:
+    """Who "reply to all" adds, as To and Cc: the customer's last mail's sender (when it
+    is not the contact) and its To, then its Cc; never our own addresses (each
+    department's, ``[smtp] from``, the mailboxes'), never the contact, each address once.
+    Automatic mail (out-of-office, bounces) is not the mail answered."""
+    last = (
+        await session.execute(
+            select(Message.from_addr, Message.to_addrs, Message.cc_addrs)
+            .where(
+                Message.ticket_id == ticket.id,
+                Message.kind == "customer",
+                Message.automatic.is_(False),
+                or_(Message.to_addrs.is_not(None), Message.cc_addrs.is_not(None)),
+            )
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if last is None:
+        return [], []
+    skip = await our_addresses(session, setup)
+    contact = await contact_address(session, ticket)
+    if contact is not None:
+        skip.add(contact.addr.lower())
+
+    def others(*texts: str | None) -> list[Address]:
+        found = []
+        for text in texts:
+            for line in (text or "").split("\n"):
+                try:
+                    address = mail.parse_address(line)
+                except BadAddress:
+                    continue  # a stored header we cannot answer to is not guessed at
+                if address.addr.lower() not in skip:
+                    skip.add(address.addr.lower())
+                    found.append(Address(mail.decoded_name(address.name), address.addr))
+        return found
+
+    from_addr, to_addrs, cc_addrs = last
+    return others(from_addr, to_addrs), others(cc_addrs)
 
 
 async def is_ours(session: AsyncSession, message_ids: Sequence[str]) -> bool:
@@ -246,14 +308,12 @@ async def queue_mail(
     Returns the row, or the sentence saying why no mail was written (no address to send
     to; automatic mail the loop rules hold back).
     """
-    contact = (
-        await session.get(Contact, ticket.contact_id) if ticket.contact_id is not None else None
-    )
     to = item.to
     if to is None:
-        if contact is None or not contact.email or not mail.valid_addr(contact.email.strip()):
+        contact = await contact_address(session, ticket)
+        if contact is None:
             return f"{NOT_MAILED} the contact has no address"
-        to = [Address(mail.header_text(contact.name), contact.email.strip())]
+        to = [contact]
     if not to:
         return f"{NOT_MAILED} no address to send to"
     if item.automatic:
@@ -284,7 +344,7 @@ async def queue_mail(
     )
     sender_addr = (department.email if department and department.email else setup.sender) or ""
     sender_name = department.name if department else ""
-    parent, references = await thread_of(session, ticket.id)
+    parent, references = await thread_of(session, ticket.id) if item.thread else (None, [])
     attachments = []
     if item.attachment_ids:
         rows = (
@@ -305,7 +365,7 @@ async def queue_mail(
         sender=Address(sender_name, sender_addr.strip() or "desk@" + setup.domain),
         to=to,
         cc=item.cc,
-        subject=mail.reply_subject(ticket.subject, ticket.number),
+        subject=item.subject or mail.reply_subject(ticket.subject, ticket.number),
         body=item.body,
         message_id=message_id,
         in_reply_to=parent,

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from email.header import decode_header, make_header
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -68,6 +69,17 @@ def header_text(value: str | None, limit: int | None = None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
+
+
+def decoded_name(name: str) -> str:
+    """A display name as "Mail in" stored it, its RFC 2047 words decoded (``=?utf-8?...``
+    from ``formataddr``), made safe for a header again."""
+    if "=?" not in name:
+        return name
+    try:
+        return header_text(str(make_header(decode_header(name))))
+    except (ValueError, LookupError):  # a word that does not decode stays as it was
+        return name
 
 
 def valid_addr(addr: str) -> bool:
@@ -154,6 +166,12 @@ def reply_subject(subject: str | None, number: int) -> str:
     text = header_text(_TAG.sub(lambda m: "" if int(m.group(1)) == number else m.group(0), text))
     text = header_text(text, MAX_SUBJECT) or "(no subject)"
     return f"Re: {text} {ticket_tag(number)}"
+
+
+def forward_subject(subject: str | None, number: int) -> str:
+    """``Fwd: <subject> [#1042]``: the ticket's subject without its ``Re:``/``Fwd:``,
+    one tag, on one safe line."""
+    return "Fwd:" + reply_subject(subject, number).removeprefix("Re:")
 
 
 def new_message_id(domain: str) -> str:

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widget import Widget
@@ -170,7 +171,9 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
     def _field(self, spec: Field) -> ComposeResult:
         label = spec.label + (" *" if spec.required else "")
         if spec.kind == "checkbox":
-            yield TickBox(label, bool(spec.value), id=f"field-{spec.name}")
+            # A label may hold ticket text (a file name, a message): never markup.
+            shown_label = Content(clean(label, single_line=True))
+            yield TickBox(shown_label, bool(spec.value), id=f"field-{spec.name}")
         else:
             yield Label(Text(label), classes="field-label")
         widget: Widget | None = None
@@ -236,6 +239,8 @@ class FormScreen(ReportsWorkerErrors, ModalScreen[Any]):
         self.fit(self.app.size.height)
         self.initial = self.values()
         first = next((s for s in self.fields if s.kind != "checkbox"), None)
+        if first is None and self.fields:
+            first = self.fields[0]  # a picker of ticks only: the first one
         if first is not None:
             self.query_one(f"#field-{first.name}").focus()
 

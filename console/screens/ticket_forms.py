@@ -37,13 +37,14 @@ from console.data.when import EXAMPLES, parse_when, show_local
 from console.data.workflow import decision_refusal
 from console.files import save_attachment
 from console.mail.compose import Address, BadAddress, parse_addresses
+from console.messages import OpenTicket
 from console.safe import clean
-from console.screens.form import Field, FieldError, FormScreen
+from console.screens.form import ConfirmScreen, Field, FieldError, FormScreen
 from console.screens.kb import KnowledgeBaseScreen
 from console.screens.new_ticket import channel_field, department_field, priority_field
 from console.spelling import speller_for
 from console.widgets.completion import CannedArea, NamesSuggester, PathSuggester
-from console.widgets.ticket_detail import delivery_text
+from console.widgets.ticket_detail import MESSAGE_LABELS, delivery_text
 
 Result = TypeVar("Result")
 
@@ -310,6 +311,7 @@ async def reply_form(req: FormRequest) -> FormScreen:
         ),
         Field("cc", "Cc", check=check_addresses),
     ]
+    fields.append(await to_all_field(req))
     fields += [
         Field(f"attach-{a.id}", f"Include {a.file_name} ({a.size:,} bytes)", "checkbox", False)
         for a in detail.attachments
@@ -326,6 +328,7 @@ async def reply_form(req: FormRequest) -> FormScreen:
                     to=values["to"],
                     cc=values["cc"],
                     attachments=chosen,
+                    to_all=bool(values.get("to_all")),
                     expected_version=version.value,
                     seen_message_id=req.seen.value,
                 )
@@ -349,6 +352,86 @@ async def reply_form(req: FormRequest) -> FormScreen:
     form = FormScreen(f"Reply on #{number}", fields, send)
     form.presence_doing = (number, REPLYING)
     return form
+
+
+async def to_all_field(req: FormRequest) -> Field:
+    """The reply form's "reply to all" switch; its label names whom it adds (the others
+    on the customer's last mail, never our own addresses)."""
+    to, cc = await req.ctx.service.reply_all_recipients(req.number)
+    if not to and not cc:
+        return Field(
+            "to_all",
+            "Reply to all",
+            "checkbox",
+            help="Nobody else was on the customer's last mail.",
+        )
+    added = " · ".join(
+        part
+        for part in (
+            f"To: {', '.join(to)}" if to else "",
+            f"Cc: {', '.join(cc)}" if cc else "",
+        )
+        if part
+    )
+    return Field(
+        "to_all",
+        "Reply to all",
+        "checkbox",
+        False,
+        help=clean("Adds " + added),
+    )
+
+
+async def forward_form(req: FormRequest) -> FormScreen:
+    """Forward the conversation to a third party: To, a note above the quoted
+    conversation, the ticket's attachments to include."""
+    service, number, version = req.ctx.service, req.number, req.version
+    detail = await req.ctx.queries.detail(number)
+    help_text = (
+        f"A new mail: Fwd: … [#{number}], the public conversation quoted below the note "
+        "(never comments or notes); an answer comes back to this ticket."
+    )
+    if not service.mail.configured:
+        help_text += " No mail server is configured ([smtp]): it is stored, marked not sent."
+    fields = [
+        Field(
+            "to",
+            "To (commas between several)",
+            required=True,
+            check=check_addresses,
+            help=help_text,
+            placeholder="e.g. Vendor Support <help@vendor.example>",
+        ),
+        Field(
+            "note",
+            "Note above the conversation",
+            "text",
+            extra={"speller": speller_for(req.ctx.settings)},
+        ),
+    ]
+    fields += [
+        Field(f"attach-{a.id}", f"Include {a.file_name} ({a.size:,} bytes)", "checkbox", False)
+        for a in detail.attachments
+    ]
+
+    async def forward(values: dict[str, Any]) -> str:
+        chosen = [a.id for a in detail.attachments if values.get(f"attach-{a.id}")]
+        try:
+            await req.guarded(
+                service.forward(
+                    number,
+                    values["to"],
+                    values["note"],
+                    attachments=chosen,
+                    expected_version=version.value,
+                )
+            )
+        except BadValue as exc:
+            raise FieldError("to" if str(exc).startswith("To:") else "note", str(exc)) from None
+        sent_to = ", ".join(a.addr for a in parse_addresses(values["to"]))
+        return f"Forwarded #{number} to {sent_to}."
+
+    return FormScreen(f"Forward #{number} to a third party", fields, forward)
 
 
 def article_picker(subject: str) -> Callable[[App[Any], Callable[[str], None]], None]:
@@ -944,6 +1027,45 @@ async def outbox_form(req: FormRequest) -> FormScreen | None:
     )
 
 
+async def split_messages_form(req: FormRequest) -> FormScreen | None:
+    """Choose messages of the conversation to move into a new ticket (the same contact
+    and account; both histories name the other); then the new number is said and
+    opening it is offered."""
+    ctx, number, version = req.ctx, req.number, req.version
+    messages = (await ctx.queries.detail(number)).messages
+    if len(messages) < 2:
+        ctx.tell(
+            "#{number} has {count}: a split moves messages to a new ticket and leaves at "
+            "least one here.",
+            number=number,
+            count="one message" if messages else "no messages",
+            severity="warning",
+        )
+        return None
+
+    def label(m: Any) -> str:
+        kind = MESSAGE_LABELS.get(m.kind, m.kind.upper()).split(" ·")[0]
+        said = " ".join(m.body.split())
+        return clean(f"{show_local(m.at)}  {kind:<8} {m.author}: {said}", single_line=True)
+
+    async def split(values: dict[str, Any]) -> str:
+        chosen = [m.id for m in messages if values.get(f"message-{m.id}")]
+        record = await req.guarded(
+            ctx.service.split(number, chosen, expected_version=version.value)
+        )
+        moved = f"{len(chosen)} message{'s' if len(chosen) != 1 else ''}"
+        question = f"Moved {moved} of #{number} into a new ticket, #{record.number}. Open it?"
+        if await form.app.push_screen_wait(ConfirmScreen(question)):
+            form.app.post_message(OpenTicket(record.number))
+        return f"Split {moved} of #{number} into #{record.number}."
+
+    fields = [Field(f"message-{m.id}", label(m), "checkbox", False) for m in messages]
+    fields[-1].help = f"space ticks, tab moves on; at least one message stays on #{number}."
+    form = FormScreen(f"Split #{number}: tick what moves to a new ticket", fields, split)
+    form.add_class("picker")
+    return form
+
+
 async def edit_form(req: FormRequest) -> FormScreen:
     """Change the ticket's fields; only what was changed is sent."""
     ctx, number, version = req.ctx, req.number, req.version
@@ -1052,6 +1174,8 @@ FORMS: dict[str, Builder] = {
     "edit": edit_form,
     "split": split_form,
     "outbox": outbox_form,
+    "split_messages": split_messages_form,
+    "forward": forward_form,
     "merge": merge_form,
     "delete": delete_form,
 }

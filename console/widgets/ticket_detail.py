@@ -72,6 +72,7 @@ MESSAGE_LABELS = {
     "comment": "COMMENT · internal",
     "note": "NOTE · internal",
     "notice": "MAIL · automatic",
+    "forward": "FORWARD · to a third party",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -14,14 +14,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from console.data import history, inbox, sla
 from console.data.audit import append_events
 from console.data.errors import BadValue, NotFound
-from console.data.models import Agent, Contact, MailSource, Message, Ticket, message_mentions
-from console.data.outbox import REPLY, Mail, MailSetup, addresses
+from console.data.models import (
+    Agent,
+    Attachment,
+    Contact,
+    MailSource,
+    Message,
+    Ticket,
+    message_mentions,
+)
+from console.data.outbox import (
+    FORWARD,
+    REPLY,
+    Mail,
+    MailSetup,
+    addresses,
+    contact_address,
+    everyone_else,
+    our_addresses,
+)
 from console.data.records import TicketRecord
 from console.data.tickets.checks import some_text
 from console.data.tickets.creating import allocate_number, new_ticket
 from console.data.tickets.frame import _Action
 from console.data.tickets.mailing import Mailing
 from console.data.workflow import Action, Status
+from console.mail.compose import Address, forward_subject, header_text
 
 #: ``@username`` in a comment; not the middle of an email address (``pat@acme``).
 MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]|[A-Za-z0-9_])")
@@ -72,19 +90,25 @@ class Conversation(Mailing):
         to: str | None = None,
         cc: str | None = None,
         attachments: Sequence[int] = (),
+        to_all: bool = False,
         expected_version: int | None = None,
         seen_message_id: int | None = None,
     ) -> TicketRecord:
         """A public reply to the customer (the first one sets the first-response time),
         mailed through the outbox: to the ticket's contact unless ``to`` names others,
-        with ``cc`` and the ticket's ``attachments`` chosen.  With ``seen_message_id``
-        (the newest message the agent had seen), a newer customer message or another
-        agent's reply stops it with ``StaleSend``."""
+        with ``cc`` and the ticket's ``attachments`` chosen.  ``to_all``: also to everyone
+        else on the customer's last mail (its sender, To and Cc, never our own
+        addresses; ``outbox.everyone_else``).  With ``seen_message_id`` (the newest
+        message the agent had seen), a newer customer message or another agent's
+        reply stops it with ``StaleSend``."""
         body = some_text(body, "reply")
         to_list = addresses(to, "To") if to is not None and to.strip() else None
         cc_list = addresses(cc, "Cc")
 
         async def change(act: _Action) -> None:
+            nonlocal to_list, cc_list
+            if to_all:
+                to_list, cc_list = await self._to_all(act, to_list, cc_list)
             message = await self._add_message(act, "reply", body)
             await self._mail(
                 act,
@@ -103,6 +127,119 @@ class Conversation(Mailing):
         return await self._run(
             number, Action.REPLY, expected_version, change, seen_message_id=seen_message_id
         )
+
+    async def _to_all(
+        self, act: _Action, to: list[Address] | None, cc: list[Address]
+    ) -> tuple[list[Address] | None, list[Address]]:
+        """To and Cc of a reply to all: what was typed (To: else the contact), then the
+        others on the customer's last mail, each address once."""
+        more_to, more_cc = await everyone_else(act.session, self.mail, act.ticket)
+        if to is None:
+            contact = await contact_address(act.session, act.ticket)
+            to = [contact] if contact is not None else []
+        seen = {a.addr.lower() for a in [*to, *cc]}
+        to = [*to, *(a for a in more_to if a.addr.lower() not in seen)]
+        seen.update(a.addr.lower() for a in more_to)
+        cc = [*cc, *(a for a in more_cc if a.addr.lower() not in seen)]
+        return (to or None), cc
+
+    async def reply_all_recipients(self, number: int) -> tuple[list[str], list[str]]:
+        """Who a reply to all adds to the contact, as To and Cc (for the reply form to
+        show before it is sent)."""
+        async with self.db.read() as session:
+            ticket = (
+                await session.execute(select(Ticket).where(Ticket.number == number))
+            ).scalar_one_or_none()
+            if ticket is None:
+                raise NotFound(f"No ticket #{number}.")
+            to, cc = await everyone_else(session, self.mail, ticket)
+        return [str(a) for a in to], [str(a) for a in cc]
+
+    async def forward(
+        self,
+        number: int,
+        to: str | Sequence[str],
+        body: str = "",
+        *,
+        attachments: Sequence[int] | None = (),
+        expected_version: int | None = None,
+    ) -> TicketRecord:
+        """Forward the ticket's conversation to a third party (a supplier, another
+        team): a new mail thread of its own (its own Message-ID, ``Fwd: <subject>
+        [#1042]``, no In-Reply-To to the customer's mail), the note ``body`` above the
+        public conversation quoted (never comments or notes), the ticket's
+        ``attachments`` chosen.  Our own addresses are refused: the mail would come
+        back in as new mail.  The conversation and the history show it."""
+        typed = to if isinstance(to, str) else ", ".join(to)
+        to_list = addresses(typed, "To")
+        if not to_list:
+            raise BadValue("To: forward to at least one address, such as name@example.com.")
+        note = (body or "").strip()
+        chosen = sorted(set(attachments or ()))
+
+        async def change(act: _Action) -> None:
+            ours = await our_addresses(act.session, self.mail)
+            own = [a.addr for a in to_list if a.addr.lower() in ours]
+            if own:
+                raise BadValue(
+                    f"To: {own[0]} is one of our own addresses; a forward there would come "
+                    "back in as new mail."
+                )
+            files = await self._attachment_names(act, chosen)
+            quoted = await quoted_conversation(act.session, act.ticket)
+            message = Message(
+                ticket_id=act.ticket.id,
+                kind="forward",
+                author_agent_id=self.actor.id,
+                body=note or "(forwarded without a note)",
+                created_at=self.clock(),
+            )
+            act.session.add(message)
+            await act.session.flush()
+            with_files = f" with {', '.join(files)}" if files else ""
+            self._event(
+                act,
+                "forward",
+                "to",
+                None,
+                history.preview(", ".join(a.addr for a in to_list) + with_files),
+            )
+            await self._mail(
+                act,
+                Mail(
+                    kind=FORWARD,
+                    body=f"{note}\n\n{quoted}" if note else quoted,
+                    to=to_list,
+                    attachment_ids=chosen,
+                    message_row_id=message.id,
+                    subject=forward_subject(act.ticket.subject, act.ticket.number),
+                    thread=False,
+                ),
+            )
+
+        return await self._run(number, Action.REPLY, expected_version, change)
+
+    async def _attachment_names(self, act: _Action, ids: Sequence[int]) -> list[str]:
+        """The file names of the ticket's attachments ``ids``; BadValue names one that is
+        not the ticket's."""
+        if not ids:
+            return []
+        rows = dict(
+            (
+                await act.session.execute(
+                    select(Attachment.id, Attachment.file_name).where(
+                        Attachment.ticket_id == act.ticket.id, Attachment.id.in_(ids)
+                    )
+                )
+            ).all()
+        )
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise BadValue(
+                f"#{act.ticket.number} has no attachment {missing[0]} "
+                "(`agent-console ticket show` lists them)."
+            )
+        return [header_text(rows[i]) for i in ids]
 
     async def comment(
         self, number: int, body: str, *, expected_version: int | None = None
@@ -321,6 +458,55 @@ async def customer_reply(
         comment_id=message.id,
         body=message.body,
     )
+
+
+#: Control characters a quoted body never carries (tab and newline stay).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+#: The entries of the conversation a forward quotes: what the customer saw.
+QUOTED_KINDS = {"customer": "wrote", "reply": "answered"}
+
+
+def _quote(text: str) -> str:
+    body = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).rstrip()
+    return "\n".join(f"> {line}" if line else ">" for line in body.split("\n"))
+
+
+async def quoted_conversation(session: AsyncSession, ticket: Ticket) -> str:
+    """The public conversation of a ticket as a forward quotes it, oldest first: the
+    description, the customer's messages and our replies (never internal comments,
+    notes or automatic mail), each under who wrote it and when (UTC)."""
+    rows = (
+        await session.execute(
+            select(Message, Contact.name, Agent.username)
+            .outerjoin(Contact, Contact.id == Message.author_contact_id)
+            .outerjoin(Agent, Agent.id == Message.author_agent_id)
+            .where(
+                Message.ticket_id == ticket.id,
+                Message.kind.in_(list(QUOTED_KINDS)),
+                Message.automatic.is_(False),
+            )
+            .order_by(Message.created_at, Message.id)
+        )
+    ).all()
+    contact = await contact_address(session, ticket)
+    customer = str(contact) if contact is not None else "the customer"
+    parts = [
+        "---------- Forwarded conversation ----------",
+        f"Ticket #{ticket.number}: {header_text(ticket.subject)}",
+        f"Customer: {header_text(customer)}",
+    ]
+    bodies = {m.body.strip() for m, _c, _a in rows}
+    if ticket.description and ticket.description.strip() not in bodies:
+        # A ticket made by an agent (a phone call): its description is the question.
+        when = ticket.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        parts += ["", f"On {when}, {header_text(customer)} asked:", _quote(ticket.description)]
+    for message, contact_name, agent in rows:
+        who = agent if message.author_agent_id is not None else (contact_name or customer)
+        when = message.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        verb = QUOTED_KINDS[message.kind]
+        parts += ["", f"On {when}, {header_text(who or '?')} {verb}:", _quote(message.body)]
+    return "\n".join(parts) + "\n"
 
 
 def mail_subject(raw: bytes) -> str | None:

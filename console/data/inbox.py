@@ -171,7 +171,7 @@ async def add_entries(
     # A plain insert (no RETURNING): under row-level security an agent writes entries
     # into others' inboxes that the agent may not read back.
     await session.execute(
-        insert(InboxEntry),
+        insert(InboxEntry.__table__).inline(),  # no RETURNING of the new ids
         [
             {
                 "agent_id": agent_id,

@@ -538,7 +538,7 @@ async def test_g_u_jumps_to_unassigned_with_the_choices_shown_after_g(
         assert isinstance(app.screen, JumpScreen)
         assert hint_bar(app) == (
             " g: g top · u unassigned · m my tickets · a assigned to me · t my team · "
-            "d dashboard · k knowledge base · esc cancels"
+            "d dashboard · k knowledge base · i inbox · esc cancels"
         )
         await pilot.press("u")
         await settle(pilot)

@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
+from console.config import load_settings
 from console.data.errors import BadValue, NotFound
 from console.data.inbox import Inbox, fire_reminders
 from console.data.models import Activity, Agent, OutboxMail
@@ -189,3 +191,17 @@ async def test_entries_are_mailed_as_each_agent_chose(
     async with desk.db.read() as session:
         kinds_ = set((await session.execute(select(OutboxMail.kind))).scalars())
     assert kinds_ == {"inbox"}
+
+
+def test_the_config_names_the_kinds_mailed_and_mistakes_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[inbox]\nmail = ["mention", "pigeon", "reminder"]\nsend = 1\n')
+    settings = load_settings(path)
+    assert settings.inbox_mail == ("mention", "reminder")
+    problems = "\n".join(settings.problems)
+    assert "[inbox] mail knows mention, approval, reminder" in problems
+    assert "not pigeon (ignored)" in problems
+    assert "[inbox] has no setting send; ignored." in problems
+    assert load_settings(tmp_path / "none.toml").inbox_mail is None  # the default then
+    path.write_text('[inbox]\nmail = "all"\n')
+    assert load_settings(path).inbox_mail is None

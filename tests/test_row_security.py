@@ -211,3 +211,37 @@ def test_db_secure_on_sqlite_says_why_not(
     code = main(["db", "secure", "--db", str(tmp_path / "desk.db")])
     assert code == 1
     assert "Row-level security is PostgreSQL's" in capsys.readouterr().err
+
+
+@pg_only
+async def test_inboxes_and_private_messages_are_their_agents_only(desk: Desk) -> None:
+    """Connected as their own roles, agents write into each other's inboxes (a mention, a
+    message) but read only their own entries and the messages they sent or received."""
+    from console.data.inbox import Inbox
+
+    n = desk.names
+    alice_role, lena_role, carl_role = (desk.as_role(w) for w in ("alice", "lena", "carl"))
+    alice = desk.actors["alice"]
+    mine = await TicketService(alice_role, alice).create(
+        subject="Mention here", contact_name="Pat", department="Billing"
+    )
+    await TicketService(alice_role, alice).comment(mine.number, f"@{n['lena']} look")
+    sent = await Inbox(alice_role, alice, clock=lambda: mine.created_at).send(
+        [n["lena"]], "Handover", "Acme is yours"
+    )
+    entries = "SELECT agent_id FROM inbox_entries"
+    lena_id, alice_id = desk.actors["lena"].id, desk.actors["alice"].id
+    # alice's own: the ticket the admin assigned her while the desk was built.
+    assert await numbers(desk.db, entries) == {lena_id, alice_id}
+    assert await numbers(lena_role, entries) == {lena_id}
+    assert await numbers(alice_role, entries) == {alice_id}
+    assert await numbers(carl_role, entries) == set()
+    messages = "SELECT id FROM agent_messages"
+    assert await numbers(alice_role, messages) == {sent.id}  # sent
+    assert await numbers(lena_role, messages) == {sent.id}  # received
+    assert await numbers(carl_role, messages) == set()
+    assert await numbers(carl_role, "SELECT message_id FROM agent_message_recipients") == set()
+    assert [e.kind for e in await Inbox(lena_role, desk.actors["lena"], None).entries()] == [
+        "message",
+        "mention",
+    ]

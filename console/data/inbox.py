@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import Table, and_, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.data import history
@@ -171,7 +171,7 @@ async def add_entries(
     # A plain insert (no RETURNING): under row-level security an agent writes entries
     # into others' inboxes that the agent may not read back.
     await session.execute(
-        insert(InboxEntry),
+        insert(cast(Table, InboxEntry.__table__)).inline(),  # no RETURNING of the new ids
         [
             {
                 "agent_id": agent_id,

@@ -84,15 +84,11 @@ class Approvals(Frame):
                     for i in sorted({a.id for a in agents})
                 ],
             )
-            await inbox.add_entries(
-                act.session,
-                self.mail,
+            self._tell(
+                act,
                 [a.id for a in agents],
-                kind=inbox.APPROVAL,
-                sender=self.actor.username,
-                text=subject,
-                at=self.clock(),
-                ticket=act.ticket,
+                inbox.APPROVAL,
+                subject,
                 approval_id=approval.id,
                 body=details,
             )

@@ -67,18 +67,8 @@ class Conversation(Mailing):
                 insert(message_mentions),
                 [{"message_id": message.id, "agent_id": agent_id} for agent_id in ids],
             )
-            await inbox.add_entries(
-                act.session,
-                self.mail,
-                [i for i in ids if i != self.actor.id],
-                kind=inbox.MENTION,
-                sender=self.actor.username,
-                text=body,
-                at=self.clock(),
-                ticket=act.ticket,
-                comment_id=message.id,
-                body=body,
-            )
+            others = [i for i in ids if i != self.actor.id]
+            self._tell(act, others, inbox.MENTION, body, comment_id=message.id, body=body)
         self._event(act, kind, None, None, history.preview(body))
         return message
 

@@ -20,7 +20,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from console.data import history, sla
+from console.data import history, inbox, sla
 from console.data.audit import append_events
 from console.data.db import Database
 from console.data.errors import Conflict, NewerMessage, NotFound, Refused, StaleSend
@@ -52,6 +52,8 @@ class _Action:
     events: list[dict[str, Any]] = field(default_factory=list)
     #: the SLA breach found before the change (history puts it first)
     breaches: list[dict[str, Any]] = field(default_factory=list)
+    #: the inbox entries the action causes (``Frame._tell``), written with it
+    inbox: list[dict[str, Any]] = field(default_factory=list)
 
     def all_events(self) -> list[dict[str, Any]]:
         """The events to append: a breach found before the change, then the change's."""
@@ -267,6 +269,11 @@ class Frame:
         old_shown, new_shown = (old, value) if shown is None else shown
         self._event(act, action, label, old_shown, new_shown)
 
+    def _tell(self, act: _Action, agent_ids: list[int], kind: str, text: str, **where: Any) -> None:
+        """An inbox entry of ``kind`` for each agent (``console.data.inbox``), by the actor,
+        about the ticket; written when the action finishes, in its transaction."""
+        act.inbox.append({"agent_ids": agent_ids, "kind": kind, "text": text, **where})
+
     async def _finish(self, act: _Action, *, touch: bool = True) -> None:
         """Write the change and its events, and tell live consoles (sent at commit)."""
         if touch:
@@ -274,6 +281,16 @@ class Frame:
             # Every action is a new version, even within the same clock tick.
             flag_modified(act.ticket, "updated_at")
         await act.session.flush()
+        for entry in act.inbox:
+            # After the ticket's own write: one new version per action, as ever.
+            await inbox.add_entries(
+                act.session,
+                self.mail,
+                sender=self.actor.username,
+                at=self.clock(),
+                ticket=act.ticket,
+                **entry,
+            )
         # ...and one the change itself makes (a due time edited into the past).
         breach = await sla.check_ticket(act.session, act.ticket, self.clock())
         if breach:

@@ -21,16 +21,7 @@ class Ownership(Frame):
             before = act.ticket.owner_id
             self._set(act, "assign", "owner_id", target.id, (act.facts.owner_name, to))
             if target.id not in (before, self.actor.id):
-                await inbox.add_entries(
-                    act.session,
-                    self.mail,
-                    [target.id],
-                    kind=inbox.ASSIGNED,
-                    sender=self.actor.username,
-                    text=act.ticket.subject,
-                    at=self.clock(),
-                    ticket=act.ticket,
-                )
+                self._tell(act, [target.id], inbox.ASSIGNED, act.ticket.subject)
 
         return await self._run(number, Action.ASSIGN, expected_version, change, assignee=to)
 

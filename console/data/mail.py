@@ -101,6 +101,8 @@ class _Batch:
     digests: set[str] = field(default_factory=set)
     held: set[str] = field(default_factory=set)
     known: dict[str, rules.Known] = field(default_factory=dict)
+    #: the contacts of the batch's senders by their address in lower case: (id, name)
+    contacts: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def is_duplicate(self, mail: InboundMail, releasing: bool) -> bool:
         """Already imported (its Message-ID, or without one its raw bytes), or in
@@ -229,6 +231,16 @@ class MailIntake:
         ids = {i.mail.message_id for i in items if i.mail.message_id is not None}
         digests = {i.mail.sha256 for i in items}
         parents = {p for i in items for p in rules.ids_to_look_up(i.mail)}
+        senders = {i.mail.sender.email.lower() for i in items if i.mail.sender is not None}
+        for chunk in _chunks(senders):
+            # One scan of the contacts for the batch (the address is matched in lower case,
+            # which its index cannot serve) instead of one for each reply.
+            rows = await session.execute(
+                select(func.lower(Contact.email), Contact.id, Contact.name)
+                .where(func.lower(Contact.email).in_(chunk))
+                .order_by(Contact.id.desc())
+            )
+            batch.contacts.update({email: (pk, name) for email, pk, name in rows.all()})
         for chunk in _chunks(ids):
             found = await session.execute(
                 select(Message.message_id).where(Message.message_id.in_(chunk)).distinct()
@@ -405,6 +417,8 @@ class MailIntake:
         contact, account = await contact_and_account(
             session, name[:200], mail.sender.email[:320], None, None
         )
+        if contact.email:
+            batch.contacts.setdefault(contact.email.lower(), (contact.id, contact.name))
         rank = priority_rank("High" if mail.high_priority else "Medium")
         ticket = new_ticket(
             await allocate_number(session),
@@ -476,15 +490,9 @@ class MailIntake:
         contact_id = None
         who = mail.sender.shown() if mail.sender else "customer"
         if mail.sender is not None:
-            row = (
-                await session.execute(
-                    select(Contact.id, Contact.name)
-                    .where(func.lower(Contact.email) == mail.sender.email.lower())
-                    .limit(1)
-                )
-            ).first()
-            if row is not None:
-                contact_id, who = row[0], row[1]
+            found = batch.contacts.get(mail.sender.email.lower())
+            if found is not None:
+                contact_id, who = found
         message = self._message(
             ticket,
             mail,

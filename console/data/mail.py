@@ -414,8 +414,13 @@ class MailIntake:
         assert mail.sender is not None
         now = self.clock()
         name = mail.sender.name or mail.sender.email.split("@", 1)[0]
+        email = mail.sender.email[:320]
+        known: tuple[Contact | None] | None = None
+        if email == mail.sender.email:  # the batch looked its address up
+            hit = batch.contacts.get(email.lower())
+            known = (await session.get(Contact, hit[0]) if hit else None,)
         contact, account = await contact_and_account(
-            session, name[:200], mail.sender.email[:320], None, None
+            session, name[:200], email, None, None, known=known
         )
         if contact.email:
             batch.contacts.setdefault(contact.email.lower(), (contact.id, contact.name))

@@ -239,8 +239,16 @@ FORM = PlaceKeys(
         # Not a priority binding: it must come after the keys typed before it.
         Key("form.submit", "ctrl+s", "submit", "Submit", show=True),
         # In the reply form: send, then close the ticket (terminals deliver alt+s as
-        # ESC s; ctrl+enter reaches few of them).
-        Key("form.submit_close", "alt+s", "submit_and_close", "Send and close", show=True),
+        # ESC s; ctrl+enter reaches few of them).  A priority binding: a text field
+        # would otherwise take the ESC s of a real terminal as a typed "s".
+        Key(
+            "form.submit_close",
+            "alt+s",
+            "submit_and_close",
+            "Send and close",
+            show=True,
+            priority=True,
+        ),
         Key("form.cancel", "escape", "cancel", "Cancel", show=True),
         # In the reply form: search the knowledge base, insert an article at the cursor.
         Key("form.insert_article", "ctrl+o", "insert_article", "Insert article"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, union_all, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.data import history
@@ -94,6 +94,48 @@ class _Written:
 
     events: list[dict[str, Any]] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Batch:
+    """What a transaction of mail intake looked up at once for all its mails, kept up to
+    date as each mail is stored (a later mail of the batch may answer or repeat an earlier
+    one): the Message-IDs and digests already here, and the messages each id names."""
+
+    message_ids: set[str] = field(default_factory=set)
+    digests: set[str] = field(default_factory=set)
+    held: set[str] = field(default_factory=set)
+    known: dict[str, rules.Known] = field(default_factory=dict)
+    #: the contacts of the batch's senders by their address in lower case: (id, name)
+    contacts: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    def is_duplicate(self, mail: InboundMail, releasing: bool) -> bool:
+        """Already imported (its Message-ID, or without one its raw bytes), or in
+        quarantine already (unless this is its release)."""
+        if mail.message_id is not None:
+            here = mail.message_id in self.message_ids
+        else:
+            here = mail.sha256 in self.digests
+        return here or (not releasing and mail.sha256 in self.held)
+
+    def stored(self, mail: InboundMail, message: Message, number: int) -> None:
+        """A mail of the batch is stored as ``message`` on ticket ``number``."""
+        self.digests.add(mail.sha256)
+        if mail.message_id is not None:
+            self.message_ids.add(mail.message_id)
+            self.known[mail.message_id] = rules.Known(message.id, number)
+
+    def known_to(self, mail: InboundMail) -> dict[str, rules.Known]:
+        return {i: self.known[i] for i in rules.ids_to_look_up(mail) if i in self.known}
+
+
+#: How many values one ``IN (...)`` of a batch's look-ups holds at most.
+IN_CHUNK = 500
+
+
+def _chunks(values: set[str]) -> list[list[str]]:
+    ordered = sorted(values)
+    return [ordered[i : i + IN_CHUNK] for i in range(0, len(ordered), IN_CHUNK)]
 
 
 @dataclass(frozen=True)
@@ -179,12 +221,54 @@ class MailIntake:
         """Store several mails in one transaction (a large import): all or none."""
         async with self.db.write() as session:
             known = await self._departments(session)
+            batch = await self._look_up(session, items)
             written = _Written()
             outcomes = [
-                await self._take(session, item, known, releasing, written) for item in items
+                await self._take(session, item, known, releasing, written, batch) for item in items
             ]
             await self._record(session, written)
             return outcomes
+
+    async def _look_up(self, session: AsyncSession, items: Sequence[Incoming]) -> _Batch:
+        """Everything the batch's duplicate checks and threading need, in a few indexed
+        ``IN`` look-ups for all its mails instead of several queries for each."""
+        batch = _Batch()
+        ids = {i.mail.message_id for i in items if i.mail.message_id is not None}
+        digests = {i.mail.sha256 for i in items}
+        parents = {p for i in items for p in rules.ids_to_look_up(i.mail)}
+        senders = {i.mail.sender.email.lower() for i in items if i.mail.sender is not None}
+        for chunk in _chunks(senders):
+            # One scan of the contacts for the batch (the address is matched in lower case,
+            # which its index cannot serve) instead of one for each reply.
+            rows = await session.execute(
+                select(func.lower(Contact.email), Contact.id, Contact.name)
+                .where(func.lower(Contact.email).in_(chunk))
+                .order_by(Contact.id.desc())
+            )
+            batch.contacts.update({email: (pk, name) for email, pk, name in rows.all()})
+        for chunk in _chunks(ids):
+            found = await session.execute(
+                select(Message.message_id).where(Message.message_id.in_(chunk)).distinct()
+            )
+            batch.message_ids.update(m for m in found.scalars() if m)
+        for chunk in _chunks(digests):
+            found = await session.execute(
+                select(MailSource.sha256).where(MailSource.sha256.in_(chunk)).distinct()
+            )
+            batch.digests.update(d for d in found.scalars() if d)
+            found = await session.execute(
+                select(QuarantinedMail.sha256).where(QuarantinedMail.sha256.in_(chunk)).distinct()
+            )
+            batch.held.update(d for d in found.scalars() if d)
+        for chunk in _chunks(parents):
+            rows = await session.execute(
+                select(Message.message_id, Message.id, Ticket.number)
+                .join(Ticket, Ticket.id == Message.ticket_id)
+                .where(Message.message_id.in_(chunk))
+                .order_by(Message.id)
+            )
+            batch.known.update({mid: rules.Known(pk, n) for mid, pk, n in rows.all() if mid})
+        return batch
 
     async def _record(self, session: AsyncSession, written: _Written) -> None:
         """The history of everything taken in, appended to the chain at once (its head
@@ -210,14 +294,13 @@ class MailIntake:
         known: _Departments,
         releasing: bool,
         written: _Written,
+        batch: _Batch,
     ) -> Outcome:
         mail, raw, source, department = item.mail, item.raw, item.source, item.department
-        if await self._is_duplicate(session, mail, releasing):
+        if batch.is_duplicate(mail, releasing):
             return Outcome(DUPLICATE)
         automatic = rules.automatic_reason(mail, known.addresses.keys())
-        decision = rules.decide(
-            mail, await self._known(session, mail), await self._tagged(session, mail)
-        )
+        decision = rules.decide(mail, batch.known_to(mail), await self._tagged(session, mail))
         if decision.number is None:
             reason = None
             if mail.sender is None:
@@ -227,41 +310,14 @@ class MailIntake:
             if reason and releasing:
                 raise BadValue(f"This mail cannot be imported: {reason}.")
             if reason:
+                batch.held.add(mail.sha256)
                 return await self._quarantine(session, raw, source, reason, department)
             dept = rules.department_for(mail, known.addresses, department)
             dept_id = known.ids.get(dept.lower()) if dept else None
-            number = await self._open(session, mail, raw, source, dept_id, written)
+            number = await self._open(session, mail, raw, source, dept_id, written, batch)
             return Outcome(CREATED, number)
-        number = await self._join(session, mail, raw, source, decision, automatic, written)
+        number = await self._join(session, mail, raw, source, decision, automatic, written, batch)
         return Outcome(AUTOMATIC if automatic else THREADED, number)
-
-    async def _is_duplicate(
-        self, session: AsyncSession, mail: InboundMail, releasing: bool
-    ) -> bool:
-        """Already imported: its Message-ID is on a message, or (without one) its raw
-        bytes are; or it is in quarantine already (unless this is its release)."""
-        if mail.message_id is not None:
-            here = select(Message.id).where(Message.message_id == mail.message_id).limit(1)
-        else:
-            here = select(MailSource.message_id).where(MailSource.sha256 == mail.sha256).limit(1)
-        if releasing:
-            return (await session.execute(here)).first() is not None
-        held = select(QuarantinedMail.id).where(QuarantinedMail.sha256 == mail.sha256).limit(1)
-        either = union_all(here.subquery().select(), held.subquery().select())
-        return (await session.execute(either.limit(1))).first() is not None
-
-    async def _known(self, session: AsyncSession, mail: InboundMail) -> dict[str, rules.Known]:
-        ids = rules.ids_to_look_up(mail)
-        if not ids:
-            return {}
-        rows = (
-            await session.execute(
-                select(Message.message_id, Message.id, Ticket.number)
-                .join(Ticket, Ticket.id == Message.ticket_id)
-                .where(Message.message_id.in_(ids))
-            )
-        ).all()
-        return {mid: rules.Known(pk, number) for mid, pk, number in rows if mid}
 
     async def _tagged(self, session: AsyncSession, mail: InboundMail) -> rules.Tagged | None:
         number = rules.tagged_number(mail.subject)
@@ -357,14 +413,22 @@ class MailIntake:
         source: str,
         dept_id: int | None,
         written: _Written,
+        batch: _Batch,
     ) -> int:
         """A new ticket from the mail, its contact found or created from From."""
         assert mail.sender is not None
         now = self.clock()
         name = mail.sender.name or mail.sender.email.split("@", 1)[0]
+        email = mail.sender.email[:320]
+        known: tuple[Contact | None] | None = None
+        if email == mail.sender.email:  # the batch looked its address up
+            hit = batch.contacts.get(email.lower())
+            known = (await session.get(Contact, hit[0]) if hit else None,)
         contact, account = await contact_and_account(
-            session, name[:200], mail.sender.email[:320], None, None
+            session, name[:200], email, None, None, known=known
         )
+        if contact.email:
+            batch.contacts.setdefault(contact.email.lower(), (contact.id, contact.name))
         rank = priority_rank("High" if mail.high_priority else "Medium")
         ticket = new_ticket(
             await allocate_number(session),
@@ -383,6 +447,7 @@ class MailIntake:
         await session.flush()
         message = self._message(ticket, mail, contact.id)
         attached = await self._keep(session, ticket, message, mail, raw, source)
+        batch.stored(mail, message, ticket.number)
         events = [
             customer_event(ticket, contact.name, now, history.CREATE, None, None, mail.subject)
         ]
@@ -423,6 +488,7 @@ class MailIntake:
         decision: rules.Threading,
         automatic: str | None,
         written: _Written,
+        batch: _Batch,
     ) -> int:
         """The mail as a message on the ticket it threads to (forwarded past merges)."""
         assert decision.number is not None
@@ -434,15 +500,9 @@ class MailIntake:
         contact_id = None
         who = mail.sender.shown() if mail.sender else "customer"
         if mail.sender is not None:
-            row = (
-                await session.execute(
-                    select(Contact.id, Contact.name)
-                    .where(func.lower(Contact.email) == mail.sender.email.lower())
-                    .limit(1)
-                )
-            ).first()
-            if row is not None:
-                contact_id, who = row[0], row[1]
+            found = batch.contacts.get(mail.sender.email.lower())
+            if found is not None:
+                contact_id, who = found
         message = self._message(
             ticket,
             mail,
@@ -452,6 +512,7 @@ class MailIntake:
             automatic=automatic is not None,
         )
         attached = await self._keep(session, ticket, message, mail, raw, source)
+        batch.stored(mail, message, ticket.number)
         preview = history.preview(message.body)
         action = "automatic" if automatic else history.CUSTOMER
         events: list[dict[str, Any]] = [

@@ -240,10 +240,16 @@ async def contact_and_account(
     email: str | None,
     phone: str | None,
     account: Account | None,
+    *,
+    known: tuple[Contact | None] | None = None,
 ) -> tuple[Contact, Account | None]:
     """The contact these details name, created when new, and the ticket's account: the
-    one named, else the contact's."""
-    contact = await find_contact(session, name, email, phone, account)
+    one named, else the contact's.  ``known``: the contact the caller looked up already
+    (mail intake, for a whole batch at once), in a 1-tuple; ``(None,)``: there is none."""
+    if known is not None:
+        contact = known[0]
+    else:
+        contact = await find_contact(session, name, email, phone, account)
     if contact is None:
         contact = Contact(
             name=name, email=email, phone=phone, account_id=account.id if account else None

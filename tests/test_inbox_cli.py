@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -128,11 +129,14 @@ def test_the_worker_fires_everyones_due_reminders_once(
     desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     number = ticket(desk)
-    # The desk's clock is in the past: the reminder is due for the worker's real clock.
+    # The desk's clock is in the past (a minute ahead of it is upcoming there): the
+    # reminder is due for the worker's real clock.
     acting(
         desk,
         "alice",
-        lambda s: s.add_activity(number, "Call Pat back", owner="bob", reminder=desk.clock()),
+        lambda s: s.add_activity(
+            number, "Call Pat back", owner="bob", reminder=desk.clock() + timedelta(minutes=1)
+        ),
     )
     config = tmp_path / "config.toml"
     config.write_text("")

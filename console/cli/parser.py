@@ -108,7 +108,7 @@ def takes_text(option: Any) -> bool:
         and option.flag.startswith("--")
         and not option.choices
         and not option.many
-        and option.metavar not in ("USER", "NUMBER", "WHEN")
+        and option.metavar not in ("USER", "NUMBER", "WHEN", "WHEN|none")
         and option.flag not in _WORDS
     )
 

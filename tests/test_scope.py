@@ -63,6 +63,12 @@ async def fixed_desk(desk: Desk) -> dict[int, int]:
     t[8] = await desk.ticket("root", department="Network", **oldco)
     await s("root").assign(t[8], "carl")
     t[9] = await desk.ticket("root", department=None, **home)
+    # Approvals: pending on bob (T1) and on nina (T4); decided by lena (T2).
+    await s("alice").request_approval(t[1], ["bob"], "Credit note")
+    await s("carl").request_approval(t[4], ["nina"], "Discount")
+    await s("bob").request_approval(t[2], ["lena"], "Refund")
+    refund = (await s("lena").queries.detail(t[2])).approvals[0]
+    await s("lena").decide_approval(refund.id, True)
     return t
 
 
@@ -76,27 +82,27 @@ STATUS = {
 EXPECTED: dict[str, dict[str, set[int]]] = {
     "alice": {
         "my": {1, 4, 7}, "unassigned": {1, 6}, "all": {1, 2, 4, 5, 6, 7}, "my-closed": {7},
-        "assigned": {5}, "created": {1, 6}, "team": {2, 5, 7},
+        "assigned": {5}, "created": {1, 6}, "team": {2, 5, 7}, "approvals": set(),
     },
     "bob": {
         "my": set(), "unassigned": {1}, "all": {1, 2, 7}, "my-closed": set(),
-        "assigned": {2}, "created": {2}, "team": {2, 7},
+        "assigned": {2}, "created": {2}, "team": {2, 7}, "approvals": {1},
     },
     "lena": {
         "my": set(), "unassigned": {1, 6}, "all": {1, 2, 4, 5, 6, 7}, "my-closed": set(),
-        "assigned": {7}, "created": {7}, "team": {2, 5, 7},
+        "assigned": {7}, "created": {7}, "team": {2, 5, 7}, "approvals": set(),
     },
     "carl": {
         "my": {3, 8}, "unassigned": {3, 6}, "all": {3, 4, 5, 6, 8}, "my-closed": set(),
-        "assigned": {4, 8}, "created": {3, 4}, "team": {4, 8},
+        "assigned": {4, 8}, "created": {3, 4}, "team": {4, 8}, "approvals": set(),
     },
     "nina": {
         "my": set(), "unassigned": {3, 6}, "all": {3, 4, 5, 6, 8}, "my-closed": set(),
-        "assigned": set(), "created": {5}, "team": {4, 8},
+        "assigned": set(), "created": {5}, "team": {4, 8}, "approvals": {4},
     },
     "root": {
         "my": set(), "unassigned": {1, 3, 6, 9}, "all": set(range(1, 10)), "my-closed": set(),
-        "assigned": set(), "created": {8, 9}, "team": set(),
+        "assigned": set(), "created": {8, 9}, "team": set(), "approvals": set(),
     },
 }
 # fmt: on

@@ -297,8 +297,13 @@ def test_cli_tasks_and_activity_edit(cli: CLI) -> None:
         "ticket", "activity-edit", str(number), str(call["id"]), "--owner", "carl", login="bob"
     )
     assert code == 1 and "carl may not see" in err
+    code, _out, err = cli(
+        "ticket", "activity-edit", str(number), str(call["id"]), "--title", "Stale",
+        "--expect-version", "1", login="bob",
+    )  # fmt: skip
+    assert code == 1 and "was changed by" in err
     code, out, _err = cli("ticket", "show", str(number), login="bob")
-    assert "owner: alice -> bob" in out
+    assert "owner: alice -> bob" in out and "Stale" not in out
 
 
 # -- the console ------------------------------------------------------------------------

@@ -109,7 +109,7 @@ def takes_text(option: Any) -> bool:
         and not option.choices
         and not option.many
         and not option.repeat
-        and option.metavar not in ("USER", "NUMBER", "WHEN")
+        and option.metavar not in ("USER", "NUMBER", "WHEN", "WHEN|none")
         and option.flag not in _WORDS
     )
 

@@ -237,7 +237,9 @@ async def _activity_edit(command: Command, args: argparse.Namespace, tickets: Ti
         if name in given:
             raw = str(given[name]).strip()
             changes[name] = None if raw.lower() in ("none", "") else parse_when(raw)
-    record = await tickets.edit_activity(args.number, given["activity_id"], **changes)
+    record = await tickets.edit_activity(
+        args.number, given["activity_id"], expected_version=args.expect_version, **changes
+    )
     print_ticket(record, as_json=args.json)
     return 0
 

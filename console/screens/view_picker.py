@@ -50,8 +50,9 @@ class ViewPicker(ModalScreen[str | None]):
 
     def _tasks_option(self) -> Option:
         jump = f"{key_hint(self.app, 'main.jump')} {key_hint(self.app, 'jump.tasks')}"
-        prompt = Text("  My tasks")
-        prompt.append(f"  ({jump}) open tasks, calls and events I own", style="dim")
+        prompt = Text("  My tasks", no_wrap=True, overflow="ellipsis")
+        prompt.append(f"  ({jump})", style="dim")
+        prompt.append("\n    open activities I own", style="dim")
         return Option(prompt, id=MY_TASKS)
 
     def on_mount(self) -> None:

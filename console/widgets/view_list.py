@@ -1,4 +1,4 @@
-"""The queue views with their counts, in the collapsible left column: the seven built-in
+"""The queue views with their counts, in the collapsible left column: the built-in
 views, then one's own saved views and those shared with one's team."""
 
 from __future__ import annotations

@@ -113,6 +113,7 @@ class Activities(Frame):
         owner: str | None = None,
         due: datetime | _Keep | None = KEEP,
         reminder: datetime | _Keep | None = KEEP,
+        expected_version: int | None = None,
     ) -> TicketRecord:
         """Change an open activity: its title, its owner (give it to another agent who
         may see the ticket), its due time and its reminder (``None`` clears either,
@@ -160,7 +161,7 @@ class Activities(Frame):
             if not act.events:
                 raise BadValue(f"Nothing to change on {what} of #{number}.")
 
-        return await self._run(number, Action.ACTIVITY, None, change)
+        return await self._run(number, Action.ACTIVITY, expected_version, change)
 
     async def complete_activity(self, number: int, activity_id: int) -> TicketRecord:
         """Mark an activity done."""

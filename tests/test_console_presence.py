@@ -111,7 +111,8 @@ async def test_two_consoles_see_each_other_on_a_ticket(desk: Desk) -> None:
             await pb.press("r")
             await until(pb, lambda: isinstance(bob.screen, ConfirmScreen), "the question")
             question = str(bob.screen.query_one(".confirm-question", Static).render())
-            assert "alice is replying, since" in question and "Write a reply as well?" in question
+            assert "alice (since " in question and f"is replying on #{target} already" in question
+            assert "Write a reply as well?" in question
             await pb.press("n")
             await stable(pb)
             assert not isinstance(bob.screen, (ConfirmScreen, FormScreen))

@@ -59,7 +59,7 @@ async def test_others_see_who_is_on_a_ticket_and_what_they_do(desk: Desk) -> Non
     assert now.doing == REPLYING and now.since == desk.clock.now
     assert now.sentence() == f"alice is replying, since {desk.clock.now.astimezone():%H:%M}"
     assert markers(await bob.others()) == {number: "✎ alice"}
-    assert markers(await bob.others(), plain=True) == {number: "alice replying"}
+    assert markers(await bob.others(), plain=True) == {number: "(alice replying)"}
     assert opened < now.since
 
     # A heartbeat keeps "since" and moves only the heartbeat.

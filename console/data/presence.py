@@ -60,15 +60,18 @@ class PresenceRecord:
 
     def marker(self, plain: bool = False) -> str:
         """What a queue row shows: ``👁 lucia`` / ``✎ lucia``, or in words without colour
-        (``lucia viewing``)."""
+        (``(lucia viewing)``)."""
         if plain:
-            return f"{self.agent} {self.doing}"
+            return f"({self.agent} {self.doing})"
         return f"{GLYPHS.get(self.doing, '👁')} {self.agent}"
+
+    def since_local(self, zone: Any = None) -> str:
+        """Since when, as the terminal's local ``HH:MM``."""
+        return f"{self.since.astimezone(zone):%H:%M}"
 
     def sentence(self, zone: Any = None) -> str:
         """What the detail says: ``lucia is replying, since 10:41``."""
-        local = self.since.astimezone(zone)
-        return f"{self.agent} is {self.doing}, since {local:%H:%M}"
+        return f"{self.agent} is {self.doing}, since {self.since_local(zone)}"
 
 
 def on_ticket(records: Sequence[PresenceRecord], number: int) -> list[PresenceRecord]:

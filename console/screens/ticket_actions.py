@@ -142,8 +142,9 @@ class TicketActions(InConsole, Screen[None]):
         writing = [r for r in others if r.doing == REPLYING]
         if not writing:
             return True
-        who = " and ".join(r.sentence() for r in writing)
-        question = f"{who} on #{number}. Write a reply as well?"
+        who = " and ".join(f"{r.agent} (since {r.since_local()})" for r in writing)
+        verb = "is" if len(writing) == 1 else "are"
+        question = f"{who} {verb} replying on #{number} already. Write a reply as well?"
         app: Any = self.app
         return bool(await app.push_screen_wait(ConfirmScreen(question)))
 

@@ -19,6 +19,7 @@ from textual.widgets import Static
 
 from console.commands import TicketCommands
 from console.config import Settings
+from console.data.bulk import Report
 from console.data.db import Database
 from console.data.errors import ConsoleError
 from console.data.queries import VIEWS, Queries
@@ -77,6 +78,9 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self.target = target
         self.as_user = as_user
         self.clock = clock or (lambda: datetime.now(UTC))
+        #: The last change of mine an undo (``U``) puts back: a bulk action or one
+        #: ticket's release, assign, pick up or stage change.
+        self.last_change: Report | None = None
         self.watch_changes = watch
         self.db: Database | None = database
         self.owns_db = database is None

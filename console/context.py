@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 
 from console.config import Settings
+from console.data.bulk import Report
 from console.data.queries import Queries
 from console.data.tickets import TicketService
 
@@ -31,6 +32,8 @@ class ConsoleContext(Protocol):
     clock: Callable[[], datetime]
     #: every view the queue offers, in order (key -> name): built-in, then saved ones
     view_names: dict[str, str]
+    #: the last change of mine an undo puts back (a bulk action, or one ticket's)
+    last_change: Report | None
 
     def tell(
         self,

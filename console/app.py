@@ -12,12 +12,13 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.widgets import Static
 
-from console.commands import TicketCommands
+from console.commands import ConsolePalette, TicketCommands
 from console.config import Settings
 from console.data.bulk import Report
 from console.data.db import Database
@@ -252,6 +253,11 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         await self.push_screen(
             ConfirmScreen(f"Quit? What you typed in \u201c{title}\u201d would be lost."), answered
         )
+
+    def action_command_palette(self) -> None:
+        """The palette (``ctrl+p``), where a typed ticket number opens at once."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(ConsolePalette(id="--command-palette"))
 
     def action_help(self) -> None:
         """Help for the screen shown: its keys as they are mapped now."""

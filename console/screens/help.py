@@ -67,6 +67,9 @@ class Phrased:
         self.style = style
         self.indent = indent
 
+    def __str__(self) -> str:
+        return self.text.replace(KEEP, " ")
+
     def lines(self, width: int) -> list[str]:
         """The lines drawn in ``width`` columns."""
         out: list[str] = []

@@ -15,14 +15,16 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
+from textual.command import CommandPalette
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Static
 
-from console.commands import TicketCommands
+from console.commands import ConsolePalette, TicketCommands
 from console.config import Settings
+from console.data.bulk import Report
 from console.data.db import Database
 from console.data.errors import ConsoleError
 from console.data.inbox import Inbox, MessageRecord, said
@@ -102,6 +104,9 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self.target = target
         self.as_user = as_user
         self.clock = clock or (lambda: datetime.now(UTC))
+        #: The last change of mine an undo (``U``) puts back: a bulk action or one
+        #: ticket's release, assign, pick up or stage change.
+        self.last_change: Report | None = None
         self.watch_changes = watch
         self.db: Database | None = database
         self.owns_db = database is None
@@ -492,6 +497,11 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         await self.push_screen(
             ConfirmScreen(f"Quit? What you typed in \u201c{title}\u201d would be lost."), answered
         )
+
+    def action_command_palette(self) -> None:
+        """The palette (``ctrl+p``), where a typed ticket number opens at once."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(ConsolePalette(id="--command-palette"))
 
     def action_help(self) -> None:
         """Help for the screen shown: its keys as they are mapped now."""

@@ -9,7 +9,9 @@ from functools import partial
 from typing import Any, cast
 
 from rich.text import Text
-from textual.command import Hit, Hits, Provider
+from textual import on
+from textual.command import CommandInput, CommandList, CommandPalette, Hit, Hits, Provider
+from textual.widgets import Input
 
 from console.context import ConsoleContext
 from console.data.actions import KEYED
@@ -175,3 +177,23 @@ class TicketCommands(Provider):
             return await queries.window(QueueQuery(words=words), limit=TICKET_HITS)
         except ConsoleError:
             return []
+
+
+class ConsolePalette(CommandPalette):
+    """The command palette, where a ticket number typed ahead opens at once: ``ctrl+p``,
+    ``#1361``, ``enter`` typed quickly opens #1361 even before the list of matches has
+    been drawn (Textual's palette would wait for the list and drop the enter).  Keys are
+    left alone: only the submission of the typed text is looked at."""
+
+    @on(Input.Submitted)
+    def _open_typed_number(self, event: Input.Submitted) -> None:
+        number = _NUMBER.match(self.query_one(CommandInput).value)
+        moved = self.query_one(CommandList).highlighted not in (None, 0)
+        if number is None or (self._list_visible and moved):
+            return  # the palette's own handling (the person moved to another match)
+        event.prevent_default()
+        event.stop()
+        self._cancel_gather_commands()
+        self.app.post_message(CommandPalette.Closed(option_selected=True))
+        self.dismiss()
+        self.app.post_message(OpenTicket(int(number.group(1))))

@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.notifications import SeverityLevel
 
 from console.config import Settings
+from console.data.bulk import Report
 from console.data.presence import PresenceRecord
 from console.data.queries import Queries
 from console.data.tickets import TicketService
@@ -34,6 +35,8 @@ class ConsoleContext(Protocol):
     view_names: dict[str, str]
     #: the other agents on tickets now (who else is on a ticket), as last heard
     presence: tuple[PresenceRecord, ...]
+    #: the last change of mine an undo puts back (a bulk action, or one ticket's)
+    last_change: Report | None
 
     def tell(
         self,

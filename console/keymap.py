@@ -160,7 +160,7 @@ MAIN = PlaceKeys(
         Key("main.tag", "space", "tag", "Tag"),
         Key("main.tag_all", "asterisk", "tag_all", "Tag all"),
         Key("main.bulk", "semicolon", "bulk", "Act on tagged"),
-        Key("main.undo_bulk", "U", "undo_bulk", "Undo bulk"),
+        Key("main.undo_bulk", "U,ctrl+z", "undo", "Undo"),
         Key("main.message", "M", "message", "Message agents"),
         *ticket_keys(),
     ),
@@ -186,6 +186,7 @@ TICKET = PlaceKeys(
     "Ticket (full screen)",
     (
         Key("ticket.back", "escape,q", "back", "Back", show=True),
+        Key("ticket.undo", "U,ctrl+z", "undo", "Undo"),
         Key("ticket.next_tab", "right,l,greater_than_sign", "tab(1)", "Next tab"),
         Key("ticket.prev_tab", "left,h,less_than_sign", "tab(-1)", "Prev tab"),
         Key("ticket.scroll_down", "down,j", "scroll_tab(1)", "Scroll down"),

@@ -78,3 +78,21 @@ def json_text(value: Any, *, indent: int | None = 2) -> str:
     """``value`` as JSON in plain ASCII: every character beyond it written as ``\\uXXXX``,
     so a script reads the text exactly while a terminal shows only printable ASCII."""
     return json.dumps(value, indent=indent, ensure_ascii=True)
+
+
+#: Terminal control sequences a paste may carry: CSI (colours, cursor moves), OSC (titles,
+#: links, the clipboard) ended by BEL or ST, and the two-character escapes.
+_SEQUENCES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]*[0-~]"
+)
+#: Control characters left after the sequences (a lone ESC among them); tab and newline stay.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def pasted(text: str) -> str:
+    """A paste as text to keep: in its order, without control sequences or characters
+    (``Plain \\e[31mred\\e[0m tail`` -> ``Plain red tail``); line ends become newlines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", _SEQUENCES.sub("", text))

@@ -117,7 +117,8 @@ async def test_reopen_asks_why_and_starts_the_sla_again(desk: Desk) -> None:
     await desk.service("alice").close(scheduled, resolution="Done")
     desk.clock.advance(days=3)  # long past its old due time
     app = console_as(desk, "alice")
-    async with app.run_test(size=(80, 24)) as pilot:
+    # Tall enough for the full header (every field; 80x24 shows the compact one).
+    async with app.run_test(size=(80, 40)) as pilot:
         await open_full(app, pilot, scheduled)
         await until(pilot, lambda: "Status Closed" in screen_text(app), "the closed ticket")
         # Closed: its old scheduled time is not shown as if work were planned.
@@ -216,6 +217,6 @@ async def test_help_and_the_view_list_say_what_their_words_mean(desk: Desk) -> N
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen), "help")
         await settle(pilot)
-        shown = " ".join(str(s.render()) for s in app.screen.query(Static))
+        shown = " ".join(str(s.content) for s in app.screen.query(Static))
         assert "My Tickets: the tickets I own and those of the accounts I coordinate" in shown
         assert "never shown to the customer" in shown

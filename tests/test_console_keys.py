@@ -5,12 +5,14 @@ checkboxes that read without colour) and what the database then holds."""
 from __future__ import annotations
 
 import pytest
+from textual import events
 from textual.app import App
 
 from console.screens.bulk import BulkPreviewScreen, BulkReportScreen
 from console.screens.form import ConfirmScreen, FormScreen
 from console.screens.jump import JumpScreen
 from console.screens.main import MainScreen
+from console.screens.ticket import TicketScreen
 from console.widgets.ticket_queue import TicketQueue
 from tests.conftest import Desk
 from tests.test_console import console_as, goto, queue_desk, settle, sqlite_only, start
@@ -205,6 +207,31 @@ async def test_after_the_palette_the_queue_takes_keys_again(desk: Desk) -> None:
         await pilot.press("j")
         await settle(pilot)
         assert queue.current is not first
+        await pilot.press("q")
+        await settle(pilot)
+        assert app.return_code == 0 and not app.is_running
+
+
+@sqlite_only
+async def test_a_ticket_number_typed_ahead_in_the_palette_opens_it(desk: Desk) -> None:
+    """ctrl+p, #N, enter at once (no pause for the list of matches): the ticket opens,
+    and after esc the queue takes keys again."""
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await start(app, pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        # Typed faster than the palette gathers its matches: every key is queued before
+        # any is handled (Pilot's press would wait after each).
+        for key in [*f"#{numbers[2]}", "enter"]:
+            app.post_message(events.Key(key, None if key == "enter" else key))
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen), screen_text(app)
+        assert app.screen.number == numbers[2]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
         await pilot.press("q")
         await settle(pilot)
         assert app.return_code == 0 and not app.is_running

@@ -20,7 +20,7 @@ from console.data.actions import BULK, action_of
 from console.data.errors import BadValue, Conflict, ConsoleError
 from console.data.models import Account, Ticket
 from console.data.queries import MERGED, OWNER, ticket_facts
-from console.data.records import out_of_queues
+from console.data.records import TicketRecord, out_of_queues
 from console.data.tickets import TicketService, find_assignee
 from console.data.when import show_local
 from console.data.workflow import (
@@ -124,6 +124,8 @@ class Report:
     request: BulkRequest
     outcomes: list[Outcome] = field(default_factory=list)
     undone: bool = False
+    #: One ticket's action taken by hand (``Report.of_one``), not a bulk action.
+    by_hand: bool = False
 
     @property
     def done(self) -> list[Outcome]:
@@ -138,6 +140,17 @@ class Report:
         """Assign, release and stage changes can be undone (pick up is an assign to me);
         a deletion cannot."""
         return not self.undone and bool(self.done) and self.request.action is not Action.DELETE
+
+    @classmethod
+    def of_one(
+        cls, action: Action, number: int, before: dict[str, Any], record: TicketRecord
+    ) -> Report:
+        """One ticket's action taken by hand, as a report an undo puts back: ``before`` is
+        what the ticket held (``Bulk.undo_point``), ``record`` the ticket as the action
+        left it."""
+        request = BulkRequest(action, assignee=record.owner, at=record.planned_for)
+        outcome = Outcome(number, True, request.name, record.version, before)
+        return cls(request, [outcome], by_hand=True)
 
     def summary(self) -> str:
         if self.undone:
@@ -182,6 +195,14 @@ class Bulk:
                     facts = ticket_facts(ticket, owner_name, account, expires, into)
                     found[ticket.number] = (facts, ticket)
         return found
+
+    async def undo_point(self, number: int) -> tuple[int, dict[str, Any]] | None:
+        """A ticket's version and what an undo of the next action on it puts back (its
+        owner, status, scheduled and closed times); None when the actor may not see it."""
+        seen = (await self._facts([number])).get(number)
+        if seen is None:
+            return None
+        return seen[1].version, {name: getattr(seen[1], name) for name in _UNDONE}
 
     async def _assignee(self, username: str) -> Assignee:
         async with self.service.db.read() as session:
@@ -263,7 +284,7 @@ class Bulk:
         it left; the others are reported with who changed them since."""
         if not report.undoable:
             raise BadValue("There is no bulk action to undo.")
-        result = Report(report.request, undone=True)
+        result = Report(report.request, undone=True, by_hand=report.by_hand)
         for outcome in report.done:
             assert outcome.version is not None and outcome.before is not None
             try:

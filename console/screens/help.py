@@ -27,7 +27,9 @@ def notes(app: App[Any], queue: bool) -> str:
         f"Tag, then act: {key_hint(app, 'main.tag')} tags the ticket under the cursor, "
         f"{key_hint(app, 'main.tag_all')} every ticket shown; {key_hint(app, 'main.bulk')} "
         "then an action key shows what will change and what will be refused, and applies "
-        f"it ticket by ticket; {key_hint(app, 'main.undo_bulk')} undoes it where no one has "
+        "it ticket by ticket.\n"
+        f"Undo: {key_hint(app, 'main.undo_bulk')} undoes the last thing you did (a bulk "
+        "action, or one ticket's pick up, assign, release or stage change) where no one has "
         "touched the tickets since.\n"
         f"Search: {key_hint(app, 'main.search')}, then words, #1042 or filter terms; "
         f"{key_hint(app, 'main.save_view')} saves the search as a view.\n"
@@ -64,6 +66,9 @@ class Phrased:
         self.text = text
         self.style = style
         self.indent = indent
+
+    def __str__(self) -> str:
+        return self.text.replace(KEEP, " ")
 
     def lines(self, width: int) -> list[str]:
         """The lines drawn in ``width`` columns."""

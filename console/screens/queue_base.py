@@ -8,7 +8,6 @@ from textual.binding import ActiveBinding
 from textual.screen import Screen
 
 from console.context import InConsole
-from console.data.bulk import Report
 from console.data.queries import VIEWS, QueueQuery
 from console.data.views import ViewSpec
 
@@ -32,8 +31,6 @@ class QueueScreenBase(InConsole, Screen[None]):
         #: view to go back to when the search ends.
         self.search_text = ""
         self.search_from: str | None = None
-        #: The last bulk action (``U`` undoes it while no one touched its tickets).
-        self.last_bulk: Report | None = None
 
     @property
     def every_binding(self) -> dict[str, ActiveBinding]:

@@ -13,7 +13,7 @@ from console.data.bulk import Bulk, BulkRequest
 from console.data.errors import ConsoleError
 from console.keys import key_hint
 from console.screens.bulk import BulkActionPicker, BulkPreviewScreen, BulkReportScreen
-from console.screens.form import ConfirmScreen, Field, FieldError, FormScreen
+from console.screens.form import Field, FieldError, FormScreen
 from console.screens.queue_base import QueueScreenBase
 from console.screens.ticket_forms import agent_field, field_time, when_field
 from console.widgets.ticket_queue import TicketQueue
@@ -151,23 +151,6 @@ class TaggedActions(QueueScreenBase):
         report = await bulk.apply(request, [n for n, _ in preview.changes])
         queue = self.query_one(TicketQueue)
         queue.set_tags(queue.tagged - {o.number for o in report.done})
-        self.last_bulk = report
+        self.ctx.last_change = report
         self.reload(keep_position=True)
         await self.app.push_screen_wait(BulkReportScreen(report, undo_key="U"))
-
-    @work(group="bulk", exit_on_error=False)
-    async def action_undo_bulk(self) -> None:
-        """``U``: put back what the last bulk action changed, where no one touched it."""
-        report = self.last_bulk
-        if report is None or not report.undoable:
-            self.notify("There is no bulk action to undo.", markup=False, timeout=3)
-            return
-        question = (
-            f"Undo {report.request.name.lower()} on {len(report.done):,} tickets "
-            "(those no one has touched since)?"
-        )
-        if not await self.app.push_screen_wait(ConfirmScreen(question)):
-            return
-        result = await Bulk(self.ctx.service).undo(report)
-        self.reload(keep_position=True)
-        await self.app.push_screen_wait(BulkReportScreen(result))

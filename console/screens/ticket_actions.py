@@ -17,12 +17,20 @@ from textual.screen import Screen
 
 from console.context import InConsole
 from console.data.actions import BY_ID, KEYED, TicketAction
+from console.data.bulk import Bulk, Report
 from console.data.errors import Conflict, ConsoleError
 from console.data.presence import REPLYING
 from console.data.records import TicketDetail, TicketRecord, TicketRow, out_of_queues
+from console.data.workflow import Action
 from console.messages import TicketChanged
+from console.screens.bulk import BulkReportScreen
 from console.screens.form import ConfirmScreen
 from console.screens.ticket_forms import FORMS, FormRequest, Version
+
+#: The actions one ticket's undo puts back (bulk undo puts back the same ones).
+UNDOABLE = frozenset({"pickup", "assign", "release", "schedule", "start", "close", "reopen"})
+#: A ticket's version and the values an undo of the next action on it puts back.
+UndoPoint = tuple[int, dict[str, Any]] | None
 
 
 class TicketActions(InConsole, Screen[None]):
@@ -122,15 +130,23 @@ class TicketActions(InConsole, Screen[None]):
         if why:
             self.notify(why, severity="warning", markup=False, timeout=6)
             return
+        before = None
+        if action.id in UNDOABLE:
+            try:
+                before = await Bulk(ctx.service).undo_point(number)
+            except ConsoleError:
+                before = None
         if action.form is None:
-            await self._act_at_once(action, number, version)
+            await self._act_at_once(action, number, version, before)
             return
         if action.form == "reply" and not await self._reply_as_well(number):
             return
         request = FormRequest(ctx, number, Version(version), self.ticket_changed)
         form = await FORMS[action.form](request)
         if form is not None:
-            await self.app.push_screen(form, lambda result: self._form_done(action, number, result))
+            await self.app.push_screen(
+                form, lambda result: self._form_done(action, number, result, before)
+            )
 
     async def _reply_as_well(self, number: int) -> bool:
         """Someone else is replying on the ticket: say so first, and go on only when the
@@ -148,7 +164,9 @@ class TicketActions(InConsole, Screen[None]):
         app: Any = self.app
         return bool(await app.push_screen_wait(ConfirmScreen(question)))
 
-    async def _act_at_once(self, action: TicketAction, number: int, version: int) -> None:
+    async def _act_at_once(
+        self, action: TicketAction, number: int, version: int, before: UndoPoint
+    ) -> None:
         ctx = self.ctx
         try:
             record = await getattr(ctx.service, action.method)(number, expected_version=version)
@@ -157,21 +175,66 @@ class TicketActions(InConsole, Screen[None]):
         except ConsoleError as exc:
             self.notify(str(exc), severity="warning", markup=False, timeout=6)
         else:
-            self._done(action, number, record)
+            self._done(action, number, record, before)
         self.ticket_changed(number)
 
-    def _form_done(self, action: TicketAction, number: int, result: Any) -> None:
+    def _form_done(
+        self, action: TicketAction, number: int, result: Any, before: UndoPoint = None
+    ) -> None:
         if result is None:
             return
         if isinstance(result, str):
             self.notify(result, markup=False)
         else:
-            self._done(action, number, result)
+            self._done(action, number, result, before)
         self.ticket_changed(number)
 
-    def _done(self, action: TicketAction, number: int, record: Any) -> None:
+    def _remember(self, action: TicketAction, number: int, record: Any, before: UndoPoint) -> None:
+        """Keep what an undo of this action puts back, when the action was the very next
+        change after what ``before`` read (one version on): then nothing anyone else did
+        in between is put back over."""
+        if before is None or not isinstance(record, TicketRecord):
+            return
+        version, values = before
+        if record.version == version + 1:
+            self.ctx.last_change = Report.of_one(Action(action.id), number, values, record)
+
+    @work(group="bulk", exit_on_error=False)  # waits on its question, as bulk actions do
+    async def action_undo(self) -> None:
+        """``U``: put back the last thing I did (a bulk action, or one ticket's release,
+        assign, pick up or stage change) where no one has touched the ticket since."""
+        report = self.ctx.last_change
+        if report is None or not report.undoable:
+            self.notify("There is nothing of yours to undo.", markup=False, timeout=3)
+            return
+        what = report.request.name.lower()
+        if report.by_hand:
+            number = report.outcomes[0].number
+            question = f"Undo the {what} of #{number} (if no one has touched it since)?"
+        else:
+            question = (
+                f"Undo {what} on {len(report.done):,} tickets (those no one has touched since)?"
+            )
+        if not await self.app.push_screen_wait(ConfirmScreen(question)):
+            return
+        result = await Bulk(self.ctx.service).undo(report)
+        if result.outcomes:
+            # Every screen shows anew on a ticket's change (the queue reloads in place):
+            # one message does for all the tickets put back.
+            self.ticket_changed(result.outcomes[0].number)
+        if not report.by_hand:
+            await self.app.push_screen_wait(BulkReportScreen(result))
+        elif result.done:
+            self.ctx.tell("Undid the {what} of #{number}.", what=what, number=number)
+        else:
+            self.notify(result.outcomes[0].message, severity="warning", markup=False, timeout=8)
+
+    def _done(
+        self, action: TicketAction, number: int, record: Any, before: UndoPoint = None
+    ) -> None:
         """The notice of an action done: what it did, and whether the ticket has left the
         agent's queues by it (saved all the same)."""
+        self._remember(action, number, record, before)
         if isinstance(record, TicketRecord) and not record.visible:
             self.ctx.tell(
                 "{done} #{number}: {gone}.",

@@ -3,12 +3,14 @@ suspends, the editor has the terminal, and the field takes back what was saved."
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import SuspendNotSupported
 from textual.widget import Widget
 from textual.widgets import Input
 
 from console.editor import Edited, run_editor
 from console.keys import bindings
+from console.safe import pasted
 from console.widgets.spelling import Spellchecked
 
 
@@ -31,6 +33,12 @@ class EditableInput(Input):
 
     BINDINGS = bindings("EditableInput")
 
+    def _on_paste(self, event: events.Paste) -> None:
+        # Cleaned here (``console.safe.pasted``: in order, without control sequences);
+        # Textual then calls ``Input._on_paste`` itself (a handler per class), which
+        # inserts its first line.
+        event.text = pasted(event.text)
+
     def action_complete(self) -> None:
         suggestion = self._suggestion
         if suggestion and suggestion != self.value and self.cursor_at_end:
@@ -51,6 +59,10 @@ class EditableArea(Spellchecked):
     are marked (``console.widgets.spelling``)."""
 
     BINDINGS = bindings("EditableArea")
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        # Cleaned here; Textual then calls ``TextArea._on_paste``, which inserts it.
+        event.text = pasted(event.text)
 
     def action_edit_externally(self) -> None:
         edited = edit_outside(self, self.text, single_line=False)

@@ -269,6 +269,18 @@ CONFIRM = PlaceKeys(
     base="modal",
 )
 
+#: The stale-send block asks again before a reply goes out beside newer messages: only a
+#: deliberate ``y`` sends; ``enter`` (typed on from the form) goes back to the text.
+STALE_SEND = PlaceKeys(
+    "StaleSendScreen",
+    "Newer messages before a send",
+    (
+        Key("stale.send", "y", "answer(True)", "Send anyway", show=True),
+        Key("stale.back", "n,escape,enter", "answer(False)", "Back to your text", show=True),
+    ),
+    base="modal",
+)
+
 HELP = PlaceKeys(
     "HelpScreen",
     "Help",
@@ -411,6 +423,7 @@ PLACES: tuple[PlaceKeys, ...] = (
     PAGER,
     FORM,
     CONFIRM,
+    STALE_SEND,
     HELP,
     KNOWLEDGE_BASE,
     MY_TASKS,

@@ -202,3 +202,21 @@ async def test_send_anyway_from_the_block(desk: Desk) -> None:
         await pilot.press("y")
         await until(pilot, lambda: not isinstance(alice.screen, FormScreen), "sent anyway")
     assert await replies(desk) == ["I have this one.", "On my way"]
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_enter_in_the_block_goes_back_to_the_text(desk: Desk) -> None:
+    """An enter typed on from the form is no answer to send: only a deliberate y sends."""
+    numbers = await queue_desk(desk)
+    target = numbers[1]
+    alice = console_as(desk, "alice")
+    async with alice.run_test(size=WIDE) as pilot:
+        lena = desk.service("lena").reply(target, "I have this one.")
+        await reply_then_meanwhile(alice, pilot, target, "On my way", lena)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(alice.screen, FormScreen), "back to the form")
+        assert alice.screen.query_one(TextArea).text == "On my way"
+        assert await replies(desk) == ["I have this one."]
+        await pilot.press("ctrl+s")  # seen now: the second ctrl+s sends
+        await until(pilot, lambda: not isinstance(alice.screen, FormScreen), "sent")
+    assert await replies(desk) == ["I have this one.", "On my way"]

@@ -99,6 +99,8 @@ class StaleSendScreen(ConfirmScreen):
     came while the agent was writing; show it and ask again.  Yes sends as it is; no
     goes back to the form with everything typed kept."""
 
+    BINDINGS = bindings("StaleSendScreen")
+
     def __init__(self, stale: StaleSend) -> None:
         super().__init__("Send yours anyway?")
         self.stale = stale
@@ -121,7 +123,7 @@ class StaleSendScreen(ConfirmScreen):
                         body += f"\n… {len(lines) - STALE_LINES} more lines on the ticket"
                     yield Static(Text(body), classes="stale-body")
             yield Static(Text(self.question), classes="confirm-question")
-            yes, no = key_hint(self.app, "confirm.yes"), key_hint(self.app, "confirm.no")
+            yes, no = key_hint(self.app, "stale.send"), key_hint(self.app, "stale.back")
             yield Static(
                 Text(f"{yes} send anyway · {no} back to your text (it is kept)", style="dim"),
                 classes="confirm-keys",

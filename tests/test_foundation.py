@@ -72,6 +72,48 @@ async def test_a_database_from_a_newer_console_is_refused_untouched(db_url: str)
         await db.dispose()
 
 
+async def test_a_locked_file_is_said_never_taken_for_an_empty_one(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two consoles opening one file at once: when the file is locked, reading its
+    revision fails, and that is said in a sentence; it is never taken for a database
+    without a schema (which once sent the second console into migrating it, and into a
+    traceback)."""
+    import sqlite3
+
+    import console.data.migrate
+
+    migrated: list[object] = []
+
+    async def upgrade_watched(db: object, *args: object) -> None:
+        migrated.append(db)
+        await upgrade(db, *args)  # type: ignore[arg-type]
+
+    db = make_engine(sqlite_url)
+    try:
+        await ensure_schema(db)
+        monkeypatch.setattr(console.data.migrate, "upgrade", upgrade_watched)
+
+        # A reader of a WAL file meets "database is locked" only in passing (another
+        # console recovering or checkpointing the file as it opens): make that moment.
+        def locked(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            if "alembic_version" in statement:
+                raise sqlite3.OperationalError("database is locked")
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", locked)
+        try:
+            with pytest.raises(Unavailable, match="busy"):
+                await ensure_schema(db)
+            assert migrated == []  # a locked file is never "migrated"
+        finally:
+            event.remove(db.engine.sync_engine, "before_cursor_execute", locked)
+        assert await ensure_schema(db) is False  # nothing to do once it is free
+        assert await schema_revision(db) == SCHEMA_REVISION
+        assert migrated == []
+    finally:
+        await db.dispose()
+
+
 async def test_migrations_from_empty_to_head_and_back(db_url: str) -> None:
     db = make_engine(db_url)
     try:

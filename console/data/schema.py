@@ -31,13 +31,25 @@ def known_revisions() -> set[str]:
     return {path.name.split("_", 1)[0] for path in versions.glob("[0-9]*_*.py")}
 
 
+def _no_version_table(exc: DBAPIError) -> bool:
+    """Whether reading the revision failed because the database has no schema yet (and
+    not because it is busy, locked or away, which must never lead to migrating it)."""
+    message = str(exc.orig).lower()
+    return "no such table" in message or (
+        "alembic_version" in message and "does not exist" in message
+    )
+
+
 async def schema_revision(db: Database) -> str | None:
-    """The database's Alembic revision, or ``None`` for a new, empty database."""
+    """The database's Alembic revision, or ``None`` for a new, empty database.  Any
+    other failure (a file locked by another console, a server away) is raised."""
     async with db.engine.connect() as conn:
         try:
             row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
-        except (OperationalError, DBAPIError):
-            return None
+        except DBAPIError as exc:
+            if _no_version_table(exc):
+                return None
+            raise
     return row[0] if row else None
 
 

@@ -4,10 +4,15 @@ checkboxes that read without colour) and what the database then holds."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
 import pytest
 from textual import events
 from textual.app import App
 
+from console.commands import TicketCommands
 from console.screens.bulk import BulkPreviewScreen, BulkReportScreen
 from console.screens.form import ConfirmScreen, FormScreen
 from console.screens.jump import JumpScreen
@@ -213,10 +218,23 @@ async def test_after_the_palette_the_queue_takes_keys_again(desk: Desk) -> None:
 
 
 @sqlite_only
-async def test_a_ticket_number_typed_ahead_in_the_palette_opens_it(desk: Desk) -> None:
-    """ctrl+p, #N, enter at once (no pause for the list of matches): the ticket opens,
-    and after esc the queue takes keys again."""
+async def test_a_ticket_number_typed_ahead_in_the_palette_opens_it(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+p, #N, enter at once, on a machine too busy to have gathered the list of
+    matches yet: the ticket opens (the enter is not dropped), and after esc the queue
+    takes keys again."""
     numbers = await queue_desk(desk)
+    # The matches come only once the test lets them: until then, the list is not drawn.
+    matches_may_come = asyncio.Event()
+    search = TicketCommands.search
+
+    async def busy_search(self: TicketCommands, query: str) -> AsyncIterator[Any]:
+        await matches_may_come.wait()
+        async for hit in search(self, query):
+            yield hit
+
+    monkeypatch.setattr(TicketCommands, "search", busy_search)
     app = console_as(desk, "alice")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await start(app, pilot)
@@ -229,6 +247,7 @@ async def test_a_ticket_number_typed_ahead_in_the_palette_opens_it(desk: Desk) -
         await settle(pilot)
         assert isinstance(app.screen, TicketScreen), screen_text(app)
         assert app.screen.number == numbers[2]
+        matches_may_come.set()
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen

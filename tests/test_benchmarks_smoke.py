@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import PG_URL
-from tests.test_query_plans import TEMP_SORT_COUNTS, window_sorts_in_temp_tree
+from tests.test_query_plans import FROM_OWN_SET, TEMP_SORT_COUNTS, window_sorts_in_temp_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,12 +59,19 @@ FIGURES = {
 }
 
 
-def _known_wrong_plan(role: str, query: str) -> bool:
-    """The wrong plans ``tests/test_query_plans.py`` marks as expected failures."""
+def _known_wrong_plan(role: str, query: str, problems: list[str]) -> bool:
+    """The wrong plans ``tests/test_query_plans.py`` marks as expected failures, and the
+    sort of a view that starts from a small set of its own (its plan's shape, reading
+    that set by its index, is checked there)."""
     if query.startswith("counts "):
-        return (role, query.removeprefix("counts ")) in TEMP_SORT_COUNTS
+        view = query.removeprefix("counts ")
+        if view in FROM_OWN_SET:
+            return all("USE TEMP B-TREE" in p for p in problems)
+        return (role, view) in TEMP_SORT_COUNTS
     if query.startswith("window "):
         view, stage, sort = query.removeprefix("window ").split(" / ")
+        if view in FROM_OWN_SET:
+            return all("USE TEMP B-TREE" in p for p in problems)
         return window_sorts_in_temp_tree(view, stage, sort)
     return False
 
@@ -153,7 +160,7 @@ def test_a_tiny_run_measures_every_figure(tmp_path: Path) -> None:
         assert figure["holds"] is True, figure["details"]
         assert figures[f"concurrency.{backend}.throughput"]["details"]["actions"] > 0
     wrong = figures["plans.wrong"]["details"]["wrong"]
-    unexpected = [w for w in wrong if not _known_wrong_plan(w["role"], w["query"])]
+    unexpected = [w for w in wrong if not _known_wrong_plan(w["role"], w["query"], w["problems"])]
     assert not unexpected, unexpected
     assert figures["bytes.full_repaint"]["value"] > 0
     bulk = figures["bulk.close"]["details"]["report"]

@@ -32,7 +32,7 @@ from console.data.models import (
     OutboxMail,
     Ticket,
 )
-from console.data.outbox import FAILED, NO_SENDER, QUEUED, MailSetup
+from console.data.outbox import FAILED, NO_SENDER, QUEUED, MailSetup, outbox_row
 from console.data.scope import load_scope
 from console.data.workflow import Actor
 from console.mail import compose as mail
@@ -254,23 +254,13 @@ def _entry_mail(
         attachments=[],
         date=now,
     )
-    return OutboxMail(
+    return outbox_row(
+        outgoing,
         ticket_id=ticket_id,
         message_row_id=None,
         kind=INBOX_MAIL,
-        automatic=True,
-        message_id=message_id,
-        mail_from=outgoing.sender.addr,
-        to_address=to.addr.lower(),
-        recipients=",".join(outgoing.recipients()),
-        subject=outgoing.subject,
-        raw=mail.as_bytes(mail.compose(outgoing)),
         state=state,
-        tries=0,
-        next_try_at=now,
         detail=detail,
-        bounced=False,
-        created_at=now,
     )
 
 

@@ -300,6 +300,37 @@ async def thread_of(session: AsyncSession, ticket_id: int) -> tuple[str | None, 
     return parent, mail.references_for([i for i in ours if i != parent], parent)
 
 
+def outbox_row(
+    outgoing: Outgoing,
+    *,
+    ticket_id: int | None,
+    message_row_id: int | None,
+    kind: str,
+    state: str,
+    detail: str | None,
+) -> OutboxMail:
+    """The outbox row of a composed mail: its bytes as they will be sent, its first
+    recipient (the loop guards count by it) and its state (queued, or failed at once)."""
+    return OutboxMail(
+        ticket_id=ticket_id,
+        message_row_id=message_row_id,
+        kind=kind,
+        automatic=outgoing.automatic is not None,
+        message_id=outgoing.message_id,
+        mail_from=outgoing.sender.addr,
+        to_address=outgoing.to[0].addr.lower(),
+        recipients=",".join(outgoing.recipients()),
+        subject=outgoing.subject,
+        raw=mail.as_bytes(mail.compose(outgoing)),
+        state=state,
+        tries=0,
+        next_try_at=outgoing.date,
+        detail=detail,
+        bounced=False,
+        created_at=outgoing.date,
+    )
+
+
 async def queue_mail(
     session: AsyncSession, setup: MailSetup, ticket: Ticket, item: Mail, now: datetime
 ) -> OutboxMail | str:
@@ -374,23 +405,13 @@ async def queue_mail(
         attachments=attachments,
         date=now,
     )
-    row = OutboxMail(
+    row = outbox_row(
+        outgoing,
         ticket_id=ticket.id,
         message_row_id=item.message_row_id,
         kind=item.kind,
-        automatic=item.automatic is not None,
-        message_id=message_id,
-        mail_from=outgoing.sender.addr,
-        to_address=to[0].addr.lower(),
-        recipients=",".join(outgoing.recipients()),
-        subject=outgoing.subject,
-        raw=mail.as_bytes(mail.compose(outgoing)),
         state=state,
-        tries=0,
-        next_try_at=now,
         detail=detail,
-        bounced=False,
-        created_at=now,
     )
     session.add(row)
     if item.message_row_id is not None:

@@ -783,6 +783,18 @@ async def save_form(req: FormRequest) -> FormScreen | None:
     )
 
 
+def _activity_choice(open_ones: list[Any]) -> Field:
+    """The choice of one of a ticket's open activities (the first one offered)."""
+    return Field(
+        "activity",
+        "Activity",
+        "select",
+        open_ones[0].id,
+        required=True,
+        options=[(f"{a.kind}: {a.title}", a.id) for a in open_ones],
+    )
+
+
 async def done_form(req: FormRequest) -> FormScreen | None:
     """Mark one of the ticket's open activities done."""
     ctx, number = req.ctx, req.number
@@ -796,16 +808,7 @@ async def done_form(req: FormRequest) -> FormScreen | None:
 
     return FormScreen(
         f"Mark an activity of #{number} done",
-        [
-            Field(
-                "activity",
-                "Activity",
-                "select",
-                open_ones[0].id,
-                required=True,
-                options=[(f"{a.kind}: {a.title}", a.id) for a in open_ones],
-            )
-        ],
+        [_activity_choice(open_ones)],
         done,
     )
 
@@ -924,16 +927,7 @@ async def activity_edit_form(req: FormRequest) -> FormScreen | None:
 
         picker = FormScreen(
             f"Change which activity of #{number}?",
-            [
-                Field(
-                    "activity",
-                    "Activity",
-                    "select",
-                    open_ones[0].id,
-                    required=True,
-                    options=[(f"{a.kind}: {a.title}", a.id) for a in open_ones],
-                )
-            ],
+            [_activity_choice(open_ones)],
             pick,
         )
         app: Any = ctx  # the console is the App: the builder runs in a worker

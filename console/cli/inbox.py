@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.cli.output import out, print_json
+from console.cli.output import out, print_json, print_listing
 from console.cli.parser import Commands, Parser, common, group, json_flag, number, positive
 from console.cli.session import Session, in_session
 
@@ -82,14 +82,8 @@ async def _list(args: argparse.Namespace, session: Session) -> int:
     inbox = await _inbox(session)
     await inbox.fire_my_reminders()
     entries = await inbox.entries(unread=args.unread)
-    if args.json:
-        print_json([e.as_json() for e in entries])
-        return 0
-    if not entries:
-        out("Nothing unread in your inbox." if args.unread else "Your inbox is empty.")
-    for entry in entries:
-        out(_line(entry))
-    return 0
+    empty = "Nothing unread in your inbox." if args.unread else "Your inbox is empty."
+    return print_listing(entries, as_json=args.json, empty=empty, line=_line)
 
 
 async def _read(args: argparse.Namespace, session: Session) -> int:
@@ -146,14 +140,8 @@ async def _send(args: argparse.Namespace, session: Session) -> int:
 async def _messages(args: argparse.Namespace, session: Session) -> int:
     inbox = await _inbox(session)
     found = await inbox.messages(sent=args.sent)
-    if args.json:
-        print_json([m.as_json() for m in found])
-        return 0
-    if not found:
-        out("You have sent no messages." if args.sent else "You have no messages.")
-    for message in found:
-        out(_message_lines(message))
-    return 0
+    empty = "You have sent no messages." if args.sent else "You have no messages."
+    return print_listing(found, as_json=args.json, empty=empty, line=_message_lines)
 
 
 async def _delete(args: argparse.Namespace, session: Session) -> int:

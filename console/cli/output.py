@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from console.cli.parser import EXIT_REFUSED
@@ -49,6 +49,25 @@ def print_json(value: Any) -> None:
     from console.data.records import to_jsonable
 
     print(json_text(to_jsonable(value)))
+
+
+def print_listing(
+    records: Sequence[Any],
+    *,
+    as_json: bool,
+    empty: str,
+    line: Callable[[Any], str],
+) -> int:
+    """A listing command's answer: the records' ``as_json()`` as one JSON list, or a
+    line each (``empty`` when there are none); exit 0."""
+    if as_json:
+        print_json([r.as_json() for r in records])
+        return 0
+    if not records:
+        out(empty)
+    for record in records:
+        out(line(record))
+    return 0
 
 
 def ticket_summary(record: TicketRecord) -> str:

@@ -3,6 +3,7 @@ mail, a duplicate, quarantine), on SQLite and PostgreSQL, and the corpus of bad 
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -10,11 +11,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from console.data.directory import Directory
-from console.data.mail import MailIntake
-from console.data.models import Attachment, MailSource, Message, QuarantinedMail
+from console.data.mail import Incoming, MailIntake
+from console.data.models import Attachment, Contact, MailSource, Message, QuarantinedMail
 from console.mail.importing import import_mail
 from console.mail.parse import MAX_MESSAGE_BYTES, parse
-from console.mail.sources import check, read
+from console.mail.parse import too_large as parse_reason
+from console.mail.sources import Found, check, read
 from tests.conftest import Desk
 
 CORPUS = Path(__file__).with_name("mail")
@@ -144,6 +146,143 @@ async def test_a_reply_threads_by_any_reference_even_to_our_own_reply(desk: Desk
         ("Still smoking.", "references", "References matched alice's reply of 02 Mar 09:00"),
         ("Flames now.", "in-reply-to", "In-Reply-To matched the customer's mail of 02 Mar 09:00"),
     ]
+
+
+async def test_one_batch_threads_onto_the_tickets_it_opens_and_skips_no_number(
+    desk: Desk,
+) -> None:
+    """A large import stores many mails a transaction and writes its new tickets
+    together: a reply, a subject tag, a second mail of a new sender and a repeat that
+    come in the same batch as the mail they follow still find it."""
+    first = await desk.ticket()
+    zoe = "Zoe New <zoe@new.example>"
+    raws = [
+        mail("Help", sender=zoe, message_id="<a1@new.example>", subject="Login fails"),
+        mail(
+            "Still failing",
+            sender=zoe,
+            message_id="<a2@new.example>",
+            subject="Re: Login fails",
+            extra="In-Reply-To: <a1@new.example>",
+        ),
+        mail("Another thing", sender=zoe, message_id="<a3@new.example>", subject="Invoice"),
+        mail(
+            "By number",
+            sender=zoe,
+            message_id="<a4@new.example>",
+            subject=f"About [#{first + 2}]",
+        ),
+        mail("Help", sender=zoe, message_id="<a1@new.example>", subject="Login fails"),
+        mail(
+            "I am away",
+            sender=zoe,
+            message_id="<a5@new.example>",
+            subject="Out of office",
+            extra="In-Reply-To: <a3@new.example>\nAuto-Submitted: auto-replied",
+        ),
+        mail("Printer", message_id="<p1@acme.example>"),
+    ]
+    intake = MailIntake(desk.db, clock=desk.clock)
+    outcomes = await intake.take_many(
+        [Incoming(parse(raw), raw, f"test-{i}", "Billing") for i, raw in enumerate(raws)]
+    )
+    assert [(o.kind, o.number) for o in outcomes] == [
+        ("created", first + 1),
+        ("threaded", first + 1),
+        ("created", first + 2),
+        ("threaded", first + 2),
+        ("duplicate", None),
+        ("automatic", first + 2),
+        ("created", first + 3),
+    ]
+    root = desk.service("root")
+    login = await root.queries.detail(first + 1)
+    assert [m.threaded_by for m in login.messages] == [None, "in-reply-to"]
+    invoice = await root.queries.detail(first + 2)
+    assert [(m.threaded_by, m.automatic) for m in invoice.messages] == [
+        (None, False),
+        ("subject-tag", False),
+        ("in-reply-to", True),
+    ]
+    assert login.ticket.contact_email == invoice.ticket.contact_email == "zoe@new.example"
+    printer = await root.queries.detail(first + 3)
+    assert (printer.ticket.contact, printer.ticket.account) == ("Pat Customer", "Acme Ltd")
+    async with desk.db.read() as s:
+        zoes = await s.execute(
+            select(func.count()).select_from(Contact).where(Contact.email == "zoe@new.example")
+        )
+        sources = await s.execute(select(func.count()).select_from(MailSource))
+        assert (zoes.scalar(), sources.scalar()) == (1, 6)
+    # The numbers the batch reserved and did not use are handed back: none is skipped.
+    assert await desk.ticket() == first + 4
+
+
+async def test_a_ticket_from_mail_is_handed_out_by_its_department(desk: Desk) -> None:
+    await Directory(desk.db, desk.actors["root"], desk.clock).edit_department(
+        "Billing", auto_assign="round-robin"
+    )
+    first = await take(desk, mail(message_id="<r1@acme.example>"))
+    second = await take(desk, mail(message_id="<r2@acme.example>", subject="Fax"))
+    root = desk.service("root")
+    owners = [(await root.queries.detail(o.number)).ticket.owner for o in (first, second)]
+    assert owners == ["alice", "bob"]
+    history = (await root.queries.detail(first.number)).history
+    assert [(h.actor, h.action) for h in history] == [  # newest first
+        ("system", "assign"),
+        ("Pat Customer", "create"),
+    ]
+
+
+async def test_a_large_import_parses_ahead_and_stops_between_batches(desk: Desk) -> None:
+    """Beyond its first batch an import parses the next batch in another process while it
+    stores one: a reply two batches after its mail still threads, an unreadable mail of
+    a later batch is quarantined, and a stop between batches leaves the rest unread."""
+
+    def found(raw: bytes | None, name: str, size: int = 0) -> Found:
+        digest = hashlib.sha256(raw or name.encode()).hexdigest()
+        return Found(name, raw, len(raw) if raw else size, digest)
+
+    mails = [
+        found(mail("One", message_id="<b1@acme.example>", subject="Scanner"), "m1"),
+        found(mail("Two", message_id="<b2@acme.example>", subject="Fax"), "m2"),
+        found(None, "m3-huge", size=MAX_MESSAGE_BYTES + 1),
+        found(mail("Three", message_id="<b3@acme.example>", subject="Modem"), "m4"),
+        found(
+            mail(
+                "Still broken",
+                message_id="<b4@acme.example>",
+                subject="Re: Scanner",
+                extra="References: <b1@acme.example>",
+            ),
+            "m5",
+        ),
+    ]
+    intake = MailIntake(desk.db, clock=desk.clock)
+    report = await import_mail(intake, iter(mails), department="Billing", batch=2)
+    first, _fax, third = report.created
+    assert report.threaded == [first]
+    assert report.quarantined == [
+        {"source": "m3-huge", "reason": parse_reason(MAX_MESSAGE_BYTES + 1)}
+    ]
+    assert report.parse_seconds > 0
+    root = desk.service("root")
+    scanner = await root.queries.detail(first)
+    assert [m.body for m in scanner.messages] == ["One", "Still broken"]
+    assert (await root.queries.detail(third)).ticket.subject == "Modem"
+
+    stored: list[str] = []
+
+    async def done(f: Found) -> None:
+        stored.append(f.source)
+
+    later = [
+        found(mail(f"Later {i}", message_id=f"<l{i}@acme.example>"), f"l{i}") for i in range(6)
+    ]
+    again = await import_mail(
+        intake, iter(later), department="Billing", batch=2, done=done, stop=lambda: len(stored) >= 2
+    )
+    assert stored == ["l0", "l1"]  # the batch read ahead was not stored and stays unread
+    assert len(again.created) == 2
 
 
 async def test_a_subject_tag_threads_only_for_the_contact_or_their_account(desk: Desk) -> None:

@@ -14,7 +14,7 @@ import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,7 @@ from console.data.audit import append_events
 from console.data.db import Database
 from console.data.errors import BadValue, NotFound
 from console.data.models import (
+    Account,
     Attachment,
     Contact,
     Department,
@@ -42,6 +43,7 @@ from console.data.outbox import (
     system_event,
 )
 from console.data.records import default_sla, priority_rank
+from console.data.tickets.auto_assign import MODES, auto_assign
 from console.data.tickets.conversation import (
     customer_effects,
     customer_event,
@@ -49,7 +51,7 @@ from console.data.tickets.conversation import (
     lock_onward,
 )
 from console.data.tickets.creating import (
-    allocate_number,
+    NumberBlock,
     amc_expired,
     contact_and_account,
     find_department,
@@ -97,6 +99,20 @@ class _Written:
 
 
 @dataclass
+class _NewTicket:
+    """A ticket a mail opens, waiting to be written with the others of its batch (one
+    insert for each table instead of several statements for each mail)."""
+
+    mail: InboundMail
+    raw: bytes
+    source: str
+    contact: Contact  # not yet written when the sender is new
+    account: Account | None
+    ticket: Ticket
+    message: Message
+
+
+@dataclass
 class _Batch:
     """What a transaction of mail intake looked up at once for all its mails, kept up to
     date as each mail is stored (a later mail of the batch may answer or repeat an earlier
@@ -108,6 +124,31 @@ class _Batch:
     known: dict[str, rules.Known] = field(default_factory=dict)
     #: the contacts of the batch's senders by their address in lower case: (id, name)
     contacts: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: new tickets not yet written, and what a later mail may need of them
+    waiting: list[_NewTicket] = field(default_factory=list)
+    waiting_ids: set[str] = field(default_factory=set)
+    waiting_numbers: set[int] = field(default_factory=set)
+    waiting_senders: dict[str, Contact] = field(default_factory=dict)
+    #: the tickets the batch's replies name (by number), read and locked at once
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+
+    def waits_on(self, mail: InboundMail) -> bool:
+        """Whether the mail names a message, ticket or sender of a waiting new ticket
+        (which must then be written before the mail is decided)."""
+        if not self.waiting:
+            return False
+        number = rules.tagged_number(mail.subject)
+        if number is not None and number in self.waiting_numbers:
+            return True
+        if mail.sender is not None and mail.sender.email.lower() in self.waiting_senders:
+            return True
+        return any(i in self.waiting_ids for i in rules.ids_to_look_up(mail))
+
+    def seen(self, mail: InboundMail) -> None:
+        """A mail of the batch will be stored (a repeat of it later is a duplicate)."""
+        self.digests.add(mail.sha256)
+        if mail.message_id is not None:
+            self.message_ids.add(mail.message_id)
 
     def is_duplicate(self, mail: InboundMail, releasing: bool) -> bool:
         """Already imported (its Message-ID, or without one its raw bytes), or in
@@ -120,20 +161,21 @@ class _Batch:
 
     def stored(self, mail: InboundMail, message: Message, number: int) -> None:
         """A mail of the batch is stored as ``message`` on ticket ``number``."""
-        self.digests.add(mail.sha256)
+        self.seen(mail)
         if mail.message_id is not None:
-            self.message_ids.add(mail.message_id)
             self.known[mail.message_id] = rules.Known(message.id, number)
 
     def known_to(self, mail: InboundMail) -> dict[str, rules.Known]:
         return {i: self.known[i] for i in rules.ids_to_look_up(mail) if i in self.known}
 
 
+_Key = TypeVar("_Key", str, int)
+
 #: How many values one ``IN (...)`` of a batch's look-ups holds at most.
 IN_CHUNK = 500
 
 
-def _chunks(values: set[str]) -> list[list[str]]:
+def _chunks(values: set[_Key]) -> list[list[_Key]]:
     ordered = sorted(values)
     return [ordered[i : i + IN_CHUNK] for i in range(0, len(ordered), IN_CHUNK)]
 
@@ -144,6 +186,8 @@ class _Departments:
 
     addresses: dict[str, str]
     ids: dict[str, int]
+    #: the departments that hand out their new tickets (by id: the mode)
+    auto_assign: dict[int, str]
 
 
 @dataclass(frozen=True)
@@ -223,9 +267,16 @@ class MailIntake:
             known = await self._departments(session)
             batch = await self._look_up(session, items)
             written = _Written()
-            outcomes = [
-                await self._take(session, item, known, releasing, written, batch) for item in items
-            ]
+            numbers = NumberBlock(session, len(items))
+            outcomes = []
+            for item in items:
+                if batch.waits_on(item.mail):
+                    await self._write_new(session, known, written, batch)
+                outcomes.append(
+                    await self._take(session, item, known, releasing, written, batch, numbers)
+                )
+            await self._write_new(session, known, written, batch)
+            await numbers.settle()
             await self._record(session, written)
             return outcomes
 
@@ -268,6 +319,18 @@ class MailIntake:
                 .order_by(Message.id)
             )
             batch.known.update({mid: rules.Known(pk, n) for mid, pk, n in rows.all() if mid})
+        numbers = {k.number for k in batch.known.values()}
+        numbers.update(n for i in items if (n := rules.tagged_number(i.mail.subject)) is not None)
+        for wanted in _chunks(numbers):
+            # The tickets the replies are likely to join, locked in one go (by id, the
+            # order every other multi-ticket lock takes).
+            locked = await session.execute(
+                select(Ticket)
+                .where(Ticket.number.in_(wanted))
+                .order_by(Ticket.id)
+                .with_for_update()
+            )
+            batch.tickets.update({t.number: t for t in locked.scalars()})
         return batch
 
     async def _record(self, session: AsyncSession, written: _Written) -> None:
@@ -280,11 +343,14 @@ class MailIntake:
 
     async def _departments(self, session: AsyncSession) -> _Departments:
         rows = (
-            await session.execute(select(Department.id, Department.name, Department.email))
+            await session.execute(
+                select(Department.id, Department.name, Department.email, Department.auto_assign)
+            )
         ).all()
         return _Departments(
-            {email.lower(): name for _id, name, email in rows if email},
-            {name.lower(): dept_id for dept_id, name, _email in rows},
+            {email.lower(): name for _id, name, email, _mode in rows if email},
+            {name.lower(): dept_id for dept_id, name, _email, _mode in rows},
+            {dept_id: mode for dept_id, _name, _email, mode in rows if mode in MODES},
         )
 
     async def _take(
@@ -295,6 +361,7 @@ class MailIntake:
         releasing: bool,
         written: _Written,
         batch: _Batch,
+        numbers: NumberBlock,
     ) -> Outcome:
         mail, raw, source, department = item.mail, item.raw, item.source, item.department
         if batch.is_duplicate(mail, releasing):
@@ -314,7 +381,7 @@ class MailIntake:
                 return await self._quarantine(session, raw, source, reason, department)
             dept = rules.department_for(mail, known.addresses, department)
             dept_id = known.ids.get(dept.lower()) if dept else None
-            number = await self._open(session, mail, raw, source, dept_id, written, batch)
+            number = await self._open(session, mail, raw, source, dept_id, batch, numbers)
             return Outcome(CREATED, number)
         number = await self._join(session, mail, raw, source, decision, automatic, written, batch)
         return Outcome(AUTOMATIC if automatic else THREADED, number)
@@ -369,7 +436,7 @@ class MailIntake:
             automatic=automatic,
         )
 
-    async def _keep(
+    def _sources(
         self,
         session: AsyncSession,
         ticket: Ticket,
@@ -378,10 +445,8 @@ class MailIntake:
         raw: bytes,
         source: str,
     ) -> list[str]:
-        """Store the message, its raw mail and its attachments; the attachments' names
-        as history says them."""
-        session.add(message)
-        await session.flush()
+        """Add the raw mail and the attachments of a written message; the attachments'
+        names as history says them."""
         session.add(MailSource(message_id=message.id, sha256=mail.sha256, source=source, raw=raw))
         attached = []
         for part in mail.attachments:
@@ -412,26 +477,35 @@ class MailIntake:
         raw: bytes,
         source: str,
         dept_id: int | None,
-        written: _Written,
         batch: _Batch,
+        numbers: NumberBlock,
     ) -> int:
-        """A new ticket from the mail, its contact found or created from From."""
+        """A new ticket from the mail, its contact found or created from From; written
+        with the batch's other new tickets (``_write_new``)."""
         assert mail.sender is not None
         now = self.clock()
         name = mail.sender.name or mail.sender.email.split("@", 1)[0]
         email = mail.sender.email[:320]
-        known: tuple[Contact | None] | None = None
-        if email == mail.sender.email:  # the batch looked its address up
-            hit = batch.contacts.get(email.lower())
-            known = (await session.get(Contact, hit[0]) if hit else None,)
-        contact, account = await contact_and_account(
-            session, name[:200], email, None, None, known=known
-        )
-        if contact.email:
-            batch.contacts.setdefault(contact.email.lower(), (contact.id, contact.name))
+        contact: Contact
+        account: Account | None
+        if email == mail.sender.email and email.lower() not in batch.contacts:
+            # A sender the batch looked up and did not find: a new contact (a second
+            # mail of theirs in the batch waits for it to be written: ``waits_on``).
+            contact, account = Contact(name=name[:200], email=email), None
+            batch.waiting_senders[email.lower()] = contact
+        else:
+            known: tuple[Contact | None] | None = None
+            if email == mail.sender.email:  # the batch looked its address up
+                hit = batch.contacts[email.lower()]
+                known = (await session.get(Contact, hit[0]),)
+            contact, account = await contact_and_account(
+                session, name[:200], email, None, None, known=known
+            )
+            if contact.email:
+                batch.contacts.setdefault(contact.email.lower(), (contact.id, contact.name))
         rank = priority_rank("High" if mail.high_priority else "Medium")
         ticket = new_ticket(
-            await allocate_number(session),
+            await numbers.take(),
             subject=mail.subject,
             description=mail_body(mail),
             rank=rank,
@@ -443,11 +517,61 @@ class MailIntake:
             now=now,
             due=now + self.sla[rank],
         )
-        session.add(ticket)
-        await session.flush()
         message = self._message(ticket, mail, contact.id)
-        attached = await self._keep(session, ticket, message, mail, raw, source)
-        batch.stored(mail, message, ticket.number)
+        batch.waiting.append(_NewTicket(mail, raw, source, contact, account, ticket, message))
+        batch.waiting_numbers.add(ticket.number)
+        if mail.message_id is not None:
+            batch.waiting_ids.add(mail.message_id)
+        batch.seen(mail)
+        return ticket.number
+
+    async def _write_new(
+        self, session: AsyncSession, known: _Departments, written: _Written, batch: _Batch
+    ) -> None:
+        """Write the batch's waiting new tickets: their new contacts, the tickets, their
+        first messages (one insert of each), then the raw mail, attachments, history and
+        acknowledgements of each."""
+        waiting = batch.waiting
+        if not waiting:
+            return
+        batch.waiting = []
+        new_contacts = list(batch.waiting_senders.values())
+        batch.waiting_senders.clear()
+        batch.waiting_ids.clear()
+        batch.waiting_numbers.clear()
+        if new_contacts:
+            session.add_all(new_contacts)
+            await session.flush()
+            for contact in new_contacts:
+                if contact.email:
+                    batch.contacts.setdefault(contact.email.lower(), (contact.id, contact.name))
+        for new in waiting:
+            new.ticket.contact_id = new.contact.id
+            new.message.author_contact_id = new.contact.id
+        session.add_all([new.ticket for new in waiting])
+        await session.flush()
+        for new in waiting:
+            new.message.ticket_id = new.ticket.id
+        session.add_all([new.message for new in waiting])
+        await session.flush()
+        for new in waiting:
+            await self._opened(session, new, known, written, batch)
+
+    async def _opened(
+        self,
+        session: AsyncSession,
+        new: _NewTicket,
+        known: _Departments,
+        written: _Written,
+        batch: _Batch,
+    ) -> None:
+        """What follows a new ticket's writing: its raw mail and attachments, its history,
+        auto-assignment and the acknowledgement."""
+        ticket, mail, contact, account = new.ticket, new.mail, new.contact, new.account
+        assert mail.sender is not None
+        now = ticket.created_at
+        attached = self._sources(session, ticket, new.message, mail, new.raw, new.source)
+        batch.stored(mail, new.message, ticket.number)
         events = [
             customer_event(ticket, contact.name, now, history.CREATE, None, None, mail.subject)
         ]
@@ -466,6 +590,10 @@ class MailIntake:
         events.extend(
             customer_event(ticket, contact.name, now, "attach", None, None, a) for a in attached
         )
+        if ticket.department_id in known.auto_assign:
+            assigned = await auto_assign(session, ticket, now)
+            if assigned:
+                events.append(assigned)
         answering = Inbound(
             mail.sender.email,
             mail.message_id,
@@ -477,7 +605,6 @@ class MailIntake:
             events.append(system_event(ticket, now, held))
         written.events.extend(events)
         written.numbers.append(ticket.number)
-        return ticket.number
 
     async def _join(
         self,
@@ -492,10 +619,12 @@ class MailIntake:
     ) -> int:
         """The mail as a message on the ticket it threads to (forwarded past merges)."""
         assert decision.number is not None
-        ticket_id = (
-            await session.execute(select(Ticket.id).where(Ticket.number == decision.number))
-        ).scalar_one()
-        ticket = await lock_onward(session, ticket_id)
+        ticket = batch.tickets.get(decision.number)
+        if ticket is None or ticket.merged_into_id is not None:
+            ticket_id = (
+                await session.execute(select(Ticket.id).where(Ticket.number == decision.number))
+            ).scalar_one()
+            ticket = await lock_onward(session, ticket_id)
         now = self.clock()
         contact_id = None
         who = mail.sender.shown() if mail.sender else "customer"
@@ -511,7 +640,9 @@ class MailIntake:
             threaded_to=decision.matched,
             automatic=automatic is not None,
         )
-        attached = await self._keep(session, ticket, message, mail, raw, source)
+        session.add(message)
+        await session.flush()
+        attached = self._sources(session, ticket, message, mail, raw, source)
         batch.stored(mail, message, ticket.number)
         preview = history.preview(message.body)
         action = "automatic" if automatic else history.CUSTOMER
@@ -520,7 +651,6 @@ class MailIntake:
         ]
         events.extend(customer_event(ticket, who, now, "attach", None, None, a) for a in attached)
         if automatic is None:
-            await session.flush()
             await customer_reply(session, self.mail, ticket, message, who, now)
             events.extend(await customer_effects(session, ticket, who, now))
         if mail.bounce and mail.bounced_ids:

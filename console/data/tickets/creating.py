@@ -198,6 +198,38 @@ async def allocate_number(session: AsyncSession, count: int = 1) -> int:
     return first
 
 
+class NumberBlock:
+    """Ticket numbers for one transaction that may make many tickets (a mail import's
+    batch): up to ``most`` are reserved with one statement when the first is needed, and
+    ``settle`` hands back those not used.  The counter's row stays locked by the
+    transaction from the reservation to its commit, so nobody else takes a number in
+    between, and numbers are neither reused nor skipped."""
+
+    def __init__(self, session: AsyncSession, most: int) -> None:
+        self.session = session
+        self.most = max(1, most)
+        self.next: int | None = None
+        self.end = 0
+
+    async def take(self) -> int:
+        if self.next is None:
+            self.next = await allocate_number(self.session, self.most)
+            self.end = self.next + self.most
+        if self.next >= self.end:
+            raise RuntimeError("more tickets than the numbers reserved for them")
+        number = self.next
+        self.next += 1
+        return number
+
+    async def settle(self) -> None:
+        """Give the unused numbers back (the counter then names the next unused one)."""
+        if self.next is not None and self.next < self.end:
+            await self.session.execute(
+                update(Counter).where(Counter.name == "ticket_number").values(next_value=self.next)
+            )
+            self.end = self.next
+
+
 async def find_department(session: AsyncSession, name: str) -> Department:
     """The department by name in any case; BadValue lists the departments there are."""
     dept = (

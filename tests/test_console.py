@@ -4,7 +4,7 @@ what the database then holds."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -430,6 +430,20 @@ async def test_each_tab_add_form(
         assert shown.detail is not None and shown.detail.ticket.version == detail.ticket.version
 
 
+def arriving(bob: TicketService) -> Awaitable[object]:
+    """A ticket another agent makes while the console watches."""
+    return bob.create(subject="Arrived elsewhere", contact_name="Kim", department="Billing")
+
+
+async def as_bob_elsewhere(desk: Desk, act: Callable[[TicketService], Awaitable[object]]) -> None:
+    """Bob does something on a connection of his own (another agent's console)."""
+    other = make_engine(desk.db.url)
+    try:
+        await act(TicketService(other, desk.actors["bob"], clock=desk.clock))
+    finally:
+        await other.dispose()
+
+
 @pytest.mark.parametrize(
     "db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True
 )
@@ -439,20 +453,82 @@ async def test_live_update_from_a_second_connection(desk: Desk) -> None:
     async with app.run_test(size=(120, 30)) as pilot:
         await start(app, pilot)
         assert "▸[All 5]" in stage_text(app)
-        other = make_engine(desk.db.url)
-        try:
-            service = TicketService(other, desk.actors["bob"], clock=desk.clock)
-            await service.create(
-                subject="Arrived elsewhere", contact_name="Kim", department="Billing"
-            )
-        finally:
-            await other.dispose()
+        await as_bob_elsewhere(desk, arriving)
         for _ in range(40):
             await pilot.pause(0.1)
             if "▸[All 6]" in stage_text(app):
                 break
         assert "▸[All 6]" in stage_text(app)
         assert any("Arrived elsewhere" in line for line in queue_lines(app))
+
+
+@sqlite_only
+async def test_a_ticket_arriving_elsewhere_leaves_the_cursor_on_its_ticket(desk: Desk) -> None:
+    """A new ticket from another agent (or the mail worker) lands above the cursor: the
+    cursor stays on the ticket the agent was reading, and their next j moves on from it."""
+    await queue_desk(desk)
+    app = console_as(desk, "alice", watch=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        queue = app.screen.query_one(TicketQueue)
+        await pilot.press("j", "j")
+        await settle(pilot)
+        reading = queue.current
+        assert reading is not None and queue.cursor == 2
+        below = queue.window.row(3)
+        assert below is not None
+        await as_bob_elsewhere(desk, arriving)
+        await until(pilot, lambda: "▸[All 6]" in stage_text(app), "the new ticket is counted")
+        top = queue.window.row(0)
+        assert top is not None and top.subject == "Arrived elsewhere"
+        current = queue.current
+        assert current is not None and current.number == reading.number
+        assert queue.cursor == 3  # moved down a line with its ticket
+        await pilot.press("j")
+        await until(
+            pilot,
+            lambda: queue.current is not None and queue.current.number == below.number,
+            "j moves to the ticket that was below",
+        )
+
+
+@sqlite_only
+async def test_the_detail_pane_is_read_again_only_when_its_ticket_changed(desk: Desk) -> None:
+    """Other agents' changes reload the queue; the detail beside it is read again only
+    when the ticket it shows changed (mail arriving all day must not re-read and redraw
+    the ticket an agent is reading)."""
+    await queue_desk(desk)
+    app = console_as(desk, "alice", watch=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(app, pilot)
+        queue = app.screen.query_one(TicketQueue)
+        side = app.screen.query_one("#side", TicketDetailView)
+        await pilot.press("j")
+        await until(
+            pilot,
+            lambda: (
+                side.detail is not None
+                and queue.current is not None
+                and side.detail.ticket.number == queue.current.number
+            ),
+            "the detail shows the cursor's ticket",
+        )
+        shown = side.detail
+        assert shown is not None
+        await as_bob_elsewhere(desk, arriving)
+        await until(pilot, lambda: "▸[All 6]" in stage_text(app), "the new ticket is counted")
+        await settle(pilot)
+        assert side.detail is shown  # not read again
+        await as_bob_elsewhere(desk, lambda bob: bob.comment(shown.ticket.number, "Seen there"))
+        await until(
+            pilot,
+            lambda: (
+                side.detail is not shown
+                and side.detail is not None
+                and side.detail.ticket.number == shown.ticket.number
+            ),
+            "the changed ticket is read again",
+        )
 
 
 @sqlite_only

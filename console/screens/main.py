@@ -115,11 +115,16 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
         return (row.number, row.version) if row else None
 
     @on(TicketChanged)
-    @on(DatabaseChanged)
     def changed(self) -> None:
-        """A ticket changed (here, on another screen, or by another agent): reload in
-        place."""
+        """A ticket changed (here, or on another screen): reload in place, the cursor on
+        its row (act and advance)."""
         self.reload(keep_position=True)
+
+    @on(DatabaseChanged)
+    def changed_elsewhere(self) -> None:
+        """Another agent or the worker changed tickets: reload in place, the cursor on
+        its ticket."""
+        self.reload(keep_position=True, follow=True)
 
     def presence_here(self) -> tuple[int, str] | None:
         """The ticket the detail pane shows (viewing it), if the pane is shown."""
@@ -175,7 +180,12 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
 
     @work(exclusive=True, group="queue", exit_on_error=False)
     async def reload(
-        self, keep_position: bool = False, *, recount: bool = True, count_views: bool = True
+        self,
+        keep_position: bool = False,
+        *,
+        follow: bool = False,
+        recount: bool = True,
+        count_views: bool = True,
     ) -> None:
         """The visible window first, then the counts; keeps the cursor's screen position
         when asked.  A stage switch keeps the counts (``recount=False``: they are the
@@ -206,7 +216,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
         keep = keep_position and (anchor is not None or queue.top == 0)
         # Until the counts come, a full window says "at least this many".
         known = self.counts[self.stage] if not recount else len(rows)
-        queue.show_rows(rows, known, keep_position=keep)
+        queue.show_rows(rows, known, keep_position=keep, follow=follow)
         self.query_one(StageBar).stage = self.stage
         self.show_status()
         self.query_one(ConsoleHeader).place = f"{self.place()} · {self.stage}"

@@ -44,7 +44,12 @@ class QueueScreenBase(InConsole, Screen[None]):
         return self.view if self.view in VIEWS else "all"
 
     def reload(
-        self, keep_position: bool = False, *, recount: bool = True, count_views: bool = True
+        self,
+        keep_position: bool = False,
+        *,
+        follow: bool = False,
+        recount: bool = True,
+        count_views: bool = True,
     ) -> Any:  # pragma: no cover - the queue screen's
         """Read the rows shown again (and the counts)."""
         raise NotImplementedError

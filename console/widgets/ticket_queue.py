@@ -45,6 +45,13 @@ class QueueWindow:
         """One past the absolute index of the last loaded row."""
         return self.start + len(self.rows)
 
+    def index_of(self, ticket_id: int) -> int | None:
+        """The row index of a ticket among the loaded rows, if it is there."""
+        for offset, row in enumerate(self.rows):
+            if row.id == ticket_id:
+                return self.start + offset
+        return None
+
     def row(self, index: int) -> TicketRow | None:
         """The row at an absolute index, if loaded."""
         offset = index - self.start
@@ -288,11 +295,16 @@ class TicketQueue(Widget, can_focus=True):
         total: int,
         *,
         keep_position: bool = False,
+        follow: bool = False,
         from_end: bool = False,
     ) -> None:
         """Replace what is shown.  ``keep_position`` keeps the cursor's row index (act and
-        advance: the next ticket moves up under the cursor)."""
+        advance: the next ticket moves up under the cursor); with ``follow`` too (someone
+        else changed tickets) the cursor stays on its ticket while that is still shown,
+        on the same screen line when the queue was scrolled, so a row arriving above it
+        neither moves the agent to another ticket nor eats the key they just pressed."""
         old_cursor, old_top = self.cursor, self.top
+        old_row = self.current if follow else None
         self.window.reset(rows, total, from_end=from_end)
         self._asked.clear()
         if from_end:
@@ -305,7 +317,17 @@ class TicketQueue(Widget, can_focus=True):
                 max(total, self.window.stop) if not self.window.at_end else (self.window.stop)
             )
             self.top = old_top
-            self.set_cursor(min(old_cursor, max(0, self.window.stop - 1)), force=True)
+            index = min(old_cursor, max(0, self.window.stop - 1))
+            found = self.window.index_of(old_row.id) if old_row is not None else None
+            unchanged = False
+            if found is not None:
+                if old_top > 0 and found > old_cursor:
+                    self.top = old_top + found - old_cursor
+                index = found
+                now = self.window.row(found)
+                unchanged = now is not None and old_row is not None and now == old_row
+            # The same ticket as it was: nothing to read again for the detail pane.
+            self.set_cursor(index, force=True, announce=not unchanged)
         else:
             self.top = 0
             self.set_cursor(0, force=True)
@@ -441,8 +463,9 @@ class TicketQueue(Widget, can_focus=True):
 
     # -- moving --------------------------------------------------------------------------
 
-    def set_cursor(self, index: int, *, force: bool = False) -> None:
-        """Move the cursor to an absolute row index (clamped to the loaded rows)."""
+    def set_cursor(self, index: int, *, force: bool = False, announce: bool = True) -> None:
+        """Move the cursor to an absolute row index (clamped to the loaded rows);
+        ``announce``: tell the screen the row under it (False: it is the same as before)."""
         if not self.window.rows:
             self.cursor = 0
             self.post_message(self.Highlighted(None))
@@ -463,7 +486,8 @@ class TicketQueue(Widget, can_focus=True):
         else:
             self._refresh_row(old - self.top + 1)
             self._refresh_row(index - self.top + 1)
-        self.post_message(self.Highlighted(self.current))
+        if announce:
+            self.post_message(self.Highlighted(self.current))
         self._maybe_prefetch()
 
     def _refresh_row(self, y: int) -> None:

@@ -178,13 +178,22 @@ class Terminal:
             self.pump(0.1)
         return self.proc.poll() is not None
 
-    def act(self, keys: str, quiet: float = 0.25, most: float = 20) -> None:
-        """Type ``keys``, wait (up to 3 s) for the console to start drawing what they do,
-        then collect output until it has been quiet for ``quiet`` seconds, or ``most``
-        seconds pass.  Quiet allows a few bytes: a blinking cursor redraws one cell twice a
-        second."""
-        os.write(self.master, keys.encode())
+    def act(
+        self, keys: str, quiet: float = 0.1, most: float = 20, expect: bytes | None = None
+    ) -> None:
+        """Type ``keys``, wait for the console to draw what they do (``expect`` in what it
+        writes, else up to 3 s for it to start drawing), then collect output until it has
+        been quiet for ``quiet`` seconds, or ``most`` seconds pass.  Quiet allows a few
+        bytes: a blinking cursor redraws one cell twice a second.  Keys are handled in
+        order; the wait for the drawing keeps ESC and the next key apart (written at
+        once they are one key, alt+key)."""
         start = len(self.output)
+        os.write(self.master, keys.encode())
+        if expect is not None:
+            end = time.monotonic() + most
+            while expect not in self.output[start:] and time.monotonic() < end:
+                self.pump(0.05)
+            assert expect in self.output[start:], f"never saw {expect!r}:\n{self.tail()}"
         began = time.monotonic() + 3
         while len(self.output) - start < 200 and time.monotonic() < began:
             self.pump(0.05)
@@ -227,11 +236,11 @@ def test_hostile_text_never_reaches_the_terminal(tmp_path: Path) -> None:
             term.act(">" * 6 + "G")  # through every tab to the bottom of the last one
             # Forms prefilled with, or choosing among, the ticket's own text: edit (inputs
             # and the description), the resolution, activities, approvals, attachments;
-            # then the whole-conversation pager.  Each key waits for the console to finish
-            # drawing what the last one did (its output going quiet), so a slow machine
-            # cannot have an esc arrive before the form it was meant to close.
-            for key in FORM_KEYS:
-                term.act(key)
+            # then the whole-conversation pager.  Each form key waits for the form's
+            # title to be drawn, so a slow machine cannot have an esc arrive before the
+            # form it was meant to close.
+            for key, title in zip(FORM_KEYS, FORM_TITLES, strict=True):
+                term.act(key, expect=title)
                 term.act("\x1b")
             # Back to the queue, then down to the next ticket: two keystrokes.  Written
             # at once, ESC and j are one key, alt+j (how a terminal sends meta-j), and the

@@ -19,6 +19,7 @@ from console.data.db import make_engine
 from console.data.directory import Directory
 from console.data.queries import QueueQuery
 from console.data.tickets import TicketService
+from console.screens import main as main_screen
 from console.screens.form import FormScreen
 from console.screens.help import key_lines
 from console.screens.main import MainScreen
@@ -489,6 +490,35 @@ async def test_a_ticket_arriving_elsewhere_leaves_the_cursor_on_its_ticket(desk:
             pilot,
             lambda: queue.current is not None and queue.current.number == below.number,
             "j moves to the ticket that was below",
+        )
+
+
+@sqlite_only
+async def test_changes_that_keep_coming_are_counted_once_the_pause_is_up(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows follow every outside change at once; the counts (the costly read) at most
+    every RECOUNT_SECONDS while changes keep coming, and then they are exact."""
+    monkeypatch.setattr(main_screen, "RECOUNT_SECONDS", 1.5)
+    await queue_desk(desk)
+    app = console_as(desk, "alice", watch=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await as_bob_elsewhere(desk, arriving)
+        await until(pilot, lambda: "▸[All 6]" in stage_text(app), "the first change is counted")
+        await as_bob_elsewhere(
+            desk,
+            lambda bob: bob.create(
+                subject="Second arrival", contact_name="Kim", department="Billing"
+            ),
+        )
+        await until(
+            pilot,
+            lambda: any("Second arrival" in line for line in queue_lines(app)),
+            "the second ticket's row is shown",
+        )
+        await until(
+            pilot, lambda: "▸[All 7]" in stage_text(app), "it is counted once the pause is up"
         )
 
 

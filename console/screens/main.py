@@ -5,6 +5,7 @@ the detail pane beside it.  Its search and saved views (``queue_search``) and ta
 from __future__ import annotations
 
 import asyncio
+import time
 
 from rich.text import Text
 from textual import events, on, work
@@ -53,6 +54,11 @@ from console.widgets.ticket_queue import FETCH_ROWS, TicketQueue
 from console.widgets.view_list import ViewList
 
 WIDE = 140  # columns from which the detail pane stands beside the queue
+#: While other agents' (or the worker's) changes keep coming, the stage and view counts
+#: are read again at most this often; the rows are read again for each change.  Counting
+#: a large queue is the most expensive read, and a mail import changes tickets every
+#: second: counted each time, it would take the CPU the agent's keys need.
+RECOUNT_SECONDS = 5.0
 
 
 def view_list_fits(width: int) -> bool:
@@ -73,6 +79,9 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
         self.view_counts: dict[str, int] = {}
         self.detail_number: int | None = None
         self.views_forced: bool | None = None
+        #: when others' changes last had the counts read (monotonic seconds)
+        self._counted_at = -RECOUNT_SECONDS
+        self._recount_later = False
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
@@ -123,8 +132,22 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
     @on(DatabaseChanged)
     def changed_elsewhere(self) -> None:
         """Another agent or the worker changed tickets: reload in place, the cursor on
-        its ticket."""
-        self.reload(keep_position=True, follow=True)
+        its ticket; the counts too, unless they were read less than ``RECOUNT_SECONDS``
+        ago (then once that time is up)."""
+        now = time.monotonic()
+        wait = self._counted_at + RECOUNT_SECONDS - now
+        if wait <= 0:
+            self._counted_at = now
+            self.reload(keep_position=True, follow=True)
+            return
+        self.reload(keep_position=True, follow=True, recount=False, count_views=False)
+        if not self._recount_later:
+            self._recount_later = True
+            self.set_timer(wait, self._recount_now)
+
+    def _recount_now(self) -> None:
+        self._recount_later = False
+        self.changed_elsewhere()
 
     def presence_here(self) -> tuple[int, str] | None:
         """The ticket the detail pane shows (viewing it), if the pane is shown."""

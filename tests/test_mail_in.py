@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from console.data.directory import Directory
 from console.data.mail import Incoming, MailIntake
 from console.data.models import Attachment, Contact, MailSource, Message, QuarantinedMail
 from console.mail.importing import import_mail
-from console.mail.parse import MAX_MESSAGE_BYTES, parse
+from console.mail.parse import MAX_DEPTH, MAX_MESSAGE_BYTES, MAX_MULTIPARTS, parse
 from console.mail.parse import too_large as parse_reason
 from console.mail.sources import Found, check, read
 from tests.conftest import Desk
@@ -509,7 +510,9 @@ async def test_the_corpus_of_bad_mail_never_stops_a_batch(desk: Desk, tmp_path: 
     assert names == ["attachment-5", "invoicefdp.exe", "nulbyte.txt", "passwd", "shadow"]
     log = by_subject["the log you asked for"]
     assert [a.file_name for a in log.attachments] == ["printer.log"]
-    assert by_subject["deep"].ticket.description.startswith("(no text)\n\n[The body was not read")
+    assert by_subject["deep"].ticket.description == (
+        f"(no text)\n\n[The body was not read: it has more than {MAX_MULTIPARTS} multipart parts.]"
+    )
     assert by_subject["VPN drops every hour"].ticket.department == "Net"
     # The out-of-office and the reply by References joined the first ticket.
     first = by_subject["Printer on fire in Lyon"]
@@ -540,3 +543,40 @@ def test_a_path_that_is_not_mail_is_refused_first(tmp_path: Path, name: str) -> 
         target.mkdir()
     with pytest.raises(SourceError):
         check([CORPUS, target])
+
+
+def nested(levels: int) -> bytes:
+    """A mail whose text sits under ``levels`` nested multipart parts."""
+    opening = b"".join(
+        b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i)
+        for i in range(levels)
+    )
+    closing = b"".join(b"--b%d--\r\n" % i for i in reversed(range(levels)))
+    return (
+        b"From: Dee <dee@deep.example>\r\nSubject: deep\r\nMessage-ID: <deep@x>\r\n"
+        + opening
+        + b"Content-Type: text/plain\r\n\r\ninner\r\n"
+        + closing
+    )
+
+
+def test_deep_parts_are_read_to_the_limit_and_the_same_however_deep_the_stack() -> None:
+    """Up to MAX_DEPTH levels the text is read; below that the walk stops and says so;
+    past MAX_MULTIPARTS only the headers are read, even with the stack nearly used up
+    (where the standard library's parser would run out of it at far fewer levels)."""
+    assert parse(nested(MAX_DEPTH)).body.strip() == "inner"
+    assert parse(nested(MAX_DEPTH)).problems == ()
+    shallow = parse(nested(MAX_DEPTH + 1))
+    assert shallow.problems == (f"Parts nested deeper than {MAX_DEPTH} levels were not read.",)
+    assert "inner" not in shallow.body
+    said = (f"The body was not read: it has more than {MAX_MULTIPARTS} multipart parts.",)
+
+    def far_down(depth: int) -> tuple[str, ...]:
+        if depth:
+            return far_down(depth - 1)
+        return parse(nested(MAX_MULTIPARTS + 1)).problems
+
+    assert parse(nested(MAX_MULTIPARTS + 1)).problems == said
+    assert far_down(sys.getrecursionlimit() - 100) == said
+    deep = parse(nested(MAX_MULTIPARTS + 1))
+    assert deep.subject == "deep" and deep.sender is not None

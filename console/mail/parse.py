@@ -29,6 +29,11 @@ MAX_MESSAGE_BYTES = 60 * 1024 * 1024
 MAX_PART_BYTES = 20 * 1024 * 1024
 #: Parts nested deeper than this are not read (and the mail says so).
 MAX_DEPTH = 50
+#: A mail with more multipart parts than this has only its headers read.  The standard
+#: library's parser recurses once per level and runs out of stack somewhere under 1,000
+#: levels, at a depth that depends on the stack already in use; counting first makes the
+#: outcome the same wherever the mail is parsed.
+MAX_MULTIPARTS = 200
 
 #: Senders that are machines, never people (RFC 3834's spirit; chatwoot #5131).
 MACHINE_SENDERS = frozenset(
@@ -38,6 +43,7 @@ MACHINE_SENDERS = frozenset(
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _HEADER_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]+")
 _MSGID = re.compile(r"<([^<>\s]+)>")
+_MULTIPART = re.compile(rb"^content-type:[ \t]*multipart/", re.IGNORECASE | re.MULTILINE)
 
 
 def megabytes(size: int) -> str:
@@ -83,6 +89,8 @@ def parse(raw: bytes) -> InboundMail:
     """Read a raw mail; ``Unreadable`` when nothing of it can be imported."""
     if len(raw) > MAX_MESSAGE_BYTES:
         raise Unreadable(too_large(len(raw)))
+    if len(_MULTIPART.findall(raw, 0)) > MAX_MULTIPARTS:
+        return _headers_only(raw, f"it has more than {MAX_MULTIPARTS} multipart parts")
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
     except RecursionError:

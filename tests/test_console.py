@@ -523,6 +523,31 @@ async def test_changes_that_keep_coming_are_counted_once_the_pause_is_up(
 
 
 @sqlite_only
+async def test_a_change_waits_while_the_agent_moves_and_shows_when_they_pause(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An outside change that arrives while the agent walks the queue with j does not
+    shift the rows under their keys: it is shown once they pause."""
+    # A pause of 2 s counts as moving on, so a busy machine's slow keys still hold it.
+    monkeypatch.setattr(main_screen, "HOLD_WHILE_MOVING", 2.0)
+    monkeypatch.setattr(main_screen, "HOLD_MOST", 60.0)
+    await queue_desk(desk)
+    app = console_as(desk, "alice", watch=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        screen = queue_screen(app)
+        await pilot.press("j")
+        await as_bob_elsewhere(desk, arriving)
+        for _ in range(30):  # 3 s of keys or more; the database is polled each second
+            await pilot.press("k" if _ % 8 < 4 else "j")
+            await pilot.pause(0.1)
+        assert screen._held_since is not None, "the change was heard and held"
+        assert "▸[All 5]" in stage_text(app)
+        await until(pilot, lambda: "▸[All 6]" in stage_text(app), "shown once the agent paused")
+        assert any("Arrived elsewhere" in line for line in queue_lines(app))
+
+
+@sqlite_only
 async def test_the_detail_pane_is_read_again_only_when_its_ticket_changed(desk: Desk) -> None:
     """Other agents' changes reload the queue; the detail beside it is read again only
     when the ticket it shows changed (mail arriving all day must not re-read and redraw

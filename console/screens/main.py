@@ -59,6 +59,11 @@ WIDE = 140  # columns from which the detail pane stands beside the queue
 #: a large queue is the most expensive read, and a mail import changes tickets every
 #: second: counted each time, it would take the CPU the agent's keys need.
 RECOUNT_SECONDS = 5.0
+#: An outside change that comes while the agent moves through the queue waits until they
+#: pause this long (at most HOLD_MOST seconds): the rows do not shift under their keys, and
+#: the reload does not take the CPU that their next key needs.
+HOLD_WHILE_MOVING = 0.4
+HOLD_MOST = 2.0
 
 
 def view_list_fits(width: int) -> bool:
@@ -82,6 +87,8 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
         #: when others' changes last had the counts read (monotonic seconds)
         self._counted_at = -RECOUNT_SECONDS
         self._recount_later = False
+        #: since when an outside change waits for the agent to pause (None: none waits)
+        self._held_since: float | None = None
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
@@ -133,7 +140,19 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
     def changed_elsewhere(self) -> None:
         """Another agent or the worker changed tickets: reload in place, the cursor on
         its ticket; the counts too, unless they were read less than ``RECOUNT_SECONDS``
-        ago (then once that time is up)."""
+        ago (then once that time is up).  While the agent is moving through the queue the
+        reload waits for them to pause (``HOLD_WHILE_MOVING``, at most ``HOLD_MOST``)."""
+        now = time.monotonic()
+        moving = now - self.query_one(TicketQueue).moved_at < HOLD_WHILE_MOVING
+        if moving and (self._held_since is None or now - self._held_since < HOLD_MOST):
+            if self._held_since is None:
+                self._held_since = now
+                self.set_timer(HOLD_WHILE_MOVING, self._held_change)
+            return
+        self._held_since = None
+        self._reload_elsewhere()
+
+    def _reload_elsewhere(self) -> None:
         now = time.monotonic()
         wait = self._counted_at + RECOUNT_SECONDS - now
         if wait <= 0:
@@ -148,6 +167,19 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
     def _recount_now(self) -> None:
         self._recount_later = False
         self.changed_elsewhere()
+
+    def _held_change(self) -> None:
+        """The change held back while the agent moved: shown now, or once they pause."""
+        if self._held_since is None:
+            return
+        queue = self.query_one(TicketQueue)
+        now = time.monotonic()
+        pause = queue.moved_at + HOLD_WHILE_MOVING - now
+        if pause > 0 and now - self._held_since < HOLD_MOST:
+            self.set_timer(min(pause, self._held_since + HOLD_MOST - now), self._held_change)
+            return
+        self._held_since = None
+        self._reload_elsewhere()
 
     def presence_here(self) -> tuple[int, str] | None:
         """The ticket the detail pane shows (viewing it), if the pane is shown."""

@@ -8,6 +8,7 @@ is never loaded into a widget.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -286,6 +287,8 @@ class TicketQueue(Widget, can_focus=True):
         self.columns_shown: tuple[str, ...] | None = None
         #: Who else is on a ticket: its marker at the end of the subject, by number.
         self.presence: dict[int, str] = {}
+        #: When the agent last moved the cursor (monotonic seconds).
+        self.moved_at = -1e9
 
     # -- data in -------------------------------------------------------------------------
 
@@ -308,7 +311,7 @@ class TicketQueue(Widget, can_focus=True):
         self.window.reset(rows, total, from_end=from_end)
         self._asked.clear()
         if from_end:
-            self.set_cursor(self.window.total - 1)
+            self.set_cursor(self.window.total - 1, by_agent=False)
         elif keep_position:
             # The rows were fetched from the old top: restore the same screen position.
             self.window.start = old_top
@@ -327,10 +330,10 @@ class TicketQueue(Widget, can_focus=True):
                 now = self.window.row(found)
                 unchanged = now is not None and old_row is not None and now == old_row
             # The same ticket as it was: nothing to read again for the detail pane.
-            self.set_cursor(index, force=True, announce=not unchanged)
+            self.set_cursor(index, force=True, announce=not unchanged, by_agent=False)
         else:
             self.top = 0
-            self.set_cursor(0, force=True)
+            self.set_cursor(0, force=True, by_agent=False)
         self.refresh()
 
     def add_rows(self, where: str, rows: list[TicketRow]) -> None:
@@ -463,9 +466,14 @@ class TicketQueue(Widget, can_focus=True):
 
     # -- moving --------------------------------------------------------------------------
 
-    def set_cursor(self, index: int, *, force: bool = False, announce: bool = True) -> None:
+    def set_cursor(
+        self, index: int, *, force: bool = False, announce: bool = True, by_agent: bool = True
+    ) -> None:
         """Move the cursor to an absolute row index (clamped to the loaded rows);
-        ``announce``: tell the screen the row under it (False: it is the same as before)."""
+        ``announce``: tell the screen the row under it (False: it is the same as before);
+        ``by_agent``: the agent moved it (not a reload), which ``moved_at`` remembers."""
+        if by_agent:
+            self.moved_at = time.monotonic()
         if not self.window.rows:
             self.cursor = 0
             self.post_message(self.Highlighted(None))

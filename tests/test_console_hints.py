@@ -8,12 +8,14 @@ from pathlib import Path
 
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 
 from console.app import NOTICE_MOST, AgentConsole
 from console.screens.form import FormScreen
 from console.screens.help import HelpScreen
 from console.screens.ticket import TicketScreen
+from console.widgets.ticket_detail import TicketDetailView
+from console.widgets.ticket_queue import TicketQueue
 from tests.conftest import Desk
 from tests.test_console import (
     console_as,
@@ -82,6 +84,38 @@ async def test_the_footer_offers_only_what_is_allowed_now(desk: Desk, tmp_path: 
         await until(pilot, lambda: "Reopen" in footer_text(app), "Reopen in the footer")
         assert "Pick up" not in footer_text(app) and "Close" not in footer_text(app)
         await settle(pilot)
+
+
+@sqlite_only
+async def test_the_footer_is_rebuilt_only_when_what_it_offers_changes(desk: Desk) -> None:
+    """Moving between two tickets that allow the same actions leaves the footer's keys
+    as they are (a rebuild on every move is most of what a cursor move costs); moving to
+    one that allows other actions shows those."""
+    numbers = await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(app, pilot)
+        await footer_on(app, pilot, numbers[1], "Pick up")
+        await settle(pilot)
+        keys = list(app.screen.query_one(Footer).children)
+        drawn = footer_text(app)
+        side = app.screen.query_one("#side", TicketDetailView)
+        queue = app.screen.query_one(TicketQueue)
+        order = [row.number for row in queue.window.rows]
+        here, there = order.index(numbers[1]), order.index(numbers[2])
+        assert abs(here - there) == 1, order
+        await pilot.press("j" if there > here else "k")  # also New and unassigned
+        await until(
+            pilot,
+            lambda: side.detail is not None and side.detail.ticket.number == numbers[2],
+            "the detail of the second unassigned ticket",
+        )
+        await settle(pilot)
+        assert list(app.screen.query_one(Footer).children) == keys
+        assert footer_text(app) == drawn
+        footer = await footer_on(app, pilot, numbers[4], "Reopen")
+        assert "Pick up" not in footer
+        assert list(app.screen.query_one(Footer).children) != keys
 
 
 def toast_text(app: App[None]) -> str:

@@ -53,18 +53,28 @@ class TicketActions(InConsole, Screen[None]):
 
     def offer_keys_of(self, detail: TicketDetail | None) -> None:
         """Show in the footer the actions allowed now on this ticket."""
-        self.footer_detail = detail
-        self.footer_row_actions = set()
-        self.refresh_bindings()
+        self._offer(detail, set())
 
     def offer_keys_of_row(self, row: TicketRow | None) -> None:
         """With no ticket read (the detail pane hidden), the footer offers what the queue
         row's facts allow: its stage, its owner, my role (nothing more is read)."""
-        self.footer_detail = None
-        self.footer_row_actions = (
-            set() if row is None else shown_actions(self.ctx.queries.allowed_from_row(row))
+        self._offer(
+            None, set() if row is None else shown_actions(self.ctx.queries.allowed_from_row(row))
         )
-        self.refresh_bindings()
+
+    def _offer(self, detail: TicketDetail | None, row_actions: set[str]) -> None:
+        # The footer is rebuilt (its keys laid out again) only when what it offers
+        # changed: the next ticket mostly allows the same, and a rebuild on every cursor
+        # move is most of what moving costs.
+        before = self.offered_actions()
+        self.footer_detail = detail
+        self.footer_row_actions = row_actions
+        if self.offered_actions() != before:
+            self.refresh_bindings()
+
+    def offered_actions(self) -> set[str]:
+        """The ids of the ticket actions the footer offers now."""
+        return footer_actions(self.footer_detail, self.ctx.actor_name) | self.footer_row_actions
 
     @property
     def every_binding(self) -> dict[str, ActiveBinding]:
@@ -75,9 +85,7 @@ class TicketActions(InConsole, Screen[None]):
     def active_bindings(self) -> dict[str, ActiveBinding]:
         """The screen's bindings, with the footer's ticket actions those allowed now:
         also ``D`` when an approval waits on me and ``O`` when there are attachments."""
-        offered = footer_actions(self.footer_detail, self.ctx.actor_name) | (
-            self.footer_row_actions
-        )
+        offered = self.offered_actions()
         found: dict[str, ActiveBinding] = {}
         for key, active in super().active_bindings.items():
             action_id = (active.binding.id or "").removeprefix("ticket.")

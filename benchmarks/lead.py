@@ -1,8 +1,10 @@
 """The lead's seat: the dashboard and every ``report`` on demo databases of growing size,
 for the demo's lead, against a budget of 200 ms each.
 
-    python -m benchmarks.lead --sizes 10000,100000,1000000 --workdir DIR
+    python -m benchmarks.lead --sizes 10000,100000,1000000 --workdir DIR [--pg URL]
 
+With ``--pg`` (a PostgreSQL URL whose server may create databases) the same figures are
+taken on PostgreSQL demos of the same sizes (``benchmarks.databases.pg_demo``) instead.
 Prints each figure's time (median of ``--repeats``) at each size, so the growth is
 visible, and whether it holds the budget.  The demo databases are those of
 ``benchmarks.databases`` (built once, reused); the period is the demo's last 7 days.
@@ -21,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import event
 
-from benchmarks.databases import default_agent, sqlite_demo
+from benchmarks.databases import default_agent, pg_demo, sqlite_demo
 from benchmarks.report import Figure
 from console.data.db import Database, make_engine
 from console.data.directory import get_meta, resolve_actor
@@ -47,9 +49,10 @@ def measures(figures: Figures, period: Period) -> dict[str, Callable[[], Awaitab
     }
 
 
-async def measure(workdir: Path, tickets: int, repeats: int) -> list[Figure]:
-    """Every measure on the demo of ``tickets`` tickets."""
-    demo = await sqlite_demo(workdir, tickets)
+async def measure(workdir: Path, tickets: int, repeats: int, pg: str | None = None) -> list[Figure]:
+    """Every measure on the demo of ``tickets`` tickets (on PostgreSQL with ``pg``)."""
+    demo = await (pg_demo(pg, tickets) if pg else sqlite_demo(workdir, tickets))
+    backend = "postgresql" if pg else "sqlite"
     db = make_engine(demo.url)
     try:
         lead = await default_agent(db)
@@ -69,8 +72,8 @@ async def measure(workdir: Path, tickets: int, repeats: int) -> list[Figure]:
             median = statistics.median(times)
             out.append(
                 Figure(
-                    key=f"lead.{name}.{tickets}",
-                    title=f"{name}, {tickets:,} tickets, lead {lead}",
+                    key=f"lead.{name}.{tickets}.{backend}",
+                    title=f"{name}, {tickets:,} tickets, {backend}, lead {lead}",
                     value=round(median, 2),
                     unit="ms",
                     budget=f"<= {BUDGET_MS:g} ms",
@@ -128,9 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--workdir", type=Path, default=Path("bench-data"))
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--pg", help="a PostgreSQL URL: measure there instead of SQLite")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    results = {n: asyncio.run(measure(args.workdir, n, args.repeats)) for n in sizes}
+    results = {n: asyncio.run(measure(args.workdir, n, args.repeats, args.pg)) for n in sizes}
     print(table(results))
     return 0 if all(f.holds for fs in results.values() for f in fs) else 1
 

@@ -194,9 +194,15 @@ class Terminal:
             while expect not in self.output[start:] and time.monotonic() < end:
                 self.pump(0.05)
             assert expect in self.output[start:], f"never saw {expect!r}:\n{self.tail()}"
-        began = time.monotonic() + 3
+        # ESC must be seen handled before the next key is written (else the two are one
+        # key, alt+key): each ESC here closes something, which draws, so wait for that
+        # drawing however long a busy machine takes.
+        lone_escape = keys == "\x1b"
+        began = time.monotonic() + (most if lone_escape else 3)
         while len(self.output) - start < 200 and time.monotonic() < began:
             self.pump(0.05)
+        if lone_escape:
+            assert len(self.output) - start >= 200, f"esc drew nothing:\n{self.tail()}"
         end = time.monotonic() + most
         while time.monotonic() < end:
             before = len(self.output)

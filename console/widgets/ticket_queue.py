@@ -289,6 +289,8 @@ class TicketQueue(Widget, can_focus=True):
         self.presence: dict[int, str] = {}
         #: When the agent last moved the cursor (monotonic seconds).
         self.moved_at = -1e9
+        self._columns_for: tuple[int, tuple[str, ...] | None] | None = None
+        self._columns_cached: list[tuple[Column, int]] = []
 
     # -- data in -------------------------------------------------------------------------
 
@@ -399,6 +401,13 @@ class TicketQueue(Widget, can_focus=True):
         return container.height
 
     def _columns(self) -> list[tuple[Column, int]]:
+        # Asked for by every line drawn: worked out once per width and choice of columns.
+        key = (self.size.width, self.columns_shown)
+        if self._columns_for != key:
+            self._columns_for, self._columns_cached = key, self._work_out_columns()
+        return self._columns_cached
+
+    def _work_out_columns(self) -> list[tuple[Column, int]]:
         columns = columns_for(self.size.width)
         if self.columns_shown:
             by_title = {c.title: c for c in columns}

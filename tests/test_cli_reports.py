@@ -267,6 +267,11 @@ def test_a_department_hands_out_its_new_tickets(cli: CLI) -> None:
     shown = cli.json("ticket", "show", str(create(cli, subject="Who?")))
     assert isinstance(shown, dict)
     assert (shown["history"][0]["actor"], shown["history"][0]["action"]) == ("system", "assign")
+    told = cli.json("inbox", "--json", login="bob")
+    assert isinstance(told, list)
+    assert [(e["kind"], e["from"]) for e in told if e["ticket"] == shown["number"]] == [
+        ("assigned", "system")
+    ]
     assert cli("agent", "status", "away", login="alice")[0] == 0
     assert cli("agent", "status", "off", login="bob")[0] == 0
     assert cli("department", "edit", "Billing", "--auto-assign", "least-loaded")[0] == 0

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from console.data.directory import Directory
+from console.data.inbox import Inbox
 from console.data.mail import Incoming, MailIntake
 from console.data.models import Attachment, Contact, MailSource, Message, QuarantinedMail
 from console.mail.importing import import_mail
@@ -232,6 +233,12 @@ async def test_a_ticket_from_mail_is_handed_out_by_its_department(desk: Desk) ->
         ("system", "assign"),
         ("Pat Customer", "create"),
     ]
+    # Each agent handed a ticket hears of it in their inbox, from "system".
+    for who, ticket in (("alice", first), ("bob", second)):
+        entries = await Inbox(desk.db, desk.actors[who], desk.clock).entries()
+        assert [(e.kind, e.ticket, e.sender) for e in entries] == [
+            ("assigned", ticket.number, "system")
+        ]
 
 
 async def test_a_large_import_parses_ahead_and_stops_between_batches(desk: Desk) -> None:

@@ -591,7 +591,7 @@ class MailIntake:
             customer_event(ticket, contact.name, now, "attach", None, None, a) for a in attached
         )
         if ticket.department_id in known.auto_assign:
-            assigned = await auto_assign(session, ticket, now)
+            assigned = await auto_assign(session, self.mail, ticket, now)
             if assigned:
                 events.append(assigned)
         answering = Inbound(

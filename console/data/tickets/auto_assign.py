@@ -1,7 +1,7 @@
 """Auto-assignment per department: a new unassigned ticket goes to an available, active
 agent of its department, by turns (``round-robin``) or to the least loaded
 (``least-loaded``), in the same transaction as its creation, recorded in its history as
-done by "system"."""
+done by "system"; the agent it goes to hears of it in their inbox (``assigned``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from console.data import history
+from console.data import history, inbox
 from console.data.models import Agent, Department, Meta, Ticket, agent_departments
+from console.data.outbox import MailSetup
 from console.data.workflow import Status
 
 #: The ways a department may hand out its new tickets (None: off).
@@ -24,10 +25,11 @@ def _turn_key(department_id: int) -> str:
 
 
 async def auto_assign(
-    session: AsyncSession, ticket: Ticket, now: datetime
+    session: AsyncSession, setup: MailSetup, ticket: Ticket, now: datetime
 ) -> dict[str, Any] | None:
-    """Give an unassigned new ticket to an agent if its department says so; the history
-    event to record, or None."""
+    """Give an unassigned new (written) ticket to an agent if its department says so,
+    with an ``assigned`` entry in that agent's inbox; the history event to record, or
+    None."""
     if ticket.owner_id is not None or ticket.department_id is None:
         return None
     mode = (
@@ -77,6 +79,16 @@ async def auto_assign(
         else:
             turn.value = chosen.username
     ticket.owner_id = chosen.id
+    await inbox.add_entries(
+        session,
+        setup,
+        [chosen.id],
+        kind=inbox.ASSIGNED,
+        sender=history.SYSTEM,
+        text=ticket.subject,
+        at=now,
+        ticket=ticket,
+    )
     return {
         "ticket_id": ticket.id,
         "ticket_number": ticket.number,

@@ -107,7 +107,7 @@ class Creating(Mailing):
                     None,
                     history.amc_expired(acct.name, acct.amc_expires),
                 )
-            assigned = await auto_assign(session, ticket, now)
+            assigned = await auto_assign(session, self.mail, ticket, now)
             if assigned:
                 act.events.append(assigned)
             if acknowledge is None:

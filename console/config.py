@@ -153,6 +153,11 @@ TEMPLATE = """\
 #[auto_close]
 #days = 7
 
+# The worker (and `mail import`) runs at this lower CPU priority (nice 0-19), so that
+# the consoles on the same machine answer keys first while it imports or sends mail.
+#[worker]
+#nice = 10
+
 # Mailboxes the worker (`agent-console worker`) reads, one [[mailboxes]] table each: the
 # department of mail sent to no department's address, and a Maildir folder or an IMAP
 # mailbox (imaps://user@host:993/INBOX, or imap://... with STARTTLS; the password from
@@ -437,6 +442,9 @@ class Settings:
     automatic_per_hour: int = 5
     #: ``[auto_close] days`` (-1: never)
     auto_close_days: int = 7
+    #: ``[worker] nice``: the CPU priority the worker and ``mail import`` lower
+    #: themselves to (0: as started)
+    worker_nice: int = 10
     #: one's own canned replies from ``[[canned]]`` tables (``console.data.canned``)
     canned: list[CannedReply] = field(default_factory=list)
     #: mailboxes the worker reads, from ``[[mailboxes]]`` tables
@@ -593,6 +601,7 @@ TOP_LEVEL = (
     "smtp",
     "mail",
     "auto_close",
+    "worker",
     "canned",
     "mailboxes",
     "spellcheck",
@@ -634,6 +643,8 @@ def _apply(settings: Settings, raw: dict[str, Any]) -> None:
                 _apply_mail(settings, value)
             case "auto_close":
                 _apply_auto_close(settings, value)
+            case "worker":
+                _apply_worker(settings, value)
             case "canned":
                 _apply_canned(settings, value)
             case "mailboxes":
@@ -772,6 +783,23 @@ def _apply_auto_close(settings: Settings, table: object) -> None:
             )
         else:
             settings.auto_close_days = value
+
+
+def _apply_worker(settings: Settings, table: object) -> None:
+    if not isinstance(table, dict):
+        settings.report(("worker",), "worker must be a [worker] table; ignored.")
+        return
+    for key, value in table.items():
+        if key != "nice":
+            settings.report(("worker", key), f"[worker] has no setting {key}; ignored.")
+        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 19:
+            settings.report(
+                ("worker", key),
+                "[worker] nice must be a whole number from 0 (as started) to 19 (lowest); "
+                f"keeping {settings.worker_nice}.",
+            )
+        else:
+            settings.worker_nice = value
 
 
 #: The languages pyspellchecker has a dictionary for (``console.spelling``).

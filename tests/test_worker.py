@@ -89,6 +89,19 @@ def test_config_mailboxes_are_read_and_mistakes_reported(tmp_path: Path) -> None
     assert "imap must be a URL such as" in problems
 
 
+def test_worker_nice_is_read_and_mistakes_reported(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    assert load_settings(path).worker_nice == 10  # no file: the default
+    path.write_text("[worker]\nnice = 15\n")
+    assert load_settings(path).worker_nice == 15
+    path.write_text("[worker]\nnice = 25\nniceness = 3\n")
+    settings = load_settings(path)
+    assert settings.worker_nice == 10
+    problems = "\n".join(settings.problems)
+    assert "line 2: [worker] nice must be a whole number from 0 (as started) to 19" in problems
+    assert "line 3: [worker] has no setting niceness; ignored." in problems
+
+
 def test_worker_once_imports_and_marks_seen_after_commit(
     desk: Desk, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,6 +140,12 @@ async def test_mail_delivered_while_the_worker_runs_is_picked_up(
     assert await asyncio.wait_for(running, 10) == []
     assert any("1 tickets made" in line for line in lines)
     assert await worker.lock.holder_now() is None  # given back
+
+
+def niceness(pid: int) -> set[int]:
+    """The niceness of each thread of the process (Linux gives each its own)."""
+    threads = os.listdir(f"/proc/{pid}/task")
+    return {os.getpriority(os.PRIO_PROCESS, int(tid)) for tid in threads}
 
 
 def _spawn(db: str, cfg: Path, tmp_path: Path) -> subprocess.Popen[str]:
@@ -192,6 +211,8 @@ async def test_sigterm_ends_the_worker_cleanly(desk: Desk, tmp_path: Path) -> No
     try:
         deliver(box, "01-new-plain.eml", 1)
         assert await first_tickets(desk.db) == [1001]
+        # The worker gives the consoles on its machine the CPU first: nice 10, every thread.
+        assert niceness(process.pid) == {max(10, os.getpriority(os.PRIO_PROCESS, 0))}
         process.send_signal(signal.SIGTERM)
         _, err = process.communicate(timeout=20)
         assert process.returncode == 0, err
@@ -203,6 +224,21 @@ async def test_sigterm_ends_the_worker_cleanly(desk: Desk, tmp_path: Path) -> No
         if process.poll() is None:
             process.kill()
             process.wait(10)
+
+
+async def test_worker_nice_zero_leaves_the_priority_as_started(desk: Desk, tmp_path: Path) -> None:
+    box = maildir(tmp_path)
+    cfg = config(tmp_path, box, poll=0.1)
+    cfg.write_text(cfg.read_text() + "\n[worker]\nnice = 0\n")
+    db = desk.db.url.render_as_string(hide_password=False)
+    process = _spawn(db, cfg, tmp_path)
+    try:
+        deliver(box, "01-new-plain.eml", 1)
+        assert await first_tickets(desk.db) == [1001]
+        assert niceness(process.pid) == {os.getpriority(os.PRIO_PROCESS, 0)}
+    finally:
+        process.kill()
+        process.wait(10)
 
 
 async def test_a_fresh_database_is_migrated_first(tmp_path: Path) -> None:

@@ -129,6 +129,9 @@ def _main(argv: Sequence[str] | None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    # This process's own command line (not a program calling ``main([...])``): only then
+    # may a command change the process itself, as the worker lowers its priority.
+    args.own_process = argv is None
     create_config_file()  # first run: the commented template, if none is there yet
     settings = load_settings()
     for problem in settings.problems:

@@ -70,12 +70,15 @@ def show_progress(report: Report) -> None:
 async def _import(args: argparse.Namespace, session: Session) -> int:
     from console.mail.importing import import_mail
     from console.mail.sources import SourceError, check, read
+    from console.worker import lower_priority
 
     try:
         check(args.paths)
     except SourceError as exc:
         err(str(exc))
         return EXIT_REFUSED
+    if args.own_process:
+        lower_priority(session.settings.worker_nice)
     mail_intake = intake(session)
     if args.department:
         await mail_intake.check_department(args.department)

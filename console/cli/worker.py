@@ -27,8 +27,10 @@ def register(commands: Commands) -> None:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from console.worker import Worker
+    from console.worker import Worker, lower_priority
 
+    if args.own_process:
+        lower_priority(settings.worker_nice)
     async with opened(target(args, settings)) as db:
         quiet = args.json
         worker = Worker(db, settings, say=(lambda _line: None) if quiet else err)

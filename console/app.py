@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.command import CommandPalette
 from textual.message import Message
@@ -22,6 +22,7 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Static
 
+from console.collector import Collector
 from console.commands import ConsolePalette, TicketCommands
 from console.config import Settings
 from console.data.bulk import Report
@@ -128,6 +129,9 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self._presence_expiry: Timer | None = None
         #: every view the queue offers (the queue screen adds saved views as it reads them)
         self.view_names: dict[str, str] = dict(VIEWS)
+        #: when full garbage collections run (``console.collector``); only in the
+        #: console's own process (``run_console``), never in a program that embeds it
+        self.collector: Collector | None = None
         if settings.theme in self.available_themes:
             self.theme = settings.theme
         elif settings.theme:
@@ -149,7 +153,14 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
     def on_mount(self) -> None:
         for problem in self.settings.problems:
             self.notify(problem, severity="warning", markup=False, timeout=10)
+        if self.collector is not None:
+            self.set_interval(1.0, self.collector.tick)
         self.connect()
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.collector is not None and isinstance(event, events.InputEvent):
+            self.collector.input()  # no full collection while the agent types
+        await super().on_event(event)
 
     @work(exclusive=True, group="connect", exit_on_error=False)
     async def connect(self) -> None:
@@ -389,6 +400,8 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
             self.header_info = replace(self.header_info, live=live)
 
     async def on_unmount(self) -> None:
+        if self.collector is not None:
+            self.collector.stop()
         if self.board is not None and self.board.state is not None:
             # A clean exit: the others stop seeing this agent at once.
             with contextlib.suppress(Exception):
@@ -511,5 +524,6 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
 def run_console(settings: Settings, target: str, as_user: str | None) -> int:
     """Run the console until the agent quits; returns the exit code."""
     app = AgentConsole(settings, target, as_user)
+    app.collector = Collector()
     app.run()
     return app.return_code or 0

@@ -231,7 +231,9 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
             f"sorted by {SORT_NAMES[self.sort]}",
             style="dim",
         )
-        self.query_one("#queue-status", Static).update(text)
+        # One line high whatever it says (styles/console.tcss): no layout of the screen
+        # for every cursor move, only this line drawn again.
+        self.query_one("#queue-status", Static).update(text, layout=False)
 
     @work(exclusive=True, group="queue", exit_on_error=False)
     async def reload(

@@ -3,6 +3,8 @@ whose buttons stay on screen (their fields scroll), help that wraps between phra
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -169,6 +171,30 @@ async def test_at_160x48_the_queue_beside_the_detail_shows_contact_and_updated(
         header = queue.render_line(0).text
         assert "Contact/Acct." in header and "Updated" in header, header
         assert "Pat Customer" in queue.render_line(1).text
+
+
+@sqlite_only
+async def test_each_queue_line_is_one_segment_per_run_of_one_style(desk: Desk) -> None:
+    """Every segment reaches the terminal with its own colour codes: a line drawn as one
+    run per style costs a third of the bytes of one segment per column (a scrolled queue
+    writes every line)."""
+    await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await start(app, pilot)
+        queue = screen.query_one(TicketQueue)
+        drawn = 0
+        for y in range(1, queue.size.height):
+            strip = queue.render_line(y)
+            segments = list(strip)
+            assert strip.cell_length == queue.size.width
+            styles = [segment.style for segment in segments]
+            assert all(a != b for a, b in pairwise(styles)), styles
+            row = queue.window.row(queue.top + y - 1)
+            if row is not None and row.priority != "High":
+                drawn += 1
+                assert len(segments) <= 3, [s.text for s in segments]  # Due may stand out
+        assert drawn >= 3
 
 
 def footer_text(app: object) -> str:

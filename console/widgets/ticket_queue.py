@@ -461,7 +461,12 @@ class TicketQueue(Widget, can_focus=True):
                 segments.append(Segment(_fit(column.text(row, now), w), style))
             if position < len(columns) - 1:
                 segments.append(Segment(" ", base))
-        strip = Strip(segments).adjust_cell_length(width, base)
+        # One segment per run of one style, not one per column: each segment is written
+        # to the terminal with its own colour codes (a line scrolled costs its bytes).
+        room = width - sum(segment.cell_length for segment in segments)
+        if room > 0:
+            segments.append(Segment(" " * room, base))
+        strip = Strip(list(Segment.simplify(segments))).crop(0, width)
         if is_cursor:
             cursor_style = self.get_component_rich_style("ticket-queue--cursor")
             strip = strip.apply_style(cursor_style + Style(bold=True))

@@ -27,6 +27,16 @@ class Clock:
         return self.now
 
 
+def type_for_a_minute(clock: Clock, collector: Collector) -> None:
+    """A key every second for OVERDUE_SECONDS, no tick running a collection but the last."""
+    for _ in range(int(OVERDUE_SECONDS) - 1):
+        clock.now += 1
+        collector.input()
+        assert not collector.tick()
+    clock.now += 1
+    collector.input()
+
+
 @pytest.fixture
 def full_collections() -> Iterator[list[int]]:
     """The generation of every collection Python runs meanwhile (by itself or asked)."""
@@ -71,12 +81,7 @@ def test_a_start_typed_through_is_frozen_when_overdue() -> None:
     clock = Clock()
     collector = Collector(clock)
     try:
-        for _ in range(int(OVERDUE_SECONDS) - 1):
-            clock.now += 1
-            collector.input()
-            assert not collector.tick()
-        clock.now += 1
-        collector.input()
+        type_for_a_minute(clock, collector)
         assert collector.tick() and collector.frozen
     finally:
         collector.stop()
@@ -110,12 +115,7 @@ def test_full_collections_wait_for_the_agent_to_pause(full_collections: list[int
         clock.now += 1
         assert collector.tick()
         # Typing without a pause for OVERDUE_SECONDS: one runs anyway.
-        for _ in range(int(OVERDUE_SECONDS) - 1):
-            clock.now += 1
-            collector.input()
-            assert not collector.tick()
-        clock.now += 1
-        collector.input()
+        type_for_a_minute(clock, collector)
         assert collector.tick()
     finally:
         collector.stop()

@@ -197,6 +197,41 @@ async def test_each_queue_line_is_one_segment_per_run_of_one_style(desk: Desk) -
         assert drawn >= 3
 
 
+@sqlite_only
+async def test_queue_lines_are_drawn_again_only_when_what_they_show_changed(desk: Desk) -> None:
+    """A line is kept as drawn while its ticket, its marks and its times stay: the cursor
+    moving away, a tag, the clock passing a minute or the focus leaving draw it again."""
+    await queue_desk(desk)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await start(app, pilot)
+        queue = screen.query_one(TicketQueue)
+        first, second = queue.render_line(1), queue.render_line(2)
+        assert queue.render_line(2) is second  # nothing changed: the same line
+        await pilot.press("j")
+        await settle(pilot)
+        assert queue.render_line(1) is not first  # the cursor left it
+        assert queue.render_line(1).text.startswith("  ")
+        assert queue.render_line(2).text.startswith("▶")
+        plain = queue.render_line(1)
+        queue.tagged = {queue.window.row(0).number}  # type: ignore[union-attr]
+        tagged = queue.render_line(1)
+        assert tagged is not plain and tagged.text.startswith(" ✓")
+        queue.tagged = set()
+        assert queue.render_line(1) is plain  # as it was: the line drawn before
+        row = queue.window.row(0)
+        assert row is not None
+        before = queue.render_line(1).text
+        desk.clock.advance(hours=2)  # "in 4h" becomes "in 2h", "1h ago" "3h ago"
+        after = queue.render_line(1).text
+        assert after != before
+        assert after.split()[-2:] != before.split()[-2:], (before, after)
+        cursor = queue.render_line(2)
+        queue.blur()
+        await settle(pilot)
+        assert queue.render_line(2) is not cursor  # no focus: no cursor bar
+
+
 def footer_text(app: object) -> str:
     return screen_text(app).splitlines()[-1]  # type: ignore[arg-type]
 

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -235,6 +236,18 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width)
 
 
+class LineStyles(NamedTuple):
+    """The styles of the queue's lines, as the theme and focus make them now."""
+
+    base: Style
+    header: Style
+    loading: Style
+    high: Style
+    escalated: Style
+    presence: Style
+    cursor: Style
+
+
 class TicketQueue(Widget, can_focus=True):
     """The queue of tickets for the current view and stage."""
 
@@ -291,6 +304,12 @@ class TicketQueue(Widget, can_focus=True):
         self.moved_at = -1e9
         self._columns_for: tuple[int, tuple[str, ...] | None] | None = None
         self._columns_cached: list[tuple[Column, int]] = []
+        #: While a frame is drawn: its styles and its moment, worked out once for all
+        #: its lines (``render_lines``).
+        self._frame: tuple[LineStyles, datetime] | None = None
+        #: Ticket lines as last drawn, by everything they show: a queue scrolled by a
+        #: line draws one new line and reuses the others.
+        self._lines: dict[tuple[object, ...], Strip] = {}
 
     # -- data in -------------------------------------------------------------------------
 
@@ -419,44 +438,82 @@ class TicketQueue(Widget, can_focus=True):
                     columns = (*columns[:-1], Column(last.title, 0, last.text, last.right))
         return _widths(columns, self.size.width)
 
+    def _line_styles(self) -> LineStyles:
+        component = self.get_component_rich_style
+        return LineStyles(
+            base=self.rich_style,
+            header=component("ticket-queue--header"),
+            loading=component("ticket-queue--loading"),
+            high=component("ticket-queue--high"),
+            escalated=component("ticket-queue--escalated"),
+            presence=component("ticket-queue--presence"),
+            cursor=component("ticket-queue--cursor") + Style(bold=True),
+        )
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame = (self._line_styles(), self.clock())
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         columns = self._columns()
+        styles, now = self._frame or (self._line_styles(), self.clock())
         if y == 0:
-            style = self.get_component_rich_style("ticket-queue--header")
             text = "  " + " ".join(_fit(c.heading(w), w) for c, w in columns)
-            return Strip([Segment(text.ljust(width)[:width], style)])
+            return Strip([Segment(text.ljust(width)[:width], styles.header)])
         index = self.top + y - 1
         if index >= self.window.total:
             if index == 0 and not self.window.rows:
                 empty = ("  " + self.empty_text).ljust(width)[:width]
-                return Strip([Segment(empty, self.rich_style)])
-            return Strip.blank(width, self.rich_style)
+                return Strip([Segment(empty, styles.base)])
+            return Strip.blank(width, styles.base)
         row = self.window.row(index)
         if row is None:
-            style = self.get_component_rich_style("ticket-queue--loading")
-            return Strip([Segment("  …".ljust(width)[:width], style)])
-        now = self.clock()
+            return Strip([Segment("  …".ljust(width)[:width], styles.loading)])
         is_cursor = index == self.cursor and self.has_focus
-        base = self.rich_style
-        if row.priority == "High":
-            base = base + self.get_component_rich_style("ticket-queue--high")
         tag = "✓" if row.number in self.tagged else " "
         marker = ("▶" if index == self.cursor else " ") + tag
+        due, escalated = due_label(row, now)
+        mark = self.presence.get(row.number)
+        key: tuple[object, ...] = (row, marker, is_cursor, due, age_label(row.updated_at, now))
+        key += (mark, width, self.columns_shown, styles)
+        drawn = self._lines.get(key)
+        if drawn is None:
+            drawn = self._draw_row(row, marker, is_cursor, escalated, mark, columns, styles, now)
+            if len(self._lines) > 4 * max(self.size.height, 1) + 16:
+                self._lines.clear()  # what left the screen is not kept
+            self._lines[key] = drawn
+        return drawn
+
+    def _draw_row(
+        self,
+        row: TicketRow,
+        marker: str,
+        is_cursor: bool,
+        escalated: bool,
+        mark: str | None,
+        columns: list[tuple[Column, int]],
+        styles: LineStyles,
+        now: datetime,
+    ) -> Strip:
+        width = self.size.width
+        base = styles.base
+        if row.priority == "High":
+            base = base + styles.high
         segments: list[Segment] = [Segment(marker, base)]
-        escalated = due_label(row, now)[1]
         for position, (column, w) in enumerate(columns):
             style = base
             if column.title == "Due" and escalated:
-                style = style + self.get_component_rich_style("ticket-queue--escalated")
-            mark = self.presence.get(row.number) if column.title == "Subject" else None
-            if mark and w > 12:
+                style = style + styles.escalated
+            if mark and column.title == "Subject" and w > 12:
                 # The subject gives way to the marker, which keeps at least its glyph and
                 # the start of the name.
                 room = min(cell_len(mark), max(6, w // 2))
                 segments.append(Segment(_fit(column.text(row, now), w - room - 1) + " ", style))
-                marked = style + self.get_component_rich_style("ticket-queue--presence")
-                segments.append(Segment(_fit(mark, room), marked))
+                segments.append(Segment(_fit(mark, room), style + styles.presence))
             else:
                 segments.append(Segment(_fit(column.text(row, now), w), style))
             if position < len(columns) - 1:
@@ -468,8 +525,7 @@ class TicketQueue(Widget, can_focus=True):
             segments.append(Segment(" " * room, base))
         strip = Strip(list(Segment.simplify(segments))).crop(0, width)
         if is_cursor:
-            cursor_style = self.get_component_rich_style("ticket-queue--cursor")
-            strip = strip.apply_style(cursor_style + Style(bold=True))
+            strip = strip.apply_style(styles.cursor)
         return strip
 
     def on_focus(self) -> None:

@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from console.app import AgentConsole
 from console.config import Settings
@@ -33,6 +35,17 @@ SHOWN: dict[str, tuple[str, ...]] = {
 }
 
 
+def measured(table: DataTable[str | Text]) -> bool:
+    """Every column as wide as its widest cell: the table measures new rows when idle,
+    and a snapshot taken before that would show the columns as wide as their titles."""
+    for key, column in table.columns.items():
+        cells = table.get_column(key)
+        widest = max((c.cell_len if isinstance(c, Text) else len(str(c)) for c in cells), default=0)
+        if column.content_width < widest:
+            return False
+    return True
+
+
 def admin_console(demo_db: Path) -> AgentConsole:
     return AgentConsole(Settings(), str(demo_db), "admin", clock=FixedClock(), watch=False)
 
@@ -47,6 +60,8 @@ def test_records(snap_compare: object, demo_db: Path, size: tuple[int, int], sho
         await until(pilot, lambda: isinstance(app.screen, RecordsScreen), "the records")
         screen = app.screen
         await until(pilot, lambda: len(screen.shown) > 0, "the agents listed")  # type: ignore[attr-defined]
+        table = screen.query_one(DataTable)
+        await until(pilot, lambda: measured(table), "the table's columns measured")
         keys = SHOWN[shown]
         if keys:
             await pilot.press(*keys)

@@ -15,6 +15,7 @@ import difflib
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -768,38 +769,55 @@ def _apply_inbox(settings: Settings, table: object) -> None:
         settings.inbox_mail = tuple(dict.fromkeys(k for k in kinds if k in KINDS))
 
 
-def _apply_auto_close(settings: Settings, table: object) -> None:
+def _apply_whole_number(
+    settings: Settings,
+    table: object,
+    section: str,
+    key: str,
+    attribute: str,
+    fits: Callable[[int], bool],
+    rule: str,
+) -> None:
+    """A ``[section]`` table of one whole-number setting ``key``, kept as
+    ``settings.attribute``; ``rule`` says what ``fits`` lets through."""
     if not isinstance(table, dict):
-        settings.report(("auto_close",), "auto_close must be an [auto_close] table; ignored.")
+        article = "an" if section[0] in "aeiou" else "a"
+        settings.report((section,), f"{section} must be {article} [{section}] table; ignored.")
         return
-    for key, value in table.items():
-        if key != "days":
-            settings.report(("auto_close", key), f"[auto_close] has no setting {key}; ignored.")
-        elif isinstance(value, bool) or not isinstance(value, int) or value < -1 or value == 0:
+    for name, value in table.items():
+        if name != key:
+            settings.report((section, name), f"[{section}] has no setting {name}; ignored.")
+        elif isinstance(value, bool) or not isinstance(value, int) or not fits(value):
             settings.report(
-                ("auto_close", key),
-                "[auto_close] days must be a whole number of days above 0, or -1 for never; "
-                f"keeping {settings.auto_close_days}.",
+                (section, name),
+                f"[{section}] {key} must be {rule}; keeping {getattr(settings, attribute)}.",
             )
         else:
-            settings.auto_close_days = value
+            setattr(settings, attribute, value)
+
+
+def _apply_auto_close(settings: Settings, table: object) -> None:
+    _apply_whole_number(
+        settings,
+        table,
+        "auto_close",
+        "days",
+        "auto_close_days",
+        lambda days: days == -1 or days > 0,
+        "a whole number of days above 0, or -1 for never",
+    )
 
 
 def _apply_worker(settings: Settings, table: object) -> None:
-    if not isinstance(table, dict):
-        settings.report(("worker",), "worker must be a [worker] table; ignored.")
-        return
-    for key, value in table.items():
-        if key != "nice":
-            settings.report(("worker", key), f"[worker] has no setting {key}; ignored.")
-        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 19:
-            settings.report(
-                ("worker", key),
-                "[worker] nice must be a whole number from 0 (as started) to 19 (lowest); "
-                f"keeping {settings.worker_nice}.",
-            )
-        else:
-            settings.worker_nice = value
+    _apply_whole_number(
+        settings,
+        table,
+        "worker",
+        "nice",
+        "worker_nice",
+        lambda nice: 0 <= nice <= 19,
+        "a whole number from 0 (as started) to 19 (lowest)",
+    )
 
 
 #: The languages pyspellchecker has a dictionary for (``console.spelling``).

@@ -34,16 +34,14 @@ from console.mail.sender import send_outbox
 from console.mail.sources import Found, SourceError, check, mark_seen, read
 
 
-def lower_priority(nice: int) -> int:
+def lower_priority(nice: int) -> None:
     """Lower this process's CPU priority to niceness ``nice``, so that the consoles on the
     same machine are served first; the threads and processes it starts later inherit it.
-    Never raises it (``nice -n 15 agent-console worker`` stays at 15).  Returns the
-    niceness now."""
+    Never raises it (``nice -n 15 agent-console worker`` stays at 15)."""
     if not hasattr(os, "setpriority"):  # not POSIX
-        return 0
-    now = os.getpriority(os.PRIO_PROCESS, 0)
-    if now >= nice:
-        return now
+        return
+    if os.getpriority(os.PRIO_PROCESS, 0) >= nice:
+        return
     threads = [0]
     with contextlib.suppress(OSError):  # Linux: every thread has a niceness of its own
         threads = [int(tid) for tid in os.listdir("/proc/self/task")]
@@ -51,7 +49,6 @@ def lower_priority(nice: int) -> int:
         with contextlib.suppress(OSError):
             if os.getpriority(os.PRIO_PROCESS, tid) < nice:
                 os.setpriority(os.PRIO_PROCESS, tid, nice)
-    return os.getpriority(os.PRIO_PROCESS, 0)
 
 
 #: How often the worker says it is alive (and looks whether it should stop).

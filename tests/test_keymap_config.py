@@ -506,6 +506,8 @@ async def test_tab_hints_follow_the_keymap(desk: Desk, tmp_path: Path) -> None:
         side = app.screen.query_one(TicketDetailView)
         conversation = str(side.query_one("#body-conversation", Static).render())
         assert "ctrl+y reply · m comment · n note" in conversation
+        side.open_at("attachments")
+        await pilot.pause()
         attachments = str(side.query_one("#body-attachments", Static).render())
         assert "Z attaches a file" in attachments
 

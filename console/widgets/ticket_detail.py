@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
@@ -432,6 +433,58 @@ def attachments_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Tex
     return text
 
 
+TAB_IDS: tuple[str, ...] = tuple(tab_id for tab_id, _ in TABS)
+
+
+def tab_inputs(tab: str, detail: TicketDetail, me: str) -> object:
+    """What a tab's body is drawn from: the body is built again only when this changed."""
+    if tab == "conversation":
+        t = detail.ticket
+        return (t.contact, t.created_at, t.description, detail.messages)
+    if tab == "approvals":
+        return (detail.approvals, me)
+    return {
+        "history": detail.history,
+        "resolution": detail.resolution,
+        "activities": detail.activities,
+        "time": detail.time_entries,
+        "attachments": detail.attachments,
+    }[tab]
+
+
+def tab_body(tab: str, detail: TicketDetail, me: str, keys: KeyNames) -> Text:
+    """A tab's body (the history without the fields a compact header leaves out)."""
+    if tab == "conversation":
+        return conversation_text(detail, keys)
+    if tab == "history":
+        return history_text(detail)
+    if tab == "approvals":
+        return approvals_text(detail, me, keys)
+    return {
+        "resolution": resolution_text,
+        "activities": activities_text,
+        "time": time_text,
+        "attachments": attachments_text,
+    }[tab](detail, keys)
+
+
+class KeysUsed:
+    """Key names as a body asks for them, kept: the body is current while each is the
+    same (a keymap set after it was drawn draws it again)."""
+
+    def __init__(self, keys: KeyNames) -> None:
+        self.keys = keys
+        self.used: dict[str, str] = {}
+
+    def __call__(self, binding_id: str) -> str:
+        name = self.used[binding_id] = self.keys(binding_id)
+        return name
+
+    def same(self, keys: KeyNames) -> bool:
+        """Whether ``keys`` names every key used as it was named then."""
+        return all(keys(binding_id) == name for binding_id, name in self.used.items())
+
+
 class TicketDetailView(Vertical):
     """Fields, allowed actions and the seven tabs of one ticket."""
 
@@ -453,6 +506,12 @@ class TicketDetailView(Vertical):
         self.shown_compact = False
         #: the other agents on tickets now (this view shows those on its ticket)
         self.others: tuple[PresenceRecord, ...] = ()
+        #: what the fields and actions lines show now (a part is updated when it changes)
+        self._parts: dict[str, Text] = {}
+        #: tab id -> the inputs its body is to show (None: no ticket)
+        self._wanted: dict[str, tuple[object, Text | None] | None] = dict.fromkeys(TAB_IDS)
+        #: tab id -> the inputs its body was built from and the key names it used
+        self._built: dict[str, tuple[tuple[object, Text | None] | None, KeysUsed]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Text("No ticket selected.", style="dim"), id="detail-fields")
@@ -485,8 +544,7 @@ class TicketDetailView(Vertical):
         self.others = others
         number = self.detail.ticket.number if self.detail is not None else None
         here = on_ticket(others, number) if number is not None else []
-        line = self.query_one("#detail-presence", Static)
-        line.display = bool(here)
+        self.query_one("#detail-presence", Static).display = bool(here)
         shown = Text()
         for record in here:
             if shown:
@@ -494,42 +552,71 @@ class TicketDetailView(Vertical):
             glyph = GLYPHS.get(record.doing, "")
             shown.append(f"{glyph} " if glyph else "")
             shown.append(clean(record.sentence(), single_line=True))
-        line.update(shown)
+        self._put("#detail-presence", shown)
 
     def show(self, detail: TicketDetail | None) -> None:
-        """Show a ticket (or nothing)."""
+        """Show a ticket (or nothing).  Only the open tab's body is built now, the others
+        when they are opened; a part whose content is as shown is left alone (no layout,
+        no repaint), so a reload that changed one tab repaints that tab only."""
         self.detail = detail
         self.shown_compact = self.compact
         self.show_presence(self.others)
         if detail is None:
-            self.query_one("#detail-fields", Static).update(
-                Text("No ticket selected.", style="dim")
-            )
-            self.query_one("#detail-actions", Static).update("")
-            for tab_id, _ in TABS:
-                self.query_one(f"#body-{tab_id}", Static).update("")
-            return
-        now = self.clock()
-        keys = self.key_names()
-        fields = fields_text(detail, now)
-        history = history_text(detail)
-        if self.shown_compact:
-            self.query_one("#detail-fields", Static).update(compact_fields_text(detail, now))
-            history = Text.assemble(fields, "\n\n", history)
+            self._put("#detail-fields", Text("No ticket selected.", style="dim"))
+            self._put("#detail-actions", Text())
+            self._wanted = dict.fromkeys(TAB_IDS)
         else:
-            self.query_one("#detail-fields", Static).update(fields)
-        self.query_one("#detail-actions", Static).update(actions_text(detail, keys))
-        bodies = {
-            "conversation": conversation_text(detail, keys),
-            "history": history,
-            "approvals": approvals_text(detail, self.me, keys),
-            "resolution": resolution_text(detail, keys),
-            "activities": activities_text(detail, keys),
-            "time": time_text(detail, keys),
-            "attachments": attachments_text(detail, keys),
-        }
-        for tab_id, body in bodies.items():
-            self.query_one(f"#body-{tab_id}", Static).update(body)
+            now = self.clock()
+            fields = fields_text(detail, now)
+            compact = self.shown_compact
+            self._put("#detail-fields", compact_fields_text(detail, now) if compact else fields)
+            self._put("#detail-actions", actions_text(detail, self.key_names()))
+            self._wanted = {
+                # A compact header leaves the fields to the top of the History tab.
+                tab: (
+                    tab_inputs(tab, detail, self.me),
+                    fields if compact and tab == "history" else None,
+                )
+                for tab in TAB_IDS
+            }
+        self._build(self.active_tab)
+
+    @property
+    def active_tab(self) -> str:
+        """The id of the open tab (``conversation``...)."""
+        active = self.query_one(TabbedContent).active
+        return active.removeprefix("tab-") if active else TAB_IDS[0]
+
+    def _put(self, selector: str, content: Text) -> None:
+        """Update a part unless it shows this already."""
+        if self._parts.get(selector) != content:
+            self._parts[selector] = content
+            self.query_one(selector, Static).update(content)
+
+    def _build(self, tab: str) -> None:
+        """Build ``tab``'s body for the ticket shown, unless it shows that already (the
+        same inputs, drawn with the same key names)."""
+        wanted = self._wanted.get(tab)
+        built = self._built.get(tab)
+        keys = self.key_names()
+        if built is not None and built[0] == wanted and built[1].same(keys):
+            return
+        detail = self.detail
+        body = Text()
+        recorder = KeysUsed(keys)
+        if detail is not None and wanted is not None:
+            body = tab_body(tab, detail, self.me, recorder)
+            fields_on_top = wanted[1]
+            if fields_on_top is not None:
+                body = Text.assemble(fields_on_top, "\n\n", body)
+        self._built[tab] = (wanted, recorder)
+        self.query_one(f"#body-{tab}", Static).update(body)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_opened(self, event: TabbedContent.TabActivated) -> None:
+        """A tab opened (by key or mouse): its body, if the ticket changed since."""
+        if event.pane.id is not None:
+            self._build(event.pane.id.removeprefix("tab-"))
 
     def key_names(self) -> KeyNames:
         """The keys hints name, as the app's keymap has them now.  ``read_all`` is the
@@ -554,7 +641,8 @@ class TicketDetailView(Vertical):
         """Open ``tab``; on the conversation, scrolled to the message ``message_id`` (a
         mention's comment, a customer's reply)."""
         tabs = self.query_one(TabbedContent)
-        if f"tab-{tab}" in [f"tab-{t}" for t, _ in TABS]:
+        if tab in TAB_IDS:
+            self._build(tab)
             tabs.active = f"tab-{tab}"
         detail = self.detail
         if tab != "conversation" or message_id is None or detail is None:
@@ -574,9 +662,17 @@ class TicketDetailView(Vertical):
 
         self.call_after_refresh(scroll)
 
+    def reset(self) -> None:
+        """Back to the Conversation tab, every tab scrolled to the top (another ticket
+        is about to be shown)."""
+        self._build(TAB_IDS[0])
+        self.query_one(TabbedContent).active = f"tab-{TAB_IDS[0]}"
+        for scroller in self.query(VerticalScroll):
+            scroller.scroll_to(y=0, animate=False)
+
     def switch_tab(self, step: int) -> None:
         """Next (+1) or previous (-1) tab."""
-        tabs = self.query_one(TabbedContent)
-        ids = [f"tab-{tab_id}" for tab_id, _ in TABS]
-        current = ids.index(tabs.active) if tabs.active in ids else 0
-        tabs.active = ids[(current + step) % len(ids)]
+        current = TAB_IDS.index(self.active_tab) if self.active_tab in TAB_IDS else 0
+        tab = TAB_IDS[(current + step) % len(TAB_IDS)]
+        self._build(tab)
+        self.query_one(TabbedContent).active = f"tab-{tab}"

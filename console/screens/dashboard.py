@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Sparkline, Static
+from textual.widgets import DataTable, Sparkline, Static
 
 from console.context import InConsole
 from console.data.figures import AGE_BANDS, Dashboard, Figures, Period
@@ -24,6 +24,7 @@ from console.keys import bindings, key_hint
 from console.messages import OpenTicket, ShowSearch
 from console.safe import clean
 from console.screens.worker_errors import ReportsWorkerErrors
+from console.widgets.footer import KeyFooter
 from console.widgets.header import ConsoleHeader
 
 #: The lengths of period ``r`` cycles through, in days.
@@ -114,7 +115,7 @@ class DashboardScreen(ReportsWorkerErrors, InConsole, Screen[None]):
             yield DataTable(id="dash-agents", cursor_type="row")
             yield Static("Approvals pending", classes="dash-heading")
             yield DataTable(id="dash-approvals", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#dash-days", DataTable).focus()

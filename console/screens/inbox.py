@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from console.context import InConsole
@@ -38,6 +38,7 @@ from console.safe import clean
 from console.screens.form import Field, FieldError, FormScreen
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.completion import NamesSuggester
+from console.widgets.footer import KeyFooter
 from console.widgets.header import ConsoleHeader
 
 #: Where enter opens each kind on its ticket: the tab.
@@ -148,7 +149,7 @@ class InboxScreen(InConsole, ReportsWorkerErrors, Screen[None]):
             with VerticalScroll(id="inbox-reading"):
                 yield Static("", id="inbox-entry")
         yield Static(self.hint(), id="inbox-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def hint(self) -> Text:
         def key(binding_id: str) -> str:

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, OptionList, Static, Tabs
+from textual.widgets import Input, OptionList, Static, Tabs
 
 from console.data.errors import ConsoleError
 from console.data.filters import FilterError
@@ -46,6 +46,7 @@ from console.screens.tasks import MyTasksScreen
 from console.screens.ticket_actions import TicketActions
 from console.screens.view_picker import MY_TASKS, REMOVE, ViewPicker
 from console.screens.worker_errors import ReportsWorkerErrors
+from console.widgets.footer import KeyFooter
 from console.widgets.header import ConsoleHeader
 from console.widgets.search_bar import SearchBar
 from console.widgets.stage_bar import StageBar
@@ -100,7 +101,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
                 yield TicketQueue(clock=self.ctx.clock, id="queue")
                 yield Static("", id="queue-status")
             yield TicketDetailView(me=self.ctx.actor_name, clock=self.ctx.clock, id="side")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(TicketQueue).focus()

@@ -20,7 +20,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from console.context import InConsole
 from console.data.desk import KEEP, AccountRecord, ContactListed, DeskRecords
@@ -36,6 +36,7 @@ from console.safe import clean
 from console.screens.form import ConfirmScreen, Field, FieldError, FormScreen
 from console.screens.worker_errors import ReportsWorkerErrors
 from console.widgets.editing import EditableInput
+from console.widgets.footer import KeyFooter
 from console.widgets.header import ConsoleHeader
 
 #: The kinds of record, in the order of their sections (and of the keys 1-4).
@@ -507,7 +508,7 @@ class RecordsScreen(ReportsWorkerErrors, InConsole, Screen[None]):
         )
         yield DataTable(id="records-table", cursor_type="row")
         yield Static("", id="records-hint")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#records-table", DataTable).focus()

@@ -1,0 +1,59 @@
+"""The key footer, built again only when the keys it offers changed.
+
+Textual's ``Footer`` removes and mounts one widget per key whenever its screen's bindings
+may have changed: on every screen switch, focus move and ``refresh_bindings``.  Opening a
+ticket spent more time rebuilding the same footer than reading and showing the ticket.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.widgets import Footer
+
+if TYPE_CHECKING:
+    from textual.app import ComposeResult
+    from textual.screen import Screen
+
+#: What the footer shows of one key: its key, how it is shown, its label and action,
+#: whether it is enabled, its tooltip and its group.
+Offered = tuple[tuple[object, ...], ...]
+
+
+class KeyFooter(Footer):
+    """A ``Footer`` that keeps its keys while the same keys are offered."""
+
+    _offered: Offered | None = None
+
+    def offered(self) -> Offered:
+        """The keys the footer would show now."""
+        app = self.app
+        return tuple(
+            (
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                enabled,
+                tooltip,
+                binding.group,
+            )
+            for (_node, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show
+        )
+
+    def compose(self) -> ComposeResult:
+        # What ``Footer.compose`` is about to show (nothing before the bindings are ready).
+        self._offered = self.offered() if self._bindings_ready else None
+        yield from super().compose()
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        if self.is_attached and screen is self.screen and screen.app.app_focus:
+            self._bindings_ready = True  # as Footer.bindings_changed does
+            self.call_after_refresh(self._follow_bindings)
+        else:
+            super().bindings_changed(screen)
+
+    async def _follow_bindings(self) -> None:
+        if self.is_attached and self.offered() != self._offered:
+            await self.recompose()

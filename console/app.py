@@ -116,6 +116,8 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         self.actor_name = ""
         self.password_source: str | None = None
         self._asking_to_quit = False
+        #: the screen each ticket opens on (kept once built; see ``show_ticket``)
+        self.ticket_screen: TicketScreen | None = None
         #: the newest inbox entry already told of (newer ones arrive as notices)
         self.inbox_seen = 0
         #: when the agent's next reminder is due (fired on the live tick at its time)
@@ -459,7 +461,27 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
     @on(OpenTicket)
     def open_ticket(self, message: OpenTicket) -> None:
         """Show one ticket full screen (on a tab, at a message, when asked)."""
-        self.push_screen(TicketScreen(message.number, message.tab, message.message_id))
+        self.show_ticket(message.number, message.tab, message.message_id)
+
+    @work(group="open-ticket", exclusive=True, exit_on_error=False)
+    async def show_ticket(self, number: int, tab: str | None, message_id: int | None) -> None:
+        """Read the ticket, then show it: on the console's one ticket screen, or on a
+        screen of its own when that one is open already (under a form or the inbox)."""
+        try:
+            detail = await self.queries.detail(number)
+        except ConsoleError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        kept = self.ticket_screen
+        if kept is not None and kept not in self.screen_stack:
+            kept.reopen(detail, tab, message_id)
+            self.push_screen(kept)
+            return
+        screen = TicketScreen(number, tab, message_id, detail=detail)
+        if kept is None:
+            self.ticket_screen = screen
+            self.install_screen(screen, name="ticket")
+        self.push_screen(screen)
 
     @on(OpenDashboard)
     def open_dashboard(self) -> None:

@@ -1,18 +1,24 @@
-"""The full-screen ticket (narrow terminals): fields, actions and the seven tabs."""
+"""The full-screen ticket (narrow terminals): fields, actions and the seven tabs.
+
+The console keeps one ticket screen and opens each ticket on it (``reopen``): building
+the screen's widgets and styling them took most of the time between ``enter`` and the
+ticket.  The ticket is read before the screen is shown, so it never shows the last one.
+"""
 
 from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Footer
 
 from console.data.errors import ConsoleError
 from console.data.presence import VIEWING
+from console.data.records import TicketDetail
 from console.keys import bindings
 from console.messages import DatabaseChanged, PresenceChanged, TicketChanged, WriteMessage
 from console.screens.pager import PagerScreen
 from console.screens.ticket_actions import TicketActions
 from console.screens.worker_errors import ReportsWorkerErrors
+from console.widgets.footer import KeyFooter
 from console.widgets.header import ConsoleHeader
 from console.widgets.ticket_detail import TicketDetailView, conversation_plain
 
@@ -22,7 +28,14 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
 
     BINDINGS = bindings("TicketScreen")
 
-    def __init__(self, number: int, tab: str | None = None, message_id: int | None = None) -> None:
+    def __init__(
+        self,
+        number: int,
+        tab: str | None = None,
+        message_id: int | None = None,
+        *,
+        detail: TicketDetail | None = None,
+    ) -> None:
         super().__init__()
         self.number = number
         self.version = 0
@@ -30,14 +43,29 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
         #: its tab); used at the first load only
         self.tab = tab
         self.message_id = message_id
+        #: the ticket as read before the screen was built (shown without reading again)
+        self.first_read = detail
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
         yield TicketDetailView(me=self.ctx.actor_name, clock=self.ctx.clock, id="full")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.load()
+        if self.first_read is None:
+            self.load()
+        else:
+            self.present(self.first_read)
+            self.first_read = None
+
+    def reopen(self, detail: TicketDetail, tab: str | None, message_id: int | None) -> None:
+        """Show another ticket (read already) on this screen, as a new screen would: on
+        the Conversation tab (or ``tab``), every tab scrolled to the top."""
+        self.number = detail.ticket.number
+        self.tab = tab
+        self.message_id = message_id
+        self.query_one(TicketDetailView).reset()
+        self.present(detail)
 
     @work(exclusive=True, group="ticket", exit_on_error=False)
     async def load(self) -> None:
@@ -51,6 +79,10 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
             # Under a form: leave the form (and what is typed in it) alone; the error
             # shows again when the agent comes back to this screen and it reloads.
             return
+        self.present(detail)
+
+    def present(self, detail: TicketDetail) -> None:
+        """Show the ticket as read."""
         self.version = detail.ticket.version
         view = self.query_one(TicketDetailView)
         view.others = self.ctx.presence

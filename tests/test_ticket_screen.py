@@ -1,0 +1,197 @@
+"""Opening tickets full screen: every ticket opens on the console's one ticket screen as a
+new screen would show it; a tab's body is built when it is opened, for the ticket shown;
+the footer keeps its keys while it offers the same ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.containers import VerticalScroll
+from textual.pilot import Pilot
+from textual.widgets import Static, TabbedContent
+from textual.widgets._footer import FooterKey
+
+from console.app import AgentConsole
+from console.messages import OpenTicket
+from console.screens.main import MainScreen
+from console.screens.ticket import TicketScreen
+from console.widgets.footer import KeyFooter
+from console.widgets.header import ConsoleHeader
+from console.widgets.ticket_detail import TicketDetailView
+from tests.conftest import Desk
+from tests.test_console import console_as, goto, notices, settle, start
+
+pytestmark = pytest.mark.usefixtures("login_root")
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+LONG = "\n".join(f"Line {i} of what the customer wrote." for i in range(1, 121))
+
+
+@pytest.fixture
+def login_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOGNAME", "root")
+
+
+def shown(app: AgentConsole, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def conversation_scroll(app: AgentConsole) -> float:
+    pane = app.screen.query_one(TabbedContent).get_pane("tab-conversation")
+    return pane.query_one(VerticalScroll).scroll_y
+
+
+async def until_ticket(pilot: Pilot[None], app: AgentConsole, number: int) -> TicketScreen:
+    """The ticket screen on top, showing ``number`` (once workers are done)."""
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, TicketScreen), notices(app)
+    assert screen.number == number
+    return screen
+
+
+async def open_full(pilot: Pilot[None], app: AgentConsole, number: int) -> TicketScreen:
+    """From the queue (120 columns: no detail pane), ``enter`` on ``number``."""
+    await goto(pilot, number)
+    await pilot.press("enter")
+    return await until_ticket(pilot, app, number)
+
+
+@sqlite_only
+async def test_each_ticket_opens_on_one_ticket_screen_as_a_new_one_would(desk: Desk) -> None:
+    first = await desk.ticket("alice", subject="Router keeps rebooting", description=LONG)
+    second = await desk.ticket("alice", subject="Invoice in the wrong currency")
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        screen = await open_full(pilot, app, first)
+        await pilot.press("pagedown", "pagedown")
+        assert conversation_scroll(app) > 0
+        await pilot.press("l")  # History
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "tab-history"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+
+        again = await open_full(pilot, app, second)
+        assert again is screen  # the same screen, built once
+        assert app.screen.query_one(TabbedContent).active == "tab-conversation"
+        assert conversation_scroll(app) == 0
+        assert "Invoice in the wrong currency" in shown(app, "#detail-fields")
+        body = shown(app, "#body-conversation")
+        assert "Line 1 of" not in body
+        assert "(no description)" in body
+        assert app.screen.query_one(ConsoleHeader).place == f"#{second}"
+        # Its actions act on the ticket shown, not the one shown before.
+        assert again.current_ticket() == (second, again.version)
+        await pilot.press("p")  # pick up
+        await settle(pilot)
+    picked = await desk.service("alice").queries.ticket(second)
+    assert picked.owner == "alice"
+    assert (await desk.service("alice").queries.ticket(first)).owner is None
+
+
+@sqlite_only
+async def test_a_ticket_that_cannot_be_read_leaves_the_queue_as_it_was(desk: Desk) -> None:
+    number = await desk.ticket("alice", subject="Quiet one")
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 30)) as pilot:
+        queue = await start(app, pilot)
+        app.post_message(OpenTicket(number + 1000))
+        await settle(pilot)
+        assert app.screen is queue
+        assert f"No ticket #{number + 1000} (or not one you may see)." in notices(app)
+
+
+@sqlite_only
+async def test_a_ticket_opened_over_an_open_ticket_gets_a_screen_of_its_own(desk: Desk) -> None:
+    first = await desk.ticket("alice", subject="Router keeps rebooting")
+    second = await desk.ticket("alice", subject="Invoice in the wrong currency")
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        under = await open_full(pilot, app, first)
+        # (as the inbox or the palette does, over the ticket screen)
+        app.post_message(OpenTicket(second))
+        over = await until_ticket(pilot, app, second)
+        assert over is not under
+        assert "Invoice in the wrong currency" in shown(app, "#detail-fields")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is under
+        assert "Router keeps rebooting" in shown(app, "#detail-fields")
+
+
+@sqlite_only
+async def test_a_tab_opened_after_a_change_shows_the_ticket_as_it_is_now(desk: Desk) -> None:
+    number = await desk.ticket("alice", subject="Router keeps rebooting")
+    await desk.service("alice").pick_up(number)
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await open_full(pilot, app, number)
+        conversation = app.screen.query_one("#body-conversation", Static)
+        drawn = conversation.content
+        await desk.service("alice").log_time(number, 25, billable=True, note="Replaced the cable")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        # The conversation did not change: it is left as it was drawn.
+        assert conversation.content is drawn
+        for _ in range(5):  # Conversation -> Time log
+            await pilot.press("l")
+        await settle(pilot)
+        assert app.screen.query_one(TabbedContent).active == "tab-time"
+        time_log = shown(app, "#body-time")
+        assert "Replaced the cable" in time_log
+        assert "Total 25m" in time_log or "Total 0h 25m" in time_log, time_log
+
+
+@sqlite_only
+async def test_tabs_follow_a_keymap_set_after_they_were_drawn(desk: Desk, tmp_path: Path) -> None:
+    number = await desk.ticket("alice", subject="Quiet one")
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, number)
+        await settle(pilot, 0.2)
+        side = app.screen.query_one(TicketDetailView)
+        assert "r reply" in str(side.query_one("#body-conversation", Static).render())
+        app.set_keymap({"ticket.reply": "ctrl+y"})
+        side.show(side.detail)
+        await pilot.pause()
+        assert "ctrl+y reply" in str(side.query_one("#body-conversation", Static).render())
+
+
+def footer_keys(app: AgentConsole) -> list[FooterKey]:
+    return list(app.screen.query_one(KeyFooter).query(FooterKey))
+
+
+@sqlite_only
+async def test_the_footer_keeps_its_keys_while_it_offers_the_same_ones(desk: Desk) -> None:
+    numbers = [await desk.ticket("alice", subject=f"Question {i}") for i in range(3)]
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, numbers[0])
+        await settle(pilot)
+        before = footer_keys(app)
+        assert any(key.description == "Pick up" for key in before), [k.description for k in before]
+        await pilot.press("j")
+        await settle(pilot)
+        assert footer_keys(app) == before  # the same widgets: nothing rebuilt
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TicketScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert footer_keys(app) == before  # back on the queue: nothing rebuilt either
+        await pilot.press("p")
+        await settle(pilot)
+        after = footer_keys(app)
+        assert after != before
+        assert not any(key.description == "Pick up" for key in after)
+        assert any(key.description == "Schedule" for key in after)
+        assert not any(key.description == "Schedule" for key in before)

@@ -38,6 +38,7 @@ from console.data.presence import (
     on_ticket,
 )
 from console.data.queries import VIEWS, Queries
+from console.data.records import DETAIL_PARTS
 from console.data.tickets import TicketService
 from console.keys import bindings, check_keymap
 from console.messages import (
@@ -467,8 +468,10 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
     async def show_ticket(self, number: int, tab: str | None, message_id: int | None) -> None:
         """Read the ticket, then show it: on the console's one ticket screen, or on a
         screen of its own when that one is open already (under a form or the inbox)."""
+        # It opens on the Conversation tab, or the tab asked for: that tab is read.
+        shown = tab if tab in DETAIL_PARTS else "conversation"
         try:
-            detail = await self.queries.detail(number)
+            detail = await self.queries.detail(number, {shown})
         except ConsoleError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return

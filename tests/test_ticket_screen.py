@@ -4,15 +4,19 @@ the footer keeps its keys while it offers the same ones."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
 from textual.widgets._footer import FooterKey
 
 from console.app import AgentConsole
+from console.data.outbox import MailSetup
+from console.data.records import DETAIL_PARTS, TicketMarks
 from console.messages import OpenTicket
 from console.screens.main import MainScreen
 from console.screens.ticket import TicketScreen
@@ -195,3 +199,102 @@ async def test_the_footer_keeps_its_keys_while_it_offers_the_same_ones(desk: Des
         assert not any(key.description == "Pick up" for key in after)
         assert any(key.description == "Schedule" for key in after)
         assert not any(key.description == "Schedule" for key in before)
+
+
+# -- a tab's part read when the tab is shown ------------------------------------------------
+
+
+def selects(desk: Desk) -> tuple[list[str], Callable[[], None]]:
+    """The SELECT statements sent from now on, and how to stop collecting them."""
+    seen: list[str] = []
+
+    def collect(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    engine = desk.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", collect)
+    return seen, lambda: event.remove(engine, "before_cursor_execute", collect)
+
+
+async def busy_ticket(desk: Desk) -> int:
+    """A ticket with something on every tab, an approval waiting on bob and a queued mail."""
+    desk.mail = MailSetup(configured=True, sender="desk@help.example", domain="help.example")
+    number = await desk.ticket("alice", subject="Router keeps rebooting")
+    alice = desk.service("alice")
+    await alice.pick_up(number)
+    await alice.reply(number, "Please send the router's log.")
+    await alice.attach_bytes(number, "router.log", b"reboot\n", media_type="text/plain")
+    await alice.log_time(number, 25, billable=True, note="Read the log")
+    await alice.request_approval(number, ["bob"], "Replace the router")
+    return number
+
+
+@sqlite_only
+async def test_a_part_read_alone_holds_that_tab_and_the_marks_the_footer_needs(
+    desk: Desk,
+) -> None:
+    number = await busy_ticket(desk)
+    queries = desk.service("bob").queries
+    whole = await queries.detail(number)
+    await queries.detail(number, {"time"})  # the agents' names and the scope, read once
+    seen, stop = selects(desk)
+    try:
+        part = await queries.detail(number, {"time"})
+    finally:
+        stop()
+    assert len(seen) == 2, seen  # the fields with the marks, then the time log
+    assert part.parts == {"time"}
+    assert part.time_entries == whole.time_entries != ()
+    assert part.messages == part.history == part.attachments == part.approvals == ()
+    assert part.ticket == whole.ticket
+    assert (
+        part.marks
+        == whole.marks
+        == TicketMarks(awaits_my_decision=True, attachments=1, mail_pending=True)
+    )
+    # For alice no approval waits; the marks follow who reads.
+    assert (
+        await desk.service("alice").queries.detail(number, ())
+    ).marks.awaits_my_decision is False
+    with pytest.raises(ValueError, match="not parts of a ticket"):
+        await queries.detail(number, {"nonsense"})
+    merged = part.with_parts(await queries.detail(number, {"conversation", "approvals"}))
+    assert merged.parts == {"time", "conversation", "approvals"}
+    assert merged.messages == whole.messages and merged.approvals == whole.approvals
+    assert merged.time_entries == whole.time_entries
+
+
+@sqlite_only
+async def test_the_ticket_screen_reads_the_open_tab_and_each_tab_when_opened(desk: Desk) -> None:
+    number = await busy_ticket(desk)
+    app = console_as(desk, "bob")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await open_full(pilot, app, number)  # (the agents' names: read once a session)
+        await pilot.press("escape")
+        await settle(pilot)
+        seen, stop = selects(desk)
+        try:
+            await open_full(pilot, app, number)
+            opened = list(seen)
+            view = app.screen.query_one(TicketDetailView)
+            assert view.detail is not None and view.detail.parts == {"conversation"}
+            assert "Please send the router's log." in shown(app, "#body-conversation")
+            seen.clear()
+            for _ in range(6):  # to Attachments, each tab read as it opens
+                await pilot.press("l")
+                await settle(pilot)
+        finally:
+            stop()
+        # The fields with the marks, then the conversation: its mails, messages, mentions.
+        assert len(opened) == 4, [s[:60] for s in opened]
+        assert app.screen.query_one(TabbedContent).active == "tab-attachments"
+        assert "router.log" in shown(app, "#body-attachments")
+        assert view.detail.parts == DETAIL_PARTS
+        await pilot.press("h", "h")  # back to Time log: read already, nothing more read
+        await settle(pilot)
+        assert "Read the log" in shown(app, "#body-time")
+        # The footer offers what the marks say, whatever the tab: decide, save, outbox.
+        footer = {key.description for key in footer_keys(app)}
+        assert {"Decide approval", "Save attachment", "Retry mail"} <= footer, sorted(footer)

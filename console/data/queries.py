@@ -7,7 +7,7 @@ before) the sort key of a row the caller already has.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -50,6 +50,7 @@ from console.data.models import (
     message_mentions,
 )
 from console.data.records import (
+    DETAIL_PARTS,
     ActivityRecord,
     AgentRecord,
     ApprovalRecord,
@@ -61,6 +62,7 @@ from console.data.records import (
     ResolutionRecord,
     StageCounts,
     TicketDetail,
+    TicketMarks,
     TicketRecord,
     TicketRow,
     TimeEntryRecord,
@@ -537,21 +539,27 @@ class Queries:
     async def ticket(self, number: int) -> TicketRecord:
         """One ticket's fields (NotFound when missing or out of the actor's scope)."""
         async with self.db.read() as conn:
-            record, _facts = await self._ticket(conn, number)
+            record, _facts, _ = await self._ticket(conn, number)
         return record
 
     async def answer(self, session: AsyncSession, number: int, scope: Scope) -> TicketRecord:
         """The ticket as an action in ``session`` has just left it (read in that
         transaction, before it commits): what happened, even when the change moved the
         ticket out of the actor's ``scope`` (then ``visible`` is False)."""
-        record, _facts = await self._ticket(session, number, after=scope)
+        record, _facts, _ = await self._ticket(session, number, after=scope)
         return record
 
     async def _ticket(
-        self, conn: AsyncSession, number: int, *, after: Scope | None = None
-    ) -> tuple[TicketRecord, TicketFacts]:
+        self,
+        conn: AsyncSession,
+        number: int,
+        *,
+        after: Scope | None = None,
+        also: Sequence[Any] = (),
+    ) -> tuple[TicketRecord, TicketFacts, tuple[Any, ...]]:
         """A ticket in the actor's scope; with ``after`` (the scope an action was taken
-        in), the ticket that action changed, saying whether it is still in that scope."""
+        in), the ticket that action changed, saying whether it is still in that scope.
+        ``also``: more columns of the same statement, their values returned last."""
         merged = MERGED
         stmt = (
             select(
@@ -564,6 +572,7 @@ class Queries:
                 Account.amc_expires,
                 merged.number,
                 Account.coordinator_id,
+                *also,
             )
             .outerjoin(Department, Department.id == Ticket.department_id)
             .outerjoin(Contact, Contact.id == Ticket.contact_id)
@@ -577,7 +586,7 @@ class Queries:
         if row is None:
             raise NotFound(f"No ticket #{number} (or not one you may see).")
         t: Ticket = row[0]
-        dept, contact, email, phone, account, amc_expires, merged_into, coordinator = row[1:]
+        dept, contact, email, phone, account, amc_expires, merged_into, coordinator = row[1:9]
         visible = after is None or after.allows(
             department_id=t.department_id,
             owner_id=t.owner_id,
@@ -617,114 +626,134 @@ class Queries:
             visible=visible,
         )
         facts = ticket_facts(t, owner, account, amc_expires, merged_into)
-        return record, facts
+        return record, facts, tuple(row[9:])
 
-    async def detail(self, number: int) -> TicketDetail:
-        """One ticket with everything its detail tabs show."""
-        async with self.db.read() as conn:
-            record, facts = await self._ticket(conn, number)
+    async def detail(self, number: int, parts: Iterable[str] | None = None) -> TicketDetail:
+        """One ticket with what its detail tabs show: every part, or only ``parts`` (the
+        tab shown: one statement for the fields and one or two for the tab).  Read in one
+        snapshot, so the fields and the tabs agree."""
+        wanted = DETAIL_PARTS if parts is None else frozenset(parts)
+        if not wanted <= DETAIL_PARTS:
+            raise ValueError(f"not parts of a ticket: {sorted(wanted - DETAIL_PARTS)}")
+        async with self.db.snapshot() as conn:
+            record, facts, marks = await self._ticket_marked(conn, number)
             tid = record.id
             names = await self.agent_names(conn)
 
             def name(agent_id: int | None) -> str | None:
                 return None if agent_id is None else names.get(agent_id, f"agent {agent_id}")
 
-            by_message: dict[int, DeliveryRecord] = {}
+            messages: tuple[MessageRecord, ...] = ()
             notices: list[DeliveryRecord] = []
-            for mail in (
-                await conn.execute(
-                    select(OutboxMail).where(OutboxMail.ticket_id == tid).order_by(OutboxMail.id)
-                )
-            ).scalars():
-                delivery = DeliveryRecord(
-                    mail.id,
-                    mail.kind,
-                    mail.recipients,
-                    mail.state,
-                    mail.detail,
-                    mail.created_at,
-                    mail.sent_at,
-                    mail.tries,
-                )
-                if mail.message_row_id is None:
-                    notices.append(delivery)
-                else:
-                    by_message[mail.message_row_id] = delivery
-            messages = tuple(
-                replace(m, outgoing=by_message.get(m.id))
-                for m in await self._messages(conn, tid, names)
-            )
-            events = (
-                await conn.execute(
-                    select(Event).where(Event.ticket_id == tid).order_by(Event.id.desc())
-                )
-            ).scalars()
-            history = tuple(_event_record(e) for e in events)
-            approvals = tuple(
-                record
-                for _number, record in await self._approvals(conn, names, Approval.ticket_id == tid)
-            )
-            res = (
-                await conn.execute(select(Resolution).where(Resolution.ticket_id == tid))
-            ).scalar_one_or_none()
-            resolution = (
-                ResolutionRecord(
-                    res.text,
-                    res.publish_to_kb,
-                    res.notify_contact,
-                    name(res.author_id),
-                    res.updated_at,
-                )
-                if res
-                else None
-            )
-            activities = tuple(
-                ActivityRecord(
-                    a.id,
-                    a.kind,
-                    a.title,
-                    name(a.owner_id),
-                    a.due_at,
-                    a.reminder_at,
-                    a.done,
-                    a.done_at,
-                )
-                for a in (
+            if "conversation" in wanted:
+                by_message: dict[int, DeliveryRecord] = {}
+                for mail in (
                     await conn.execute(
-                        select(Activity).where(Activity.ticket_id == tid).order_by(Activity.id)
+                        select(OutboxMail)
+                        .where(OutboxMail.ticket_id == tid)
+                        .order_by(OutboxMail.id)
+                    )
+                ).scalars():
+                    delivery = DeliveryRecord(
+                        mail.id,
+                        mail.kind,
+                        mail.recipients,
+                        mail.state,
+                        mail.detail,
+                        mail.created_at,
+                        mail.sent_at,
+                        mail.tries,
+                    )
+                    if mail.message_row_id is None:
+                        notices.append(delivery)
+                    else:
+                        by_message[mail.message_row_id] = delivery
+                messages = tuple(
+                    replace(m, outgoing=by_message.get(m.id))
+                    for m in await self._messages(conn, tid, names)
+                )
+            history: tuple[EventRecord, ...] = ()
+            if "history" in wanted:
+                events = (
+                    await conn.execute(
+                        select(Event).where(Event.ticket_id == tid).order_by(Event.id.desc())
                     )
                 ).scalars()
-            )
-            time_entries = tuple(
-                TimeEntryRecord(
-                    e.id, name(e.agent_id) or "", e.started_at, e.minutes, e.billable, e.note
-                )
-                for e in (
-                    await conn.execute(
-                        select(TimeEntry)
-                        .where(TimeEntry.ticket_id == tid)
-                        .order_by(TimeEntry.started_at, TimeEntry.id)
+                history = tuple(_event_record(e) for e in events)
+            approvals: tuple[ApprovalRecord, ...] = ()
+            if "approvals" in wanted:
+                approvals = tuple(
+                    record
+                    for _number, record in await self._approvals(
+                        conn, names, Approval.ticket_id == tid
                     )
-                ).scalars()
-            )
-            attachments = tuple(
-                AttachmentRecord(row[0], row[1], row[2], row[3], row[4], name(row[5]), row[6])
-                for row in (
-                    await conn.execute(
-                        select(
-                            Attachment.id,
-                            Attachment.file_name,
-                            Attachment.media_type,
-                            Attachment.size,
-                            Attachment.sha256,
-                            Attachment.uploaded_by_id,
-                            Attachment.created_at,
+                )
+            resolution = None
+            if "resolution" in wanted:
+                res = (
+                    await conn.execute(select(Resolution).where(Resolution.ticket_id == tid))
+                ).scalar_one_or_none()
+                if res is not None:
+                    resolution = ResolutionRecord(
+                        res.text,
+                        res.publish_to_kb,
+                        res.notify_contact,
+                        name(res.author_id),
+                        res.updated_at,
+                    )
+            activities: tuple[ActivityRecord, ...] = ()
+            if "activities" in wanted:
+                activities = tuple(
+                    ActivityRecord(
+                        a.id,
+                        a.kind,
+                        a.title,
+                        name(a.owner_id),
+                        a.due_at,
+                        a.reminder_at,
+                        a.done,
+                        a.done_at,
+                    )
+                    for a in (
+                        await conn.execute(
+                            select(Activity).where(Activity.ticket_id == tid).order_by(Activity.id)
                         )
-                        .where(Attachment.ticket_id == tid)
-                        .order_by(Attachment.id)
+                    ).scalars()
+                )
+            time_entries: tuple[TimeEntryRecord, ...] = ()
+            if "time" in wanted:
+                time_entries = tuple(
+                    TimeEntryRecord(
+                        e.id, name(e.agent_id) or "", e.started_at, e.minutes, e.billable, e.note
                     )
-                ).all()
-            )
+                    for e in (
+                        await conn.execute(
+                            select(TimeEntry)
+                            .where(TimeEntry.ticket_id == tid)
+                            .order_by(TimeEntry.started_at, TimeEntry.id)
+                        )
+                    ).scalars()
+                )
+            attachments: tuple[AttachmentRecord, ...] = ()
+            if "attachments" in wanted:
+                attachments = tuple(
+                    AttachmentRecord(row[0], row[1], row[2], row[3], row[4], name(row[5]), row[6])
+                    for row in (
+                        await conn.execute(
+                            select(
+                                Attachment.id,
+                                Attachment.file_name,
+                                Attachment.media_type,
+                                Attachment.size,
+                                Attachment.sha256,
+                                Attachment.uploaded_by_id,
+                                Attachment.created_at,
+                            )
+                            .where(Attachment.ticket_id == tid)
+                            .order_by(Attachment.id)
+                        )
+                    ).all()
+                )
         actions = {a.value: why for a, why in allowed_actions(self.actor, facts).items()}
         return TicketDetail(
             ticket=record,
@@ -737,7 +766,44 @@ class Queries:
             attachments=attachments,
             actions=actions,
             notices=tuple(notices),
+            parts=wanted,
+            marks=marks,
         )
+
+    async def _ticket_marked(
+        self, conn: AsyncSession, number: int
+    ) -> tuple[TicketRecord, TicketFacts, TicketMarks]:
+        """A ticket in the actor's scope, with the marks the footer needs, in one
+        statement (the agents' names are read once a session)."""
+        ticket_id = Ticket.id
+        asks_me = (
+            select(Approval.id)
+            .join(approval_approvers, approval_approvers.c.approval_id == Approval.id)
+            .where(
+                Approval.ticket_id == ticket_id,
+                Approval.state == "pending",
+                approval_approvers.c.agent_id == self.actor.id,
+            )
+            .exists()
+        )
+        files = (
+            select(func.count(Attachment.id))
+            .where(Attachment.ticket_id == ticket_id)
+            .scalar_subquery()
+        )
+        pending_mail = (
+            select(OutboxMail.id)
+            .where(
+                OutboxMail.ticket_id == ticket_id,
+                OutboxMail.message_row_id.is_not(None),
+                OutboxMail.state.in_(("queued", "failed")),
+            )
+            .exists()
+        )
+        record, facts, extra = await self._ticket(
+            conn, number, also=(asks_me.label("asks_me"), files, pending_mail)
+        )
+        return record, facts, TicketMarks(bool(extra[0]), int(extra[1] or 0), bool(extra[2]))
 
     async def _messages(
         self, conn: AsyncSession, tid: int, names: dict[int, str]
@@ -915,7 +981,7 @@ class Queries:
     async def state(self, number: int) -> tuple[dict[str, str | None], int]:
         """What the actor may do to a ticket now, and the ticket's current version."""
         async with self.db.read() as conn:
-            record, facts = await self._ticket(conn, number)
+            record, facts, _ = await self._ticket(conn, number)
         actions = {a.value: why for a, why in allowed_actions(self.actor, facts).items()}
         return actions, record.version
 

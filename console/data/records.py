@@ -282,9 +282,39 @@ class AttachmentRecord:
     created_at: datetime
 
 
+#: The parts of a ticket's detail, one per tab, each read only when asked for.
+DETAIL_PARTS: frozenset[str] = frozenset(
+    ("conversation", "history", "approvals", "resolution", "activities", "time", "attachments")
+)
+#: Each part -> the ``TicketDetail`` fields it fills.
+PART_FIELDS: dict[str, tuple[str, ...]] = {
+    "conversation": ("messages", "notices"),
+    "history": ("history",),
+    "approvals": ("approvals",),
+    "resolution": ("resolution",),
+    "activities": ("activities",),
+    "time": ("time_entries",),
+    "attachments": ("attachments",),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class TicketMarks:
+    """What the footer offers keys for, read with the fields whatever tab is shown."""
+
+    #: an approval pending on the ticket asks the actor to decide it
+    awaits_my_decision: bool = False
+    #: attachments on the ticket
+    attachments: int = 0
+    #: a mail of the conversation is queued or failed (to cancel or retry)
+    mail_pending: bool = False
+
+
 @dataclasses.dataclass(frozen=True)
 class TicketDetail:
-    """Everything the detail pane's tabs show, and what the actor may do now."""
+    """Everything the detail pane's tabs show, and what the actor may do now.  A detail
+    read for one tab holds that tab's part only (``parts``); the others are empty until
+    read (``with_parts``)."""
 
     ticket: TicketRecord
     messages: tuple[MessageRecord, ...]
@@ -298,6 +328,14 @@ class TicketDetail:
     actions: dict[str, str | None]
     #: the mails sent on their own (acknowledgement, closing notice), oldest first
     notices: tuple[DeliveryRecord, ...] = ()
+    #: the parts read
+    parts: frozenset[str] = DETAIL_PARTS
+    marks: TicketMarks = TicketMarks()
+
+    def with_parts(self, other: TicketDetail) -> TicketDetail:
+        """This detail with the parts ``other`` (the same ticket, read later) holds."""
+        taken = {name: getattr(other, name) for part in other.parts for name in PART_FIELDS[part]}
+        return dataclasses.replace(self, **taken, parts=self.parts | other.parts)
 
     @property
     def total_minutes(self) -> int:

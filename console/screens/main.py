@@ -100,7 +100,9 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
                 yield StageBar(id="stages")
                 yield TicketQueue(clock=self.ctx.clock, id="queue")
                 yield Static("", id="queue-status")
-            yield TicketDetailView(me=self.ctx.actor_name, clock=self.ctx.clock, id="side")
+            yield TicketDetailView(
+                me=self.ctx.actor_name, clock=self.ctx.clock, reader=self.read_ticket, id="side"
+            )
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -360,7 +362,7 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
         detail = None
         if number is not None:
             try:
-                detail = await self.ctx.queries.detail(number)
+                detail = await side.read(number)
             except ConsoleError:
                 detail = None
         self.offer_keys_of(detail)
@@ -484,11 +486,13 @@ class MainScreen(ReportsWorkerErrors, TicketActions, SearchAndViews, TaggedActio
             opens = key_hint(self.app, "queue.open")
             self.ctx.tell("Open the ticket ({opens}) to see its tabs.", opens=opens, timeout=3)
 
-    def action_read_all(self) -> None:
+    async def action_read_all(self) -> None:
         side = self.query_one(TicketDetailView)
         if side.display and side.detail is not None:
-            title = f"#{side.detail.ticket.number} conversation"
-            self.app.push_screen(PagerScreen(title, conversation_plain(side.detail)))
+            detail = await side.with_part("conversation")
+            if detail is not None:
+                title = f"#{detail.ticket.number} conversation"
+                self.app.push_screen(PagerScreen(title, conversation_plain(detail)))
         elif self.query_one(TicketQueue).current is not None:
             opens, reads = key_hint(self.app, "queue.open"), key_hint(self.app, "main.read_all")
             self.ctx.tell(

@@ -48,7 +48,9 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
 
     def compose(self) -> ComposeResult:
         yield ConsoleHeader()
-        yield TicketDetailView(me=self.ctx.actor_name, clock=self.ctx.clock, id="full")
+        yield TicketDetailView(
+            me=self.ctx.actor_name, clock=self.ctx.clock, reader=self.read_ticket, id="full"
+        )
         yield KeyFooter()
 
     def on_mount(self) -> None:
@@ -71,7 +73,7 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
     async def load(self) -> None:
         """Read the ticket and show it."""
         try:
-            detail = await self.ctx.queries.detail(self.number)
+            detail = await self.query_one(TicketDetailView).read(self.number)
         except ConsoleError as exc:
             self.notify(str(exc), severity="error", markup=False)
             if self.is_current:
@@ -118,8 +120,8 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
     def action_back(self) -> None:
         self.dismiss()
 
-    def action_read_all(self) -> None:
-        detail = self.query_one(TicketDetailView).detail
+    async def action_read_all(self) -> None:
+        detail = await self.query_one(TicketDetailView).with_part("conversation")
         if detail is not None:
             self.app.push_screen(
                 PagerScreen(f"#{self.number} conversation", conversation_plain(detail))

@@ -74,7 +74,7 @@ class TicketActions(InConsole, Screen[None]):
 
     def offered_actions(self) -> set[str]:
         """The ids of the ticket actions the footer offers now."""
-        return footer_actions(self.footer_detail, self.ctx.actor_name) | self.footer_row_actions
+        return footer_actions(self.footer_detail) | self.footer_row_actions
 
     @property
     def every_binding(self) -> dict[str, ActiveBinding]:
@@ -95,6 +95,10 @@ class TicketActions(InConsole, Screen[None]):
                 active = active._replace(binding=dataclasses.replace(active.binding, show=True))
             found[key] = active
         return found
+
+    async def read_ticket(self, number: int, parts: frozenset[str]) -> TicketDetail:
+        """A ticket with the parts of it (the tabs) its detail view shows."""
+        return await self.ctx.queries.detail(number, parts)
 
     def ticket_changed(self, number: int) -> None:
         """Tell every screen the ticket changed (each reloads what shows it)."""
@@ -263,15 +267,16 @@ def shown_actions(allowed: dict[str, str | None]) -> set[str]:
     }
 
 
-def footer_actions(detail: TicketDetail | None, me: str) -> set[str]:
+def footer_actions(detail: TicketDetail | None) -> set[str]:
     """The ids of the ticket actions the footer offers on this ticket now."""
     if detail is None:
         return set()
     offered = shown_actions(detail.actions)
-    if detail.waiting_on(me):
+    # (read with the fields, whichever tab is shown: the tabs' own records may not be)
+    if detail.marks.awaits_my_decision:
         offered.add("decide")
-    if detail.attachments:
+    if detail.marks.attachments:
         offered.add("save")
-    if any(m.outgoing and m.outgoing.state in ("failed", "queued") for m in detail.messages):
+    if detail.marks.mail_pending:
         offered.add("outbox")  # a failed mail to retry, a queued one to cancel
     return offered

@@ -7,7 +7,7 @@ All ticket text goes through ``console.safe`` and is shown as ``Text``, never ma
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
 from console.data.actions import KEYED
+from console.data.errors import ConsoleError
 from console.data.presence import GLYPHS, PresenceRecord, on_ticket
 from console.data.records import DeliveryRecord, MessageRecord, TicketDetail
 from console.data.when import show_local
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 
 #: A binding id -> the key a hint names for it now (``ticket.pickup`` -> ``p``).
 KeyNames = Callable[[str], str]
+#: (ticket number, parts) -> the ticket with those parts read (``Queries.detail``).
+PartReader = Callable[[int, frozenset[str]], Awaitable[TicketDetail]]
 
 
 def default_keys(binding_id: str) -> str:
@@ -497,10 +500,17 @@ class TicketDetailView(Vertical):
     """
 
     def __init__(
-        self, me: str = "", clock: Callable[[], datetime] | None = None, **kwargs: object
+        self,
+        me: str = "",
+        clock: Callable[[], datetime] | None = None,
+        reader: PartReader | None = None,
+        **kwargs: object,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.me = me
+        #: reads a tab's part of a ticket when the tab is opened (None: every part is
+        #: given to ``show``)
+        self.reader = reader
         self.clock = clock or (lambda: datetime.now(UTC))
         self.detail: TicketDetail | None = None
         self.shown_compact = False
@@ -596,12 +606,24 @@ class TicketDetailView(Vertical):
     def _build(self, tab: str) -> None:
         """Build ``tab``'s body for the ticket shown, unless it shows that already (the
         same inputs, drawn with the same key names)."""
+        detail = self.detail
+        if detail is not None and tab not in detail.parts:
+            # Not read yet: nothing of the last ticket stays on it while it is read.
+            if self._built.pop(tab, None) is not None:
+                self.query_one(f"#body-{tab}", Static).update(Text())
+            if self.reader is not None:
+                self.run_worker(
+                    self._read_and_show(tab),
+                    group="detail-part",
+                    exclusive=True,
+                    exit_on_error=False,
+                )
+            return
         wanted = self._wanted.get(tab)
         built = self._built.get(tab)
         keys = self.key_names()
         if built is not None and built[0] == wanted and built[1].same(keys):
             return
-        detail = self.detail
         body = Text()
         recorder = KeysUsed(keys)
         if detail is not None and wanted is not None:
@@ -611,6 +633,37 @@ class TicketDetailView(Vertical):
                 body = Text.assemble(fields_on_top, "\n\n", body)
         self._built[tab] = (wanted, recorder)
         self.query_one(f"#body-{tab}", Static).update(body)
+
+    async def read(self, number: int) -> TicketDetail:
+        """Ticket ``number`` read for this view: its fields and the open tab's part."""
+        assert self.reader is not None, "a view that reads is given a reader"
+        return await self.reader(number, frozenset({self.active_tab}))
+
+    async def with_part(self, tab: str) -> TicketDetail | None:
+        """The ticket shown with ``tab``'s part, read now if it was not; None when there
+        is no ticket, or it changed or could not be read meanwhile (the screen hears of
+        the change and shows it again)."""
+        detail = self.detail
+        if detail is None or tab in detail.parts:
+            return detail
+        if self.reader is None:
+            return None
+        try:
+            part = await self.reader(detail.ticket.number, frozenset({tab}))
+        except ConsoleError:
+            return None
+        now = self.detail
+        if now is None or (now.ticket.number, now.ticket.version) != (
+            part.ticket.number,
+            part.ticket.version,
+        ):
+            return None
+        return now.with_parts(part)
+
+    async def _read_and_show(self, tab: str) -> None:
+        detail = await self.with_part(tab)
+        if detail is not None and detail is not self.detail:
+            self.show(detail)
 
     @on(TabbedContent.TabActivated)
     def _tab_opened(self, event: TabbedContent.TabActivated) -> None:

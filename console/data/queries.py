@@ -776,14 +776,19 @@ class Queries:
         """A ticket in the actor's scope, with the marks the footer needs, in one
         statement (the agents' names are read once a session)."""
         ticket_id = Ticket.id
-        asks_me = (
-            select(Approval.id)
-            .join(approval_approvers, approval_approvers.c.approval_id == Approval.id)
+        # The ticket's approvals first (a handful), each checked for me by its key: not
+        # every approval I was ever asked, which a lead has thousands of.
+        asked = (
+            select(approval_approvers.c.approval_id)
             .where(
-                Approval.ticket_id == ticket_id,
-                Approval.state == "pending",
+                approval_approvers.c.approval_id == Approval.id,
                 approval_approvers.c.agent_id == self.actor.id,
             )
+            .exists()
+        )
+        asks_me = (
+            select(Approval.id)
+            .where(Approval.ticket_id == ticket_id, Approval.state == "pending", asked)
             .exists()
         )
         files = (

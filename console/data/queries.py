@@ -876,10 +876,9 @@ class Queries:
                 )
             ).all():
                 matched[pk] = (kind, agent_id, at)
-        contact_id = (
-            await conn.execute(select(Ticket.contact_id).where(Ticket.id == tid))
-        ).scalar_one_or_none()
-        number = (await conn.execute(select(Ticket.number).where(Ticket.id == tid))).scalar_one()
+        contact_id, number = (
+            await conn.execute(select(Ticket.contact_id, Ticket.number).where(Ticket.id == tid))
+        ).one()
         why: dict[int, str] = {}
         for m in threaded:
             if m.threaded_by == "subject-tag":

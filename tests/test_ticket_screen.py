@@ -298,3 +298,28 @@ async def test_the_ticket_screen_reads_the_open_tab_and_each_tab_when_opened(des
         # The footer offers what the marks say, whatever the tab: decide, save, outbox.
         footer = {key.description for key in footer_keys(app)}
         assert {"Decide approval", "Save attachment", "Retry mail"} <= footer, sorted(footer)
+
+
+@sqlite_only
+async def test_a_ticket_opened_on_a_tab_reads_and_shows_that_tab(desk: Desk) -> None:
+    number = await busy_ticket(desk)
+    other = await desk.ticket("alice", subject="Invoice in the wrong currency")
+    app = console_as(desk, "bob")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        for shown_first in (number, other):  # the screen built, then the screen reused
+            if shown_first == other:
+                await open_full(pilot, app, other)
+                await pilot.press("escape")
+                await settle(pilot)
+            seen, stop = selects(desk)
+            try:
+                app.post_message(OpenTicket(number, "approvals"))  # as the inbox does
+                await until_ticket(pilot, app, number)
+            finally:
+                stop()
+            assert app.screen.query_one(TabbedContent).active == "tab-approvals"
+            assert "Replace the router" in shown(app, "#body-approvals")
+            assert not [s for s in seen if "FROM messages" in s]  # the conversation is not read
+            await pilot.press("escape")
+            await settle(pilot)

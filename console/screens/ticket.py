@@ -57,6 +57,7 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
         if self.first_read is None:
             self.load()
         else:
+            self.query_one(TicketDetailView).reset(self.tab)  # the tab that was read
             self.present(self.first_read)
             self.first_read = None
 
@@ -66,7 +67,7 @@ class TicketScreen(ReportsWorkerErrors, TicketActions):
         self.number = detail.ticket.number
         self.tab = tab
         self.message_id = message_id
-        self.query_one(TicketDetailView).reset()
+        self.query_one(TicketDetailView).reset(tab)  # the tab that was read
         self.present(detail)
 
     @work(exclusive=True, group="ticket", exit_on_error=False)

@@ -715,11 +715,10 @@ class TicketDetailView(Vertical):
 
         self.call_after_refresh(scroll)
 
-    def reset(self) -> None:
-        """Back to the Conversation tab, every tab scrolled to the top (another ticket
-        is about to be shown)."""
-        self._build(TAB_IDS[0])
-        self.query_one(TabbedContent).active = f"tab-{TAB_IDS[0]}"
+    def reset(self, tab: str | None = None) -> None:
+        """On ``tab`` (the Conversation tab unless given), every tab scrolled to the top:
+        another ticket is about to be shown, and its body is built then."""
+        self.query_one(TabbedContent).active = f"tab-{tab if tab in TAB_IDS else TAB_IDS[0]}"
         for scroller in self.query(VerticalScroll):
             scroller.scroll_to(y=0, animate=False)
 

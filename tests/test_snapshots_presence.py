@@ -20,6 +20,7 @@ from console.data.presence import REPLYING, VIEWING, PresenceBoard
 from console.data.tickets import TicketService
 from console.messages import OpenTicket
 from console.screens.form import ConfirmScreen, StaleSendScreen
+from console.widgets.footer import KeyFooter
 from console.widgets.ticket_queue import TicketQueue
 from tests.conftest import FixedClock
 from tests.test_console import settle, until
@@ -67,6 +68,10 @@ async def reply_ticket(pilot: Pilot[None]) -> int:
     number = await ticket_for(app, "reply")
     app.post_message(OpenTicket(number))
     await settle(pilot, 0.3)
+    # A screen under a form is not drawn again: its footer must be built before one opens
+    # (1 run in about 6 caught it half-built, its keys gone).
+    footer = app.screen.query_one(KeyFooter)
+    await until(pilot, footer.shows_offered_keys, "the ticket's footer")
     return number
 
 

@@ -42,6 +42,10 @@ class KeyFooter(Footer):
             if binding.show
         )
 
+    def shows_offered_keys(self) -> bool:
+        """Whether the keys shown are those offered now (no rebuild is due)."""
+        return self._offered is not None and self._offered == self.offered()
+
     def compose(self) -> ComposeResult:
         # What ``Footer.compose`` is about to show (nothing before the bindings are ready).
         self._offered = self.offered() if self._bindings_ready else None

@@ -52,6 +52,10 @@ class KeyFooter(Footer):
         yield from super().compose()
 
     def bindings_changed(self, screen: Screen[object]) -> None:
+        if self._bindings_ready and not screen.is_current:
+            # Under another screen (a form) it is not drawn again: a rebuild there would
+            # leave its row blank behind the dialog.  It follows on coming back.
+            return
         if self.is_attached and screen is self.screen and screen.app.app_focus:
             self._bindings_ready = True  # as Footer.bindings_changed does
             self.call_after_refresh(self._follow_bindings)
@@ -59,5 +63,5 @@ class KeyFooter(Footer):
             super().bindings_changed(screen)
 
     async def _follow_bindings(self) -> None:
-        if self.is_attached and self.offered() != self._offered:
+        if self.is_attached and self.screen.is_current and self.offered() != self._offered:
             await self.recompose()

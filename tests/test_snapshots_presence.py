@@ -20,6 +20,7 @@ from console.data.presence import REPLYING, VIEWING, PresenceBoard
 from console.data.tickets import TicketService
 from console.messages import OpenTicket
 from console.screens.form import ConfirmScreen, StaleSendScreen
+from console.screens.ticket import TicketScreen
 from console.widgets.footer import KeyFooter
 from console.widgets.ticket_queue import TicketQueue
 from tests.conftest import FixedClock
@@ -108,6 +109,18 @@ def test_stale_send_block(snap_compare: object, own_demo: Path, size: tuple[int,
         )
         await pilot.press("ctrl+s")
         await reach(pilot, StaleSendScreen)
+        # The customer's mail reopened the ticket: the ticket behind the form and the
+        # question shows it so, its footer too (1 run in 3 on a busy machine showed it
+        # Closed: the form between kept its old picture of the ticket).
+        ticket = next(s for s in app.screen_stack if isinstance(s, TicketScreen))
+        await until(
+            pilot,
+            lambda: (
+                ticket.footer_detail is not None and ticket.footer_detail.ticket.status == "ReOpen"
+            ),
+            "the reopened ticket",
+        )
+        await until(pilot, ticket.query_one(KeyFooter).shows_offered_keys, "its footer")
         await quiet(pilot, "form-submit")
 
     assert snap_compare(maya(own_demo), terminal_size=size, run_before=blocked)  # type: ignore[operator]

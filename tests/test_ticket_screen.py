@@ -17,14 +17,17 @@ from textual.widgets._footer import FooterKey
 from console.app import AgentConsole
 from console.data.outbox import MailSetup
 from console.data.records import DETAIL_PARTS, TicketMarks
-from console.messages import OpenTicket
+from console.messages import DatabaseChanged, OpenTicket
+from console.screens.form import StaleSendScreen
 from console.screens.main import MainScreen
 from console.screens.ticket import TicketScreen
 from console.widgets.footer import KeyFooter
 from console.widgets.header import ConsoleHeader
 from console.widgets.ticket_detail import TicketDetailView
 from tests.conftest import Desk
-from tests.test_console import console_as, goto, notices, settle, start
+from tests.test_console import console_as, goto, notices, settle, start, until
+from tests.test_console_bulk import reach
+from tests.test_console_keys import screen_text
 
 pytestmark = pytest.mark.usefixtures("login_root")
 sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -323,3 +326,43 @@ async def test_a_ticket_opened_on_a_tab_reads_and_shows_that_tab(desk: Desk) -> 
             assert not [s for s in seen if "FROM messages" in s]  # the conversation is not read
             await pilot.press("escape")
             await settle(pilot)
+
+
+# -- the ticket behind the dialogs ----------------------------------------------------------
+
+
+@sqlite_only
+async def test_the_ticket_behind_a_form_and_its_question_shows_it_as_it_is_now(
+    desk: Desk,
+) -> None:
+    """A change to the ticket while the reply form and the stale-send question are open
+    over it shows behind both (the form between kept the old picture of it)."""
+    number = await desk.ticket("alice", subject="Router keeps rebooting", priority="Low")
+    alice = desk.service("alice")
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        ticket = await open_full(pilot, app, number)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press(*"We have restarted the mail server.")
+        await alice.customer_message(number, "Still nothing arrives here.")
+        await pilot.press("ctrl+s")
+        await reach(pilot, StaleSendScreen)
+        await settle(pilot, waiting=("form-submit",))
+        assert "New · Low" in screen_text(app)
+        # Another agent raises the priority; the console hears of it (as it would live).
+        await alice.edit(number, {"priority": "High"})
+        app.broadcast(DatabaseChanged())
+        await until(
+            pilot,
+            lambda: (
+                ticket.footer_detail is not None and ticket.footer_detail.ticket.priority == "High"
+            ),
+            "the ticket read again",
+        )
+        await settle(pilot, waiting=("form-submit",))
+        drawn = screen_text(app)
+        assert "New · High" in drawn, drawn
+        assert "New · Low" not in drawn
+        assert isinstance(app.screen, StaleSendScreen)

@@ -13,7 +13,6 @@ from typing import Any
 
 from textual import work
 from textual.binding import ActiveBinding
-from textual.screen import Screen
 
 from console.context import InConsole
 from console.data.actions import BY_ID, KEYED, TicketAction
@@ -26,6 +25,7 @@ from console.messages import TicketChanged
 from console.screens.bulk import BulkReportScreen
 from console.screens.form import ConfirmScreen
 from console.screens.ticket_forms import FORMS, FormRequest, Version
+from console.screens.under_dialogs import DrawnUnderDialogs
 
 #: The actions one ticket's undo puts back (bulk undo puts back the same ones).
 UNDOABLE = frozenset({"pickup", "assign", "release", "schedule", "start", "close", "reopen"})
@@ -33,7 +33,7 @@ UNDOABLE = frozenset({"pickup", "assign", "release", "schedule", "start", "close
 UndoPoint = tuple[int, dict[str, Any]] | None
 
 
-class TicketActions(InConsole, Screen[None]):
+class TicketActions(InConsole, DrawnUnderDialogs):
     """A screen that shows a current ticket and takes the ticket actions on it.
 
     The screen provides ``current_ticket()`` -> (number, version) or None; after an

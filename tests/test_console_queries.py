@@ -4,9 +4,8 @@ still shows the right numbers."""
 
 from __future__ import annotations
 
-from sqlalchemy import event
-
 from tests.conftest import Desk
+from tests.statements import selects_sent
 from tests.test_console import console_as, queue_desk, settle, sqlite_only, stage_text, start
 
 
@@ -16,17 +15,10 @@ async def test_a_stage_switch_reads_only_the_rows_and_a_view_switch_its_counts(
 ) -> None:
     await queue_desk(desk)
     app = console_as(desk, "alice")
-    statements: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
     async with app.run_test(size=(120, 30)) as pilot:
         await start(app, pilot)
         before = stage_text(app)
-        event.listen(desk.db.engine.sync_engine, "before_cursor_execute", seen)
-        try:
+        with selects_sent(desk.db) as statements:
             await pilot.press("2")  # the Scheduled stage
             await settle(pilot)
             assert len(statements) == 1, statements  # the window; no counts
@@ -38,5 +30,3 @@ async def test_a_stage_switch_reads_only_the_rows_and_a_view_switch_its_counts(
             await settle(pilot)
             assert len(statements) == 2, statements  # its window, then its counts
             assert "New 2" in stage_text(app)
-        finally:
-            event.remove(desk.db.engine.sync_engine, "before_cursor_execute", seen)

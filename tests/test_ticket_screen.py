@@ -4,11 +4,9 @@ the footer keeps its keys while it offers the same ones."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.widgets import Static, TabbedContent
@@ -25,6 +23,7 @@ from console.widgets.footer import KeyFooter
 from console.widgets.header import ConsoleHeader
 from console.widgets.ticket_detail import TicketDetailView
 from tests.conftest import Desk
+from tests.statements import selects_sent
 from tests.test_console import console_as, goto, notices, settle, start, until
 from tests.test_console_bulk import reach
 from tests.test_console_keys import screen_text
@@ -207,19 +206,6 @@ async def test_the_footer_keeps_its_keys_while_it_offers_the_same_ones(desk: Des
 # -- a tab's part read when the tab is shown ------------------------------------------------
 
 
-def selects(desk: Desk) -> tuple[list[str], Callable[[], None]]:
-    """The SELECT statements sent from now on, and how to stop collecting them."""
-    seen: list[str] = []
-
-    def collect(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    engine = desk.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", collect)
-    return seen, lambda: event.remove(engine, "before_cursor_execute", collect)
-
-
 async def busy_ticket(desk: Desk) -> int:
     """A ticket with something on every tab, an approval waiting on bob and a queued mail."""
     desk.mail = MailSetup(configured=True, sender="desk@help.example", domain="help.example")
@@ -241,11 +227,8 @@ async def test_a_part_read_alone_holds_that_tab_and_the_marks_the_footer_needs(
     queries = desk.service("bob").queries
     whole = await queries.detail(number)
     await queries.detail(number, {"time"})  # the agents' names and the scope, read once
-    seen, stop = selects(desk)
-    try:
+    with selects_sent(desk.db) as seen:
         part = await queries.detail(number, {"time"})
-    finally:
-        stop()
     assert len(seen) == 2, seen  # the fields with the marks, then the time log
     assert part.parts == {"time"}
     assert part.time_entries == whole.time_entries != ()
@@ -277,8 +260,7 @@ async def test_the_ticket_screen_reads_the_open_tab_and_each_tab_when_opened(des
         await open_full(pilot, app, number)  # (the agents' names: read once a session)
         await pilot.press("escape")
         await settle(pilot)
-        seen, stop = selects(desk)
-        try:
+        with selects_sent(desk.db) as seen:
             await open_full(pilot, app, number)
             opened = list(seen)
             view = app.screen.query_one(TicketDetailView)
@@ -288,8 +270,6 @@ async def test_the_ticket_screen_reads_the_open_tab_and_each_tab_when_opened(des
             for _ in range(6):  # to Attachments, each tab read as it opens
                 await pilot.press("l")
                 await settle(pilot)
-        finally:
-            stop()
         # The fields with the marks, then the conversation: its mails, messages, mentions.
         assert len(opened) == 4, [s[:60] for s in opened]
         assert app.screen.query_one(TabbedContent).active == "tab-attachments"
@@ -315,12 +295,9 @@ async def test_a_ticket_opened_on_a_tab_reads_and_shows_that_tab(desk: Desk) -> 
                 await open_full(pilot, app, other)
                 await pilot.press("escape")
                 await settle(pilot)
-            seen, stop = selects(desk)
-            try:
+            with selects_sent(desk.db) as seen:
                 app.post_message(OpenTicket(number, "approvals"))  # as the inbox does
                 await until_ticket(pilot, app, number)
-            finally:
-                stop()
             assert app.screen.query_one(TabbedContent).active == "tab-approvals"
             assert "Replace the router" in shown(app, "#body-approvals")
             assert not [s for s in seen if "FROM messages" in s]  # the conversation is not read

@@ -282,11 +282,8 @@ class AttachmentRecord:
     created_at: datetime
 
 
-#: The parts of a ticket's detail, one per tab, each read only when asked for.
-DETAIL_PARTS: frozenset[str] = frozenset(
-    ("conversation", "history", "approvals", "resolution", "activities", "time", "attachments")
-)
-#: Each part -> the ``TicketDetail`` fields it fills.
+#: The parts of a ticket's detail, one per tab in the tabs' order, each read only when
+#: asked for -> the ``TicketDetail`` fields it fills.
 PART_FIELDS: dict[str, tuple[str, ...]] = {
     "conversation": ("messages", "notices"),
     "history": ("history",),
@@ -296,6 +293,7 @@ PART_FIELDS: dict[str, tuple[str, ...]] = {
     "time": ("time_entries",),
     "attachments": ("attachments",),
 }
+DETAIL_PARTS: frozenset[str] = frozenset(PART_FIELDS)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -47,20 +47,19 @@ class KeyFooter(Footer):
         return self._offered is not None and self._offered == self.offered()
 
     def compose(self) -> ComposeResult:
-        # What ``Footer.compose`` is about to show (nothing before the bindings are ready).
-        self._offered = self.offered() if self._bindings_ready else None
-        yield from super().compose()
+        shown = list(super().compose())  # nothing before the screen's bindings are ready
+        self._offered = self.offered() if shown else None
+        yield from shown
 
     def bindings_changed(self, screen: Screen[object]) -> None:
-        if self._bindings_ready and not screen.is_current:
-            # Under another screen (a form) it is not drawn again: a rebuild there would
-            # leave its row blank behind the dialog.  It follows on coming back.
-            return
-        if self.is_attached and screen is self.screen and screen.app.app_focus:
-            self._bindings_ready = True  # as Footer.bindings_changed does
-            self.call_after_refresh(self._follow_bindings)
-        else:
+        if self._offered is None:  # not built yet: as Textual's footer does
             super().bindings_changed(screen)
+        elif not screen.is_current:
+            # Hidden under another screen it is not laid out; its screen's resume asks
+            # again and it follows then.
+            return
+        elif self.is_attached and screen is self.screen and screen.app.app_focus:
+            self.call_after_refresh(self._follow_bindings)
 
     async def _follow_bindings(self) -> None:
         if self.is_attached and self.screen.is_current and self.offered() != self._offered:

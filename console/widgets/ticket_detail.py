@@ -20,7 +20,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from console.data.actions import KEYED
 from console.data.errors import ConsoleError
 from console.data.presence import GLYPHS, PresenceRecord, on_ticket
-from console.data.records import DeliveryRecord, MessageRecord, TicketDetail
+from console.data.records import PART_FIELDS, DeliveryRecord, MessageRecord, TicketDetail
 from console.data.when import show_local
 from console.keys import key_hint
 from console.safe import clean
@@ -39,14 +39,20 @@ def default_keys(binding_id: str) -> str:
     return key_hint(None, "main.read_all" if binding_id == "read_all" else binding_id)
 
 
-TABS: tuple[tuple[str, str], ...] = (
-    ("conversation", "Conversation"),
-    ("history", "History"),
-    ("approvals", "Approvals"),
-    ("resolution", "Resolution"),
-    ("activities", "Activities"),
-    ("time", "Time log"),
-    ("attachments", "Attachments"),
+TABS: tuple[tuple[str, str], ...] = tuple(
+    zip(
+        PART_FIELDS,
+        (
+            "Conversation",
+            "History",
+            "Approvals",
+            "Resolution",
+            "Activities",
+            "Time log",
+            "Attachments",
+        ),
+        strict=True,
+    )
 )
 #: The tab names where the full ones do not fit on one line: below ``SHORT_TABS_BELOW``
 #: columns the short names, below ``TINY_TABS_BELOW`` the tiny ones (whole words cut
@@ -436,23 +442,18 @@ def attachments_text(detail: TicketDetail, keys: KeyNames = default_keys) -> Tex
     return text
 
 
-TAB_IDS: tuple[str, ...] = tuple(tab_id for tab_id, _ in TABS)
+TAB_IDS: tuple[str, ...] = tuple(PART_FIELDS)
 
 
 def tab_inputs(tab: str, detail: TicketDetail, me: str) -> object:
     """What a tab's body is drawn from: the body is built again only when this changed."""
-    if tab == "conversation":
+    part = tuple(getattr(detail, name) for name in PART_FIELDS[tab])
+    if tab == "conversation":  # opens with the ticket's description
         t = detail.ticket
-        return (t.contact, t.created_at, t.description, detail.messages)
-    if tab == "approvals":
-        return (detail.approvals, me)
-    return {
-        "history": detail.history,
-        "resolution": detail.resolution,
-        "activities": detail.activities,
-        "time": detail.time_entries,
-        "attachments": detail.attachments,
-    }[tab]
+        return (t.contact, t.created_at, t.description, *part)
+    if tab == "approvals":  # says which wait on me
+        return (*part, me)
+    return part
 
 
 def tab_body(tab: str, detail: TicketDetail, me: str, keys: KeyNames) -> Text:

@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 from console.data.db import Database
 from console.data.directory import resolve_actor
 from console.data.models import Agent, Ticket
-from console.data.queries import SORTS, VIEWS, Queries, QueueQuery
+from console.data.queries import SORTS, VIEWS, Queries, QueueQuery, may_walk_mine
 from console.data.workflow import STAGES, Actor
 
 #: Names the tickets table goes by in the queries (itself and its aliases).
@@ -169,10 +169,18 @@ async def collect(db: Database) -> list[Case]:
             for sort in SORTS:
                 for stage in STAGES:
                     case = Case(role, window_key(view, stage, sort))
+                    query = QueueQuery(view, stage, sort)
                     for page in PAGES:
                         after = None if page == "first" else AFTER[sort]
+                        # "My Tickets" as for a coordinator of many of a million tickets
+                        # (the sort index walked): a few are fetched and sorted.
                         stmt = queries._window_stmt(
-                            scope, QueueQuery(view, stage, sort), after, page == "previous", 120
+                            scope,
+                            query,
+                            after,
+                            page == "previous",
+                            120,
+                            walk_mine=may_walk_mine(query),
                         )
                         with recorder.recording() as plans:
                             async with db.read() as session:

@@ -4,6 +4,9 @@ still shows the right numbers."""
 
 from __future__ import annotations
 
+import re
+
+from console.data.queries import QueueQuery, sort_key
 from tests.conftest import Desk
 from tests.statements import selects_sent
 from tests.test_console import console_as, queue_desk, settle, sqlite_only, stage_text, start
@@ -30,3 +33,44 @@ async def test_a_stage_switch_reads_only_the_rows_and_a_view_switch_its_counts(
             await settle(pilot)
             assert len(statements) == 2, statements  # its window, then its counts
             assert "New 2" in stage_text(app)
+
+
+#: "My Tickets"' condition: by account, "+ 0" when the sort index is walked instead.
+MY_ACCOUNTS = re.compile(
+    r"tickets\.account_id(?P<walk> \+ \?)? IN \(SELECT accounts\.id\s+FROM accounts"
+    r"\s+WHERE accounts\.coordinator_id = \?\)"
+)
+
+
+@sqlite_only
+async def test_my_tickets_walks_the_sort_index_only_for_a_coordinator_of_many(
+    desk: Desk,
+) -> None:
+    """ "My Tickets" of someone whose accounts hold many of the desk's tickets walks the
+    queue's sort index (a few entries per row shown); of someone with few, it fetches
+    those few and sorts them.  Both show the same rows in the same order."""
+    for i in range(12):
+        await desk.ticket("alice", subject=f"Acme question {i}")  # alice coordinates Acme
+    for i in range(4):
+        await desk.ticket("carl", subject=f"Oldco question {i}", account="Oldco")
+    # 16 tickets, windows of 4: walking pays from isqrt(4 * 16 / 2) + 1 = 6 tickets of mine.
+    for who, walks, mine in (("alice", True, 12), ("carl", False, 4)):
+        queries = desk.service(who).queries
+        whole = await queries.window(QueueQuery("my", "All", "updated"), limit=100)
+        assert len(whole) == mine
+        with selects_sent(desk.db) as first:
+            shown = await queries.window(QueueQuery("my", "All", "updated"), limit=4)
+        assert shown == whole[:4]
+        # The view's own condition (the scope's names every coordinator of the team).
+        by_account = MY_ACCOUNTS.search(first[-1])
+        assert by_account is not None, first[-1]
+        assert (by_account["walk"] is not None) is walks, first[-1]
+        with selects_sent(desk.db) as again:
+            after = await queries.window(
+                QueueQuery("my", "All", "updated"), after=sort_key(shown[-1], "updated"), limit=4
+            )
+        assert after == whole[4:8]
+        assert len(again) == 1  # the choice is kept: the window alone
+        # By due time the open tickets come first, a few of anyone's: never walked.
+        by_due = await queries.window(QueueQuery("my", "All", "due"), limit=4)
+        assert len(by_due) == 4

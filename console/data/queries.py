@@ -7,6 +7,7 @@ before) the sort key of a row the caller already has.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -127,6 +128,12 @@ def ticket_facts(
         amc_expires=amc_expires.isoformat() if amc_expires else None,
         merged_into=merged_into,
     )
+
+
+def may_walk_mine(query: QueueQuery, where: ColumnElement[bool] | None = None) -> bool:
+    """Whether a window of ``query`` walks the sort index when my accounts hold enough
+    of the desk's tickets ("My Tickets" unfiltered, not by due time: ``walks_mine``)."""
+    return query.view in ("my", "my-closed") and where is None and query.sort != "due"
 
 
 def sort_key(row: TicketRow, sort: str) -> tuple[Any, ...]:
@@ -258,6 +265,8 @@ class Queries:
     _compiled: dict[tuple[tuple[str, ...], str, datetime | None], ColumnElement[bool] | None] = (
         field(default_factory=dict)
     )
+    #: window size -> whether "My Tickets" windows walk the sort index (``walks_mine``)
+    _walk_mine: dict[int, bool] = field(default_factory=dict)
 
     async def scope(self, conn: AsyncSession | None = None) -> Scope:
         """The actor's scope, read once and kept (``refresh`` reads it again)."""
@@ -275,6 +284,7 @@ class Queries:
         self._scope = None
         self._names = None
         self._compiled.clear()
+        self._walk_mine.clear()
 
     # -- what narrows a queue ----------------------------------------------------------
 
@@ -321,10 +331,14 @@ class Queries:
 
     # -- views -------------------------------------------------------------------------
 
-    def view_clause(self, scope: Scope, view: str, *, scan: bool = False) -> ColumnElement[bool]:
-        """The condition for one queue view: the scope narrowed further."""
+    def view_clause(
+        self, scope: Scope, view: str, *, scan: bool = False, walk_mine: bool = False
+    ) -> ColumnElement[bool]:
+        """The condition for one queue view: the scope narrowed further (``walk_mine``:
+        see ``walks_mine``)."""
         me = self.actor.id
-        mine = Ticket.account_id.in_(select(Account.id).where(Account.coordinator_id == me))
+        account = Ticket.account_id + 0 if walk_mine else Ticket.account_id
+        mine = account.in_(select(Account.id).where(Account.coordinator_id == me))
         base = scope.clause(scan=scan)
         match check_view(view):
             case "my":
@@ -391,6 +405,35 @@ class Queries:
             row = (await conn.execute(stmt)).one()
         return {view: int(value) for view, value in zip([*VIEWS, *saved], row, strict=True)}
 
+    async def walks_mine(
+        self, conn: AsyncSession, query: QueueQuery, limit: int, where: ColumnElement[bool] | None
+    ) -> bool:
+        """Whether a window of "My Tickets" walks the sort index and filters by account,
+        rather than fetch every ticket of my accounts and sort them (at stage All: with a
+        stage, SQLite walks that stage's index either way).
+
+        Walking finds ``limit`` rows after about ``limit * tickets / mine`` index entries;
+        fetching and sorting costs about twice as much per ticket of mine (at a million
+        tickets: 2.6 ms walking against 160 ms sorting for 50,821 of mine, but 2.1 s
+        walking for none).  So it walks when mine² > limit * tickets / 2, found by
+        counting mine only up to that bound; kept for the session (``refresh``).  A
+        filter narrows by what the planner knows better: it is left to the planner.  By
+        due time the window starts with the open tickets, a few of mine: fetching and
+        sorting them is faster (26 ms against 64-116 ms walking, for 50,821 of mine).
+        """
+        if not may_walk_mine(query, where):
+            return False
+        if limit not in self._walk_mine:
+            tickets = (await conn.execute(select(func.max(Ticket.id)))).scalar() or 0
+            enough = math.isqrt(limit * tickets // 2) + 1
+            coordinated = select(Account.id).where(Account.coordinator_id == self.actor.id)
+            mine = select(Ticket.id).where(Ticket.account_id.in_(coordinated)).limit(enough)
+            found = (
+                await conn.execute(select(func.count()).select_from(mine.subquery()))
+            ).scalar_one()
+            self._walk_mine[limit] = found >= enough
+        return self._walk_mine[limit]
+
     def _window_stmt(
         self,
         scope: Scope,
@@ -400,6 +443,8 @@ class Queries:
         limit: int,
         inclusive: bool = False,
         where: ColumnElement[bool] | None = None,
+        *,
+        walk_mine: bool = False,
     ) -> Select[*tuple[Any, ...]]:
         columns, descending = _SORT_COLUMNS[query.sort]
         stage = check_stage(query.stage)
@@ -410,7 +455,7 @@ class Queries:
             .outerjoin(Account, Account.id == Ticket.account_id)
             .outerjoin(OWNER, OWNER.id == Ticket.owner_id)
             .outerjoin(CREATOR, CREATOR.id == Ticket.creator_id)
-            .where(self.view_clause(scope, query.view, scan=True))
+            .where(self.view_clause(scope, query.view, scan=True, walk_mine=walk_mine))
         )
         if stage != "All":
             stmt = stmt.where(Ticket.status == stage)
@@ -447,7 +492,10 @@ class Queries:
         async with self.db.read() as conn:
             scope = await self.scope(conn)
             if query.sort != "due":
-                stmt = self._window_stmt(scope, query, after, backwards, limit, inclusive, where)
+                walk = await self.walks_mine(conn, query, limit, where)
+                stmt = self._window_stmt(
+                    scope, query, after, backwards, limit, inclusive, where, walk_mine=walk
+                )
                 rows = [_row(r) for r in (await conn.execute(stmt)).all()]
             else:
                 rows = await self._due_window(
@@ -500,7 +548,10 @@ class Queries:
         where = await self._where(query)
         async with self.db.read() as conn:
             scope = await self.scope(conn)
-            stmt = select(Ticket.number).where(self.view_clause(scope, query.view, scan=True))
+            walk = await self.walks_mine(conn, query, limit, where)
+            stmt = select(Ticket.number).where(
+                self.view_clause(scope, query.view, scan=True, walk_mine=walk)
+            )
             if stage != "All":
                 stmt = stmt.where(Ticket.status == stage)
             if where is not None:

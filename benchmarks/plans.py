@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 from console.data.db import Database
 from console.data.directory import resolve_actor
 from console.data.models import Agent, Ticket
-from console.data.queries import SORTS, VIEWS, Queries, QueueQuery, may_walk_mine
+from console.data.queries import SORTS, VIEWS, Queries, QueueQuery, mine_when_many, plans_mine
 from console.data.workflow import STAGES, Actor
 
 #: Names the tickets table goes by in the queries (itself and its aliases).
@@ -173,14 +173,14 @@ async def collect(db: Database) -> list[Case]:
                     for page in PAGES:
                         after = None if page == "first" else AFTER[sort]
                         # "My Tickets" as for a coordinator of many of a million tickets
-                        # (the sort index walked): a few are fetched and sorted.
+                        # (the sort index walked); a few of mine are fetched and sorted.
                         stmt = queries._window_stmt(
                             scope,
                             query,
                             after,
                             page == "previous",
                             120,
-                            walk_mine=may_walk_mine(query),
+                            mine_plan=mine_when_many(query) if plans_mine(query) else None,
                         )
                         with recorder.recording() as plans:
                             async with db.read() as session:

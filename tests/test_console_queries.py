@@ -36,25 +36,33 @@ async def test_a_stage_switch_reads_only_the_rows_and_a_view_switch_its_counts(
 
 
 #: "My Tickets"' condition: by account, "+ 0" when the sort index is walked instead.
+#: (A bound value is "?" on SQLite, "$1::INTEGER" on PostgreSQL.)
+BOUND = r"(?:\?|\$\d+(?:::\w+)?)"
 MY_ACCOUNTS = re.compile(
-    r"tickets\.account_id(?P<walk> \+ \?)? IN \(SELECT accounts\.id\s+FROM accounts"
-    r"\s+WHERE accounts\.coordinator_id = \?\)"
+    rf"tickets\.account_id(?P<walk> \+ {BOUND})? IN \(SELECT accounts\.id\s+"
+    rf"FROM accounts\s+WHERE accounts\.coordinator_id = {BOUND}\)"
 )
+#: The status compared unindexed: no stage's index is walked to find a few of mine.
+STATUS_UNINDEXED = re.compile(rf"tickets\.status \|\| {BOUND}")
 
 
-@sqlite_only
 async def test_my_tickets_walks_the_sort_index_only_for_a_coordinator_of_many(
     desk: Desk,
 ) -> None:
     """ "My Tickets" of someone whose accounts hold many of the desk's tickets walks the
     queue's sort index (a few entries per row shown); of someone with few, it fetches
-    those few and sorts them.  Both show the same rows in the same order."""
-    for i in range(12):
-        await desk.ticket("alice", subject=f"Acme question {i}")  # alice coordinates Acme
-    for i in range(4):
-        await desk.ticket("carl", subject=f"Oldco question {i}", account="Oldco")
+    those few by account and sorts them, whatever the stage.  Both show the same rows in
+    the same order."""
+    acme = [await desk.ticket("alice", subject=f"Acme question {i}") for i in range(12)]
+    oldco = [
+        await desk.ticket("carl", subject=f"Oldco question {i}", account="Oldco") for i in range(4)
+    ]
+    for number in acme[:3]:
+        await desk.service("alice").close(number, resolution="Answered.")
+    for number in oldco[:2]:
+        await desk.service("carl").close(number, resolution="Answered.")
     # 16 tickets, windows of 4: walking pays from isqrt(4 * 16 / 2) + 1 = 6 tickets of mine.
-    for who, walks, mine in (("alice", True, 12), ("carl", False, 4)):
+    for who, walks, mine, closed in (("alice", True, 12, 3), ("carl", False, 4, 2)):
         queries = desk.service(who).queries
         whole = await queries.window(QueueQuery("my", "All", "updated"), limit=100)
         assert len(whole) == mine
@@ -71,6 +79,14 @@ async def test_my_tickets_walks_the_sort_index_only_for_a_coordinator_of_many(
             )
         assert after == whole[4:8]
         assert len(again) == 1  # the choice is kept: the window alone
-        # By due time the open tickets come first, a few of anyone's: never walked.
+        # By due time the open tickets come first, a few of anyone's: not walked.
         by_due = await queries.window(QueueQuery("my", "All", "due"), limit=4)
-        assert len(by_due) == 4
+        assert by_due == sorted(whole, key=lambda row: sort_key(row, "due"))[:4]
+        # My Closed and the Closed stage: a few of mine are found by account, not by
+        # walking the Closed stage's index.
+        for query in (QueueQuery("my-closed", "All", "updated"), QueueQuery("my", "Closed")):
+            with selects_sent(desk.db) as sent:
+                rows = await queries.window(query, limit=4)
+            assert [r.number for r in rows] == [r.number for r in whole if r.status == "Closed"]
+            assert len(rows) == closed
+            assert (STATUS_UNINDEXED.search(sent[-1]) is None) is walks, sent[-1]

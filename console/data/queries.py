@@ -26,7 +26,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from console.data.db import Database
 from console.data.errors import BadValue, NotFound
@@ -130,10 +130,30 @@ def ticket_facts(
     )
 
 
-def may_walk_mine(query: QueueQuery, where: ColumnElement[bool] | None = None) -> bool:
-    """Whether a window of ``query`` walks the sort index when my accounts hold enough
-    of the desk's tickets ("My Tickets" unfiltered, not by due time: ``walks_mine``)."""
-    return query.view in ("my", "my-closed") and where is None and query.sort != "due"
+#: How a window of "My Tickets" finds my tickets (``Queries.mine_plan``): "walk" the
+#: queue's sort index and keep those of my accounts, or "fetch" those of my accounts by
+#: the account index and sort them.
+MinePlan = Literal["walk", "fetch"]
+
+
+def plans_mine(query: QueueQuery, where: ColumnElement[bool] | None = None) -> bool:
+    """Whether a window of ``query`` finds my tickets by a plan of its own ("My Tickets"
+    and "My Closed", unfiltered: a filter narrows by what the planner knows better)."""
+    return query.view in ("my", "my-closed") and where is None
+
+
+def mine_when_many(query: QueueQuery) -> MinePlan | None:
+    """The plan when my accounts hold many of the desk's tickets: walk the sort index;
+    but by due time "My Tickets" starts with the open tickets, a few of mine, and fetching
+    and sorting those beats walking (26 ms against 64-116 ms for maya's 50,821 at a
+    million), which the planner does on its own (None)."""
+    return None if query.sort == "due" and query.view == "my" else "walk"
+
+
+def _status(mine_plan: MinePlan | None) -> ColumnElement[str] | InstrumentedAttribute[str]:
+    """The ticket's status; unindexed (``|| ''``) when my tickets are fetched by account,
+    so the planner does not walk a stage's index to find a few of mine."""
+    return Ticket.status.concat("") if mine_plan == "fetch" else Ticket.status
 
 
 def sort_key(row: TicketRow, sort: str) -> tuple[Any, ...]:
@@ -265,8 +285,8 @@ class Queries:
     _compiled: dict[tuple[tuple[str, ...], str, datetime | None], ColumnElement[bool] | None] = (
         field(default_factory=dict)
     )
-    #: window size -> whether "My Tickets" windows walk the sort index (``walks_mine``)
-    _walk_mine: dict[int, bool] = field(default_factory=dict)
+    #: window size -> whether my accounts hold many of the desk's tickets (``mine_plan``)
+    _many_mine: dict[int, bool] = field(default_factory=dict)
 
     async def scope(self, conn: AsyncSession | None = None) -> Scope:
         """The actor's scope, read once and kept (``refresh`` reads it again)."""
@@ -284,7 +304,7 @@ class Queries:
         self._scope = None
         self._names = None
         self._compiled.clear()
-        self._walk_mine.clear()
+        self._many_mine.clear()
 
     # -- what narrows a queue ----------------------------------------------------------
 
@@ -332,12 +352,12 @@ class Queries:
     # -- views -------------------------------------------------------------------------
 
     def view_clause(
-        self, scope: Scope, view: str, *, scan: bool = False, walk_mine: bool = False
+        self, scope: Scope, view: str, *, scan: bool = False, mine_plan: MinePlan | None = None
     ) -> ColumnElement[bool]:
-        """The condition for one queue view: the scope narrowed further (``walk_mine``:
-        see ``walks_mine``)."""
+        """The condition for one queue view: the scope narrowed further (``mine_plan``:
+        how "My Tickets" finds mine, see ``Queries.mine_plan``)."""
         me = self.actor.id
-        account = Ticket.account_id + 0 if walk_mine else Ticket.account_id
+        account = Ticket.account_id + 0 if mine_plan == "walk" else Ticket.account_id
         mine = account.in_(select(Account.id).where(Account.coordinator_id == me))
         base = scope.clause(scan=scan)
         match check_view(view):
@@ -348,7 +368,7 @@ class Queries:
             case "all":
                 return base
             case "my-closed":
-                return and_(base, mine, Ticket.status == Status.CLOSED.value)
+                return and_(base, mine, _status(mine_plan) == Status.CLOSED.value)
             case "assigned":
                 return Ticket.owner_id == me
             case "created":
@@ -405,25 +425,25 @@ class Queries:
             row = (await conn.execute(stmt)).one()
         return {view: int(value) for view, value in zip([*VIEWS, *saved], row, strict=True)}
 
-    async def walks_mine(
+    async def mine_plan(
         self, conn: AsyncSession, query: QueueQuery, limit: int, where: ColumnElement[bool] | None
-    ) -> bool:
-        """Whether a window of "My Tickets" walks the sort index and filters by account,
-        rather than fetch every ticket of my accounts and sort them (at stage All: with a
-        stage, SQLite walks that stage's index either way).
+    ) -> MinePlan | None:
+        """How a window of "My Tickets" finds mine: walk the sort index and keep those of
+        my accounts, or fetch those of my accounts and sort them (None: the planner's
+        choice, for every other view and with a filter).
 
         Walking finds ``limit`` rows after about ``limit * tickets / mine`` index entries;
-        fetching and sorting costs about twice as much per ticket of mine (at a million
-        tickets: 2.6 ms walking against 160 ms sorting for 50,821 of mine, but 2.1 s
-        walking for none).  So it walks when mine² > limit * tickets / 2, found by
-        counting mine only up to that bound; kept for the session (``refresh``).  A
-        filter narrows by what the planner knows better: it is left to the planner.  By
-        due time the window starts with the open tickets, a few of mine: fetching and
-        sorting them is faster (26 ms against 64-116 ms walking, for 50,821 of mine).
+        fetching and sorting costs about twice as much per ticket of mine.  At a million:
+        2.6 ms walking against 160 ms sorting for maya's 50,821 by update time, but 2.1 s
+        walking (My Tickets) and 2.2-2.6 s (My Closed, where SQLite walks the Closed
+        stage's index on its own) for someone with none.  So it walks when mine² > limit
+        * tickets / 2 and fetches otherwise, mine counted only up to that bound; kept for
+        the session (``refresh``).  Fetching compares the status unindexed, so no stage's
+        index is walked instead.
         """
-        if not may_walk_mine(query, where):
-            return False
-        if limit not in self._walk_mine:
+        if not plans_mine(query, where):
+            return None
+        if limit not in self._many_mine:
             tickets = (await conn.execute(select(func.max(Ticket.id)))).scalar() or 0
             enough = math.isqrt(limit * tickets // 2) + 1
             coordinated = select(Account.id).where(Account.coordinator_id == self.actor.id)
@@ -431,8 +451,8 @@ class Queries:
             found = (
                 await conn.execute(select(func.count()).select_from(mine.subquery()))
             ).scalar_one()
-            self._walk_mine[limit] = found >= enough
-        return self._walk_mine[limit]
+            self._many_mine[limit] = found >= enough
+        return mine_when_many(query) if self._many_mine[limit] else "fetch"
 
     def _window_stmt(
         self,
@@ -444,7 +464,7 @@ class Queries:
         inclusive: bool = False,
         where: ColumnElement[bool] | None = None,
         *,
-        walk_mine: bool = False,
+        mine_plan: MinePlan | None = None,
     ) -> Select[*tuple[Any, ...]]:
         columns, descending = _SORT_COLUMNS[query.sort]
         stage = check_stage(query.stage)
@@ -455,10 +475,10 @@ class Queries:
             .outerjoin(Account, Account.id == Ticket.account_id)
             .outerjoin(OWNER, OWNER.id == Ticket.owner_id)
             .outerjoin(CREATOR, CREATOR.id == Ticket.creator_id)
-            .where(self.view_clause(scope, query.view, scan=True, walk_mine=walk_mine))
+            .where(self.view_clause(scope, query.view, scan=True, mine_plan=mine_plan))
         )
         if stage != "All":
-            stmt = stmt.where(Ticket.status == stage)
+            stmt = stmt.where(_status(mine_plan) == stage)
         if where is not None:
             stmt = stmt.where(where)
         # Walking the queue forwards means descending keys for a descending sort.
@@ -491,15 +511,15 @@ class Queries:
         where = await self._where(query)
         async with self.db.read() as conn:
             scope = await self.scope(conn)
+            plan = await self.mine_plan(conn, query, limit, where)
             if query.sort != "due":
-                walk = await self.walks_mine(conn, query, limit, where)
                 stmt = self._window_stmt(
-                    scope, query, after, backwards, limit, inclusive, where, walk_mine=walk
+                    scope, query, after, backwards, limit, inclusive, where, mine_plan=plan
                 )
                 rows = [_row(r) for r in (await conn.execute(stmt)).all()]
             else:
                 rows = await self._due_window(
-                    conn, scope, query, after, backwards, limit, inclusive, where
+                    conn, scope, query, after, backwards, limit, inclusive, where, plan
                 )
         if backwards:
             rows.reverse()
@@ -515,10 +535,11 @@ class Queries:
         limit: int,
         inclusive: bool,
         where: ColumnElement[bool] | None,
+        mine_plan: MinePlan | None,
     ) -> list[TicketRow]:
         """A window by due time (rows in walking order): open tickets first, then the
         closed ones, each part walked on its own index (no sort of the whole view)."""
-        closed = Ticket.status == Status.CLOSED.value
+        closed = _status(mine_plan) == Status.CLOSED.value
         parts: list[tuple[int, ColumnElement[bool] | None]] = [(0, ~closed), (1, closed)]
         if check_stage(query.stage) != "All":
             # One stage: all closed or all open; no part needs telling apart.
@@ -534,7 +555,14 @@ class Queries:
             bound = after[1:] if after is not None and flag == start else None
             clause = part if where is None else (where if part is None else and_(where, part))
             stmt = self._window_stmt(
-                scope, query, bound, backwards, limit - len(rows), inclusive, clause
+                scope,
+                query,
+                bound,
+                backwards,
+                limit - len(rows),
+                inclusive,
+                clause,
+                mine_plan=mine_plan,
             )
             rows += [_row(r) for r in (await conn.execute(stmt)).all()]
             if len(rows) >= limit:
@@ -548,12 +576,12 @@ class Queries:
         where = await self._where(query)
         async with self.db.read() as conn:
             scope = await self.scope(conn)
-            walk = await self.walks_mine(conn, query, limit, where)
+            plan = await self.mine_plan(conn, query, limit, where)
             stmt = select(Ticket.number).where(
-                self.view_clause(scope, query.view, scan=True, walk_mine=walk)
+                self.view_clause(scope, query.view, scan=True, mine_plan=plan)
             )
             if stage != "All":
-                stmt = stmt.where(Ticket.status == stage)
+                stmt = stmt.where(_status(plan) == stage)
             if where is not None:
                 stmt = stmt.where(where)
             numbers = [

@@ -33,7 +33,7 @@ ROLES = ("agent", "lead", "admin")
 #: time, and "unassigned" / "assigned" / "created" sorted by due time or priority; their
 #: indexes (account/owner/creator, then status or updated_at) give queue order only by
 #: update time.  "team" walks the sort index, and so does "my" otherwise for a coordinator
-#: of many tickets (``Queries.walks_mine``: the plans here are those, as at a million);
+#: of many tickets (``Queries.mine_plan``: the plans here are those, as at a million);
 #: "assigned" and "created" newest first use ix_tickets_owner_updated /
 #: ix_tickets_creator_updated (migration 0005).
 NARROW_VIEWS = ("my", "unassigned", "assigned", "created")

@@ -110,8 +110,8 @@ def test_stale_send_block(snap_compare: object, own_demo: Path, size: tuple[int,
         await pilot.press("ctrl+s")
         await reach(pilot, StaleSendScreen)
         # The customer's mail reopened the ticket: the ticket behind the form and the
-        # question shows it so, its footer too (1 run in 3 on a busy machine showed it
-        # Closed: the form between kept its old picture of the ticket).
+        # question shows it so, its footer too (about 1 run in 2 on a busy machine showed
+        # it Closed: the form between kept its old picture of the ticket).
         ticket = next(s for s in app.screen_stack if isinstance(s, TicketScreen))
         await until(
             pilot,

@@ -328,7 +328,7 @@ async def test_the_ticket_behind_a_form_and_its_question_shows_it_as_it_is_now(
         await reach(pilot, StaleSendScreen)
         await settle(pilot, waiting=("form-submit",))
         assert "New · Low" in screen_text(app)
-        # Another agent raises the priority; the console hears of it (as it would live).
+        # The priority is raised elsewhere; the console hears of it (as it would live).
         await alice.edit(number, {"priority": "High"})
         app.broadcast(DatabaseChanged())
         await until(

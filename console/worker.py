@@ -33,24 +33,6 @@ from console.mail.importing import Report, import_mail
 from console.mail.sender import send_outbox
 from console.mail.sources import Found, SourceError, check, mark_seen, read
 
-
-def lower_priority(nice: int) -> None:
-    """Lower this process's CPU priority to niceness ``nice``, so that the consoles on the
-    same machine are served first; the threads and processes it starts later inherit it.
-    Never raises it (``nice -n 15 agent-console worker`` stays at 15)."""
-    if not hasattr(os, "setpriority"):  # not POSIX
-        return
-    if os.getpriority(os.PRIO_PROCESS, 0) >= nice:
-        return
-    threads = [0]
-    with contextlib.suppress(OSError):  # Linux: every thread has a niceness of its own
-        threads = [int(tid) for tid in os.listdir("/proc/self/task")]
-    for tid in threads:
-        with contextlib.suppress(OSError):
-            if os.getpriority(os.PRIO_PROCESS, tid) < nice:
-                os.setpriority(os.PRIO_PROCESS, tid, nice)
-
-
 #: How often the worker says it is alive (and looks whether it should stop).
 HEARTBEAT_SECONDS = 2.0
 

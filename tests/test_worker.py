@@ -19,6 +19,7 @@ from console.cli import main
 from console.config import load_settings
 from console.data.db import Database
 from console.data.schema import ensure_schema
+from console.priority import autogroups
 from console.worker import Worker
 from tests.conftest import Desk
 
@@ -161,6 +162,40 @@ def _spawn(db: str, cfg: Path, tmp_path: Path) -> subprocess.Popen[str]:
     )
 
 
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started that are still running (Linux)."""
+    found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in found if not gone(int(child))]
+
+
+def gone(pid: int) -> bool:
+    """Whether the process has ended (a zombie nobody reaped has ended too)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def autogroup(pid: int) -> str:
+    """The process's autogroup and its niceness (``/autogroup-85 nice 0``)."""
+    return Path(f"/proc/{pid}/autogroup").read_text().strip()
+
+
+def wait_gone(pid: int) -> bool:
+    for _ in range(200):
+        if gone(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+needs_autogroups = pytest.mark.skipif(
+    not autogroups(),
+    reason="the kernel shares no CPU by session (no autogroups): a worker needs no session",
+)
+
+
 async def _wait_until_held(worker: Worker, process: subprocess.Popen[str]) -> None:
     """Until the spawned worker holds the lock (the in-process one cannot take it)."""
     for _ in range(600):
@@ -187,8 +222,11 @@ async def test_one_active_worker_and_takeover_when_it_dies(desk: Desk, tmp_path:
                 break
             await asyncio.sleep(0.05)
         assert lines == ["Another worker is active on this database; waiting to take over."]
+        apart = children(first.pid) if autogroups() else []
         first.send_signal(signal.SIGKILL)  # dies without giving the lock back
         first.wait(10)
+        # Its work, run apart in a session of its own, is told to stop with it.
+        assert all(wait_gone(pid) for pid in apart)
         deliver(box, "01-new-plain.eml", 1)
         started = time.monotonic()
         assert await first_tickets(desk.db) == [1001]
@@ -236,6 +274,7 @@ async def test_worker_nice_zero_leaves_the_priority_as_started(desk: Desk, tmp_p
         deliver(box, "01-new-plain.eml", 1)
         assert await first_tickets(desk.db) == [1001]
         assert niceness(process.pid) == {os.getpriority(os.PRIO_PROCESS, 0)}
+        assert children(process.pid) == []  # nothing lowered: no session of its own
     finally:
         process.kill()
         process.wait(10)
@@ -249,3 +288,61 @@ async def test_a_fresh_database_is_migrated_first(tmp_path: Path) -> None:
     worker = Worker(db, load_settings(config(tmp_path, maildir(tmp_path))))
     assert await worker.run(once=True) != []
     await db.dispose()
+
+
+@needs_autogroups
+async def test_a_worker_started_at_a_terminal_works_in_a_session_of_its_own(
+    desk: Desk, tmp_path: Path
+) -> None:
+    """The kernel shares the CPU between sessions before niceness counts: a worker at nice
+    10 in an administrator's terminal took as much as an agent's console over SSH.  Its
+    work runs in a session of its own at nice 10; ctrl+c at the terminal still stops it
+    cleanly."""
+    box = maildir(tmp_path)
+    cfg = config(tmp_path, box, poll=0.1)
+    db = desk.db.url.render_as_string(hide_password=False)
+    process = _spawn(db, cfg, tmp_path)  # in the session of the test, as at a terminal
+    try:
+        deliver(box, "01-new-plain.eml", 1)
+        assert await first_tickets(desk.db) == [1001]
+        [work] = children(process.pid)
+        assert os.getsid(work) == work != os.getsid(process.pid)
+        started = os.getpriority(os.PRIO_PROCESS, 0)
+        assert niceness(work) == {max(10, started)}
+        assert autogroup(work).endswith(" nice 10")  # its session's group, as lowered
+        assert autogroup(work) != autogroup(os.getpid())
+        process.send_signal(signal.SIGINT)  # ctrl+c reaches the process at the terminal
+        _, err = process.communicate(timeout=20)
+        assert process.returncode == 0, err
+        assert err.strip().endswith("The worker stopped.")
+        assert err.count("The worker stopped.") == 1
+        assert wait_gone(work)
+        other = Worker(desk.db, load_settings(cfg))
+        assert await other.lock.take()  # the work apart gave the lock back
+        await other.lock.give_back()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
+@needs_autogroups
+def test_worker_once_json_from_a_terminal_reports_the_work_done_apart(
+    desk: Desk, tmp_path: Path
+) -> None:
+    box = maildir(tmp_path)
+    deliver(box, "01-new-plain.eml", 1)
+    cfg = config(tmp_path, box)
+    db = desk.db.url.render_as_string(hide_password=False)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), AGENT_CONSOLE_CONFIG=str(cfg))
+    done = subprocess.run(
+        [sys.executable, "-m", "console", "worker", "--once", "--json", "--db", db],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    [result] = json.loads(done.stdout)["mailboxes"]
+    assert result["created"] == [1001]

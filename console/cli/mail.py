@@ -70,7 +70,7 @@ def show_progress(report: Report) -> None:
 async def _import(args: argparse.Namespace, session: Session) -> int:
     from console.mail.importing import import_mail
     from console.mail.sources import SourceError, check, read
-    from console.worker import lower_priority
+    from console.priority import goes_apart, lower_priority, run_apart, stay_with_parent
 
     try:
         check(args.paths)
@@ -78,7 +78,11 @@ async def _import(args: argparse.Namespace, session: Session) -> int:
         err(str(exc))
         return EXIT_REFUSED
     if args.own_process:
+        stay_with_parent()
         lower_priority(session.settings.worker_nice)
+        if goes_apart(session.settings.worker_nice):
+            # Its niceness counts only within its session: the work gets one of its own.
+            return await run_apart(session.db.url.password)
     mail_intake = intake(session)
     if args.department:
         await mail_intake.check_department(args.department)

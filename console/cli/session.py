@@ -47,10 +47,11 @@ def target(args: argparse.Namespace, settings: Settings) -> str:
 async def open_database(target: str, role: str | None = None) -> Database:
     """Open a database for a command (as ``role``, an agent's own PostgreSQL role, when
     given), saying where its password came from."""
+    from console.priority import is_apart
     from console.session import open_database as open_db
 
     db, source = await open_db(target, role=role)
-    if source:
+    if source and not is_apart():
         err(f"(database password from {source})")
     return db
 

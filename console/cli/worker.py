@@ -27,11 +27,16 @@ def register(commands: Commands) -> None:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from console.worker import Worker, lower_priority
+    from console.priority import goes_apart, lower_priority, run_apart, stay_with_parent
+    from console.worker import Worker
 
     if args.own_process:
+        stay_with_parent()
         lower_priority(settings.worker_nice)
     async with opened(target(args, settings)) as db:
+        if args.own_process and goes_apart(settings.worker_nice):
+            # Its niceness counts only within its session: the work gets one of its own.
+            return await run_apart(db.url.password)
         quiet = args.json
         worker = Worker(db, settings, say=(lambda _line: None) if quiet else err)
         loop = asyncio.get_running_loop()

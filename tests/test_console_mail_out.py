@@ -20,7 +20,7 @@ from console.mail.smtp import Server
 from console.screens.form import FormScreen
 from tests.conftest import Desk, FixedClock
 from tests.smtp_server import loopback_smtp
-from tests.test_console import console_as, goto, settle, sqlite_only, start
+from tests.test_console import console_as, goto, notices, settle, sqlite_only, start
 from tests.test_snapshots import demo_db, login
 
 __all__ = ["demo_db", "login"]  # the fixtures, shared with the other snapshots
@@ -64,6 +64,8 @@ async def test_the_reply_form_mails_the_contact_and_shows_its_delivery(desk: Des
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert not isinstance(app.screen, FormScreen)
+        # The agent is told at once what became of the mail, whatever the pane shows.
+        assert f"Replied to #{number}: mail queued." in notices(app)
         detail = await desk.service("alice").queries.detail(number)
         [reply] = [m for m in detail.messages if m.kind == "reply"]
         assert reply.outgoing is not None and reply.outgoing.state == "queued"
@@ -99,6 +101,7 @@ async def test_without_a_mail_server_the_form_says_so_and_send_and_close(desk: D
         [reply] = [m for m in detail.messages if m.kind == "reply"]
         assert reply.outgoing is not None
         assert reply.outgoing.detail == "not sent: no mail server configured"
+        assert f"Replied to #{number}: not sent: no mail server configured." in notices(app)
 
 
 SIZES = [(80, 24), (160, 48)]

@@ -82,6 +82,10 @@ def print_ticket(record: TicketRecord, *, as_json: bool) -> None:
         print_json(ticket_json(record))
         return
     out(ticket_summary(record))
+    from console.data.records import mail_fate
+
+    for mailed in record.mailed:
+        out(mail_fate(mailed).capitalize() + ".")
     if not record.visible:
         from console.data.records import out_of_queues
 
@@ -94,6 +98,8 @@ def ticket_json(record: TicketRecord) -> dict[str, Any]:
 
     data: dict[str, Any] = to_jsonable(record)
     data.pop("id", None)
+    if not data.get("mailed"):
+        data.pop("mailed", None)  # only in the answer to an action that mailed
     return data
 
 

@@ -147,11 +147,21 @@ class TicketRecord:
     #: whether the acting agent still sees the ticket: False in the answer to a change
     #: that moved it out of their scope (released, given to a teammate, another department)
     visible: bool = True
+    #: in the answer to an action that mailed the customer (a reply, a forward): what
+    #: became of each mail, as the conversation says it ("queued", "not sent: no mail
+    #: server configured", "not mailed: the contact has no address")
+    mailed: tuple[str, ...] = ()
 
     @property
     def planned_for(self) -> datetime | None:
         """The scheduled time while it still plans work: a Closed ticket shows none."""
         return None if self.status == "Closed" else self.scheduled_at
+
+
+def mail_fate(mailed: str) -> str:
+    """What became of a mail an action sent, as the agent is told it: ``mail queued``,
+    or why it was not sent."""
+    return "mail queued" if mailed == "queued" else mailed
 
 
 def out_of_queues(number: int) -> str:

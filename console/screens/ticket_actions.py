@@ -19,7 +19,13 @@ from console.data.actions import BY_ID, KEYED, TicketAction
 from console.data.bulk import Bulk, Report
 from console.data.errors import Conflict, ConsoleError
 from console.data.presence import REPLYING
-from console.data.records import TicketDetail, TicketRecord, TicketRow, out_of_queues
+from console.data.records import (
+    TicketDetail,
+    TicketRecord,
+    TicketRow,
+    mail_fate,
+    out_of_queues,
+)
 from console.data.workflow import Action
 from console.messages import TicketChanged
 from console.screens.bulk import BulkReportScreen
@@ -244,15 +250,18 @@ class TicketActions(InConsole, DrawnUnderDialogs):
     def _done(
         self, action: TicketAction, number: int, record: Any, before: UndoPoint = None
     ) -> None:
-        """The notice of an action done: what it did, and whether the ticket has left the
-        agent's queues by it (saved all the same)."""
+        """The notice of an action done: what it did, what became of the mail it sent,
+        and whether the ticket has left the agent's queues by it (saved all the same)."""
         self._remember(action, number, record, before)
-        if isinstance(record, TicketRecord) and not record.visible:
+        said = []
+        if isinstance(record, TicketRecord):
+            # The customer's mail is the point of a reply: what became of it, at once.
+            said = [mail_fate(m) for m in record.mailed]
+            if not record.visible:
+                said.append(out_of_queues(record.number))
+        if said:
             self.ctx.tell(
-                "{done} #{number}: {gone}.",
-                done=action.done,
-                number=number,
-                gone=out_of_queues(record.number),
+                "{done} #{number}: {said}.", done=action.done, number=number, said="; ".join(said)
             )
         else:
             self.ctx.tell("{done} #{number}.", done=action.done, number=number)

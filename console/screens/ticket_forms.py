@@ -10,6 +10,7 @@ None (after saying why) when there is nothing to act on.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -465,10 +466,12 @@ async def close_after_reply(req: FormRequest, sent: TicketRecord) -> TicketRecor
     """ "Send and close": the reply is sent; a refused close is said, never a reason to
     keep the form open (sending it again would send the reply twice)."""
     try:
-        return await req.ctx.service.close(sent.number, expected_version=sent.version)
+        closed = await req.ctx.service.close(sent.number, expected_version=sent.version)
     except ConsoleError as exc:
         req.ctx.tell("Sent; #{number} stays open: {why}", number=sent.number, why=str(exc))
         return sent
+    # What became of the reply's mail is still what the agent is told.
+    return dataclasses.replace(closed, mailed=sent.mailed + closed.mailed)
 
 
 def message_form(kind: str) -> Builder:

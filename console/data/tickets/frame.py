@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,6 +54,8 @@ class _Action:
     breaches: list[dict[str, Any]] = field(default_factory=list)
     #: the inbox entries the action causes (``Frame._tell``), written with it
     inbox: list[dict[str, Any]] = field(default_factory=list)
+    #: what became of each mail an agent's action sent (``TicketRecord.mailed``)
+    mailed: list[str] = field(default_factory=list)
 
     def all_events(self) -> list[dict[str, Any]]:
         """The events to append: a breach found before the change, then the change's."""
@@ -319,7 +321,10 @@ class Frame:
             if asyncio.iscoroutine(result):
                 await result
             await self._finish(act)
-            return await self._answer(session, number)
+            record = await self._answer(session, number)
+        if act.mailed:
+            record = replace(record, mailed=tuple(act.mailed))
+        return record
 
     async def _answer(self, session: AsyncSession, number: int) -> TicketRecord:
         """The ticket as the action in ``session`` left it, read inside its transaction

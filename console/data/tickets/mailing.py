@@ -30,6 +30,8 @@ class Mailing(Frame):
         """Queue ``item`` on the ticket being acted on.  The outbox is its record; an
         automatic mail the loop rules hold back is recorded in history, saying why."""
         row = await queue_mail(act.session, self.mail, act.ticket, item, self.clock())
+        if not item.automatic:  # the agent's own mail: the answer says what became of it
+            act.mailed.append(row if isinstance(row, str) else row.detail or row.state)
         if isinstance(row, str):
             if item.automatic and not row.startswith(NOT_MAILED):
                 self._event(act, MAIL, None, None, row)

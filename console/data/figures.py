@@ -439,13 +439,17 @@ class Figures:
             await sla.sweep(self.db, self.clock())
         async with self.db.read() as session:
             where = await self._narrow(session, period, ranged=True)
+            # Each breach's ticket looked up by its key, in a subquery no planner turns
+            # into a join: PostgreSQL otherwise planned (for a statement's first five
+            # runs on a connection, each dashboard's) a hash join over every ticket of
+            # the scope, 166-180 ms at 1M against 27-34 ms.
+            in_scope = select(where).where(Ticket.id == SlaBreach.ticket_id).scalar_subquery()
             return int(
                 (
                     await session.execute(
                         select(func.count())
                         .select_from(SlaBreach)
-                        .join(Ticket, Ticket.id == SlaBreach.ticket_id)
-                        .where(period.holds(SlaBreach.due_at), where)
+                        .where(period.holds(SlaBreach.due_at), in_scope)
                     )
                 ).scalar_one()
             )

@@ -38,7 +38,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from benchmarks.databases import sqlite_demo, sqlite_url
+from benchmarks.databases import WORKDIR, sqlite_demo, sqlite_url
 from benchmarks.keys import DOWN, FRAME_BUDGET_MS, Press, _last_cursor, _moved, press
 from benchmarks.mail_import import fresh_copy, write_mbox
 from benchmarks.mail_out import Sink
@@ -229,9 +229,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--replies", type=int, default=1000)
     parser.add_argument("--presses", type=int, default=100, help="for the reference")
-    parser.add_argument(
-        "--workdir", type=Path, default=Path.home() / ".cache" / "agent-console-bench"
-    )
+    parser.add_argument("--workdir", type=Path, default=WORKDIR)
     return run(parser.parse_args(argv))
 
 

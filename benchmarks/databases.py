@@ -27,6 +27,8 @@ from console.data.schema import SCHEMA_REVISION, ensure_schema
 from console.demo import build_demo, demo_matches
 
 SEED = 7
+#: Where the demo databases are kept and reused between runs, unless ``--workdir`` says.
+WORKDIR = Path.home() / ".cache" / "agent-console-bench"
 
 
 @dataclass(frozen=True)

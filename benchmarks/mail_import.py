@@ -28,7 +28,14 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from benchmarks.databases import _maintenance, pg_demo, pg_reachable, sqlite_demo, sqlite_url
+from benchmarks.databases import (
+    WORKDIR,
+    _maintenance,
+    pg_demo,
+    pg_reachable,
+    sqlite_demo,
+    sqlite_url,
+)
 from console.data.db import make_engine
 from console.data.mail import MailIntake
 from console.mail.importing import Report, import_mail
@@ -180,9 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--pg", metavar="URL", help="a PostgreSQL maintenance URL")
-    parser.add_argument(
-        "--workdir", type=Path, default=Path.home() / ".cache" / "agent-console-bench"
-    )
+    parser.add_argument("--workdir", type=Path, default=WORKDIR)
     return asyncio.run(run(parser.parse_args(argv)))
 
 

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from benchmarks.databases import sqlite_demo, sqlite_url
+from benchmarks.databases import WORKDIR, sqlite_demo, sqlite_url
 from benchmarks.keys import FRAME_BUDGET_MS, Press, press
 from benchmarks.mail_import import fresh_copy
 from benchmarks.pty_run import Frame, Terminal
@@ -98,9 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.reply")
     parser.add_argument("--tickets", type=int, default=1_000_000)
     parser.add_argument("--presses", type=int, default=12)
-    parser.add_argument(
-        "--workdir", type=Path, default=Path.home() / ".cache" / "agent-console-bench"
-    )
+    parser.add_argument("--workdir", type=Path, default=WORKDIR)
     return run(parser.parse_args(argv))
 
 

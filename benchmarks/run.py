@@ -22,6 +22,7 @@ from pathlib import Path
 
 from benchmarks import concurrency, datalayer, keys, memory, plans, power, startup
 from benchmarks.databases import (
+    WORKDIR,
     Demo,
     build_sqlite,
     drop_pg_demo,
@@ -97,7 +98,7 @@ def parse(argv: Sequence[str] | None) -> Settings:
     parser.add_argument(
         "--workdir",
         type=Path,
-        default=Path.home() / ".cache" / "agent-console-bench",
+        default=WORKDIR,
         help="where the demo databases are kept and reused",
     )
     parser.add_argument(

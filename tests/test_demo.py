@@ -296,12 +296,14 @@ def test_the_data_layer_never_imports_the_demo() -> None:
     assert importers == []
 
 
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True
+)
 async def test_a_demo_on_postgresql_is_left_vacuumed_and_analyzed(db: Database) -> None:
     """As autovacuum would leave it within minutes: the planner knows the tables (the
     lead's figures were planned as over empty ones) and index-only scans can skip the
     heap."""
-    if db.is_sqlite:
-        pytest.skip("PostgreSQL's statistics and visibility map")
+    assert not db.is_sqlite
     await build(db)
     [(all_visible,)] = await rows(
         db, text("SELECT relallvisible FROM pg_class WHERE oid = 'tickets'::regclass")

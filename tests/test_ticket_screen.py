@@ -4,6 +4,8 @@ the footer keeps its keys while it offers the same ones."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import pytest
@@ -201,6 +203,31 @@ async def test_the_footer_keeps_its_keys_while_it_offers_the_same_ones(desk: Des
         assert not any(key.description == "Pick up" for key in after)
         assert any(key.description == "Schedule" for key in after)
         assert not any(key.description == "Schedule" for key in before)
+
+
+@sqlite_only
+async def test_keys_the_footer_no_longer_shows_are_freed(desk: Desk) -> None:
+    number = await desk.ticket("alice", subject="Question")
+    app = console_as(desk, "alice")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await start(app, pilot)
+        await goto(pilot, number)
+        await settle(pilot)
+        gone = [weakref.ref(key) for key in footer_keys(app)]
+        await pilot.press("p")  # picked up: the footer offers other keys
+        await settle(pilot)
+        assert any(key.description == "Schedule" for key in footer_keys(app))
+        gc.collect()
+        alive = [key() for key in gone if key() is not None]
+        assert not [key.description for key in alive if key is not None]
+        footer = app.screen.query_one(KeyFooter)
+        bound = [k for k in footer_keys(app) if not k.has_class("-command-palette")]
+        assert bound
+        assert all(key.has_class("-compact") == footer.compact for key in bound)
+        for compact in (not footer.compact, footer.compact):
+            footer.compact = compact  # the keys still follow the footer's compactness
+            await pilot.pause()
+            assert all(key.has_class("-compact") == compact for key in bound)
 
 
 # -- a tab's part read when the tab is shown ------------------------------------------------

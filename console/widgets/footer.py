@@ -3,6 +3,12 @@
 Textual's ``Footer`` removes and mounts one widget per key whenever its screen's bindings
 may have changed: on every screen switch, focus move and ``refresh_bindings``.  Opening a
 ticket spent more time rebuilding the same footer than reading and showing the ticket.
+
+Its keys are also bound to its compactness (``data_bind``), and the footer keeps each bound
+key in its watcher list until its compactness changes, which it never does here: every
+rebuild (most cursor moves, since the keys follow the ticket) left its keys alive, about
+1,100 objects a press, and every full garbage collection walked them all day.  So this
+footer sets its keys' compactness itself, when they are built and when it changes.
 """
 
 from __future__ import annotations
@@ -13,8 +19,11 @@ from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from textual.app import ComposeResult
     from textual.screen import Screen
+    from textual.widget import Widget
 
 #: What the footer shows of one key: its key, how it is shown, its label and action,
 #: whether it is enabled, its tooltip and its group.
@@ -49,16 +58,28 @@ class KeyFooter(Footer):
 
     def compose(self) -> ComposeResult:
         shown = list(super().compose())  # nothing before the screen's bindings are ready
-        for key in shown:
-            if isinstance(key, FooterKey) and not key.has_class("-command-palette"):
-                # A key bound to the footer's compactness is born so (as Textual's Footer
-                # sets itself): its watcher would restyle it twice more as it mounts, most
-                # of what a rebuild costs (6-13 ms for the queue's 11 keys at 160 columns).
-                # The command palette's key keeps its own.
-                key.set_reactive(FooterKey.compact, self.compact)
-                key.set_class(self.compact, "-compact", update=False)
+        for key in self._bound_keys(shown):
+            # Born with the footer's compactness (as Textual's Footer sets itself): the
+            # binding's watcher would restyle it twice more as it mounts, most of what a
+            # rebuild costs (6-13 ms for the queue's 11 keys at 160 columns), and would
+            # keep it alive after it is removed (see the module's note).
+            key._reactive_connect = None
+            key.set_reactive(FooterKey.compact, self.compact)
+            key.set_class(self.compact, "-compact", update=False)
         self._offered = self.offered() if shown else None
         yield from shown
+
+    def watch_compact(self, compact: bool) -> None:
+        for key in self._bound_keys(self.query(FooterKey)):
+            key.compact = compact
+
+    @staticmethod
+    def _bound_keys(widgets: Iterable[Widget]) -> Iterator[FooterKey]:
+        """The keys Textual's Footer binds to its compactness: all but the command
+        palette's, which keeps its own."""
+        for widget in widgets:
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                yield widget
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         if self._offered is None:  # not built yet: as Textual's footer does

@@ -92,5 +92,63 @@ class KeyFooter(Footer):
             self.call_after_refresh(self._follow_bindings)
 
     async def _follow_bindings(self) -> None:
-        if self.is_attached and self.screen.is_current and self.offered() != self._offered:
+        if not (self.is_attached and self.screen.is_current):
+            return
+        offered = self.offered()
+        if offered != self._offered and not await self._relabel(offered):
             await self.recompose()
+
+    async def _relabel(self, offered: Offered) -> bool:
+        """Show the offered keys on the keys already mounted, mounting or removing only
+        as many as the number changed by.  False when it cannot (keys in groups, or none
+        shown yet): then the footer is built again.
+
+        On the lead's queue the keys change on most cursor moves (the stages of the
+        tickets differ), and building them again cost each move ten widgets' mounting
+        and styling, and left garbage for the collector.
+        """
+        if self._offered is None or any(
+            entry[-1] is not None for entry in (*offered, *self._offered)
+        ):
+            return False
+        keys = list(self._bound_keys(self.children))
+        if not keys or len(keys) != len(self.children) - len(
+            self.query_children(".-command-palette")
+        ):
+            return False
+        first: dict[object, tuple[object, ...]] = {}
+        for entry in offered:  # one key per action, its first binding, as Footer shows
+            first.setdefault(entry[3], entry)
+        wanted = list(first.values())
+        for key, entry in zip(keys, wanted, strict=False):
+            relabel(key, entry)
+        if len(keys) > len(wanted):
+            await self.remove_children(keys[len(wanted) :])
+        elif len(wanted) > len(keys):
+            await self.mount_all(
+                [self._new_key(entry) for entry in wanted[len(keys) :]], after=keys[-1]
+            )
+        self.styles.grid_size_columns = len(wanted)
+        self._offered = offered
+        return True
+
+    def _new_key(self, entry: tuple[object, ...]) -> FooterKey:
+        key = FooterKey("", "", "", "")
+        key.set_reactive(FooterKey.compact, self.compact)
+        key.set_class(self.compact, "-compact", update=False)
+        relabel(key, entry)
+        return key
+
+
+def relabel(key: FooterKey, entry: tuple[object, ...]) -> None:
+    """Show one offered key (see ``KeyFooter.offered``) on a footer key."""
+    binding_key, display, description, action, enabled, tooltip, _group = entry
+    shown = (str(binding_key), str(display), str(description), str(action), not enabled)
+    if (key.key, key.key_display, key.description, key.action, key._disabled) == shown:
+        if key.tooltip == (tooltip or None):
+            return
+    else:
+        key.key, key.key_display, key.description, key.action, key._disabled = shown
+        key.set_class(not enabled, "-disabled")
+        key.refresh(layout=True)
+    key.tooltip = str(tooltip) if tooltip else None

@@ -22,7 +22,7 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.widgets import Static
 
-from console.collector import Collector
+from console.collector import TICK_SECONDS, Collector
 from console.commands import ConsolePalette, TicketCommands
 from console.config import Settings
 from console.data.bulk import Report
@@ -157,7 +157,7 @@ class AgentConsole(ReportsWorkerErrors, App[None]):
         for problem in self.settings.problems:
             self.notify(problem, severity="warning", markup=False, timeout=10)
         if self.collector is not None:
-            self.set_interval(1.0, self.collector.tick)
+            self.set_interval(TICK_SECONDS, self.collector.tick)
         self.connect()
 
     async def on_event(self, event: events.Event) -> None:

@@ -10,12 +10,19 @@ from typing import Any
 import pytest
 
 from console.collector import (
-    EVERY_SECONDS,
     IDLE_SECONDS,
     NEVER,
     OLD_IN_ONE_PAUSE,
-    OVERDUE_SECONDS,
+    OVERDUE,
+    PAUSE_SECONDS,
+    SOON,
+    START_OVERDUE_SECONDS,
     Collector,
+    promoted,
+)
+
+one_pause_only = pytest.mark.skipif(
+    not OLD_IN_ONE_PAUSE, reason="Python 3.14 collects the old generation in increments"
 )
 
 
@@ -27,14 +34,14 @@ class Clock:
         return self.now
 
 
-def type_for_a_minute(clock: Clock, collector: Collector) -> None:
-    """A key every second for OVERDUE_SECONDS, no tick running a collection but the last."""
-    for _ in range(int(OVERDUE_SECONDS) - 1):
-        clock.now += 1
-        collector.input()
-        assert not collector.tick()
-    clock.now += 1
-    collector.input()
+class Pending:
+    """What ``promoted`` would say, set by the test."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> int:
+        return self.count
 
 
 @pytest.fixture
@@ -81,42 +88,67 @@ def test_a_start_typed_through_is_frozen_when_overdue() -> None:
     clock = Clock()
     collector = Collector(clock)
     try:
-        type_for_a_minute(clock, collector)
+        for _ in range(int(START_OVERDUE_SECONDS) - 1):
+            clock.now += 1
+            collector.input()
+            assert not collector.tick() and not collector.frozen
+        clock.now += 1
+        collector.input()
         assert collector.tick() and collector.frozen
     finally:
         collector.stop()
 
 
-@pytest.mark.skipif(
-    not OLD_IN_ONE_PAUSE, reason="Python 3.14 collects the old generation in increments"
-)
-def test_full_collections_wait_for_the_agent_to_pause(full_collections: list[int]) -> None:
-    clock = Clock()
-    collector = Collector(clock)
+@one_pause_only
+def test_full_collections_run_in_a_pause_or_when_overdue(full_collections: list[int]) -> None:
+    clock, pending = Clock(), Pending()
+    collector = Collector(clock, pending)
     try:
         clock.now += IDLE_SECONDS
         assert collector.tick()  # the freeze
         full_collections.clear()
-        # The agent types for 50 s: however much is allocated, no full collection runs.
-        for second in range(50):
-            clock.now += 1
+        # The agent types: however much is allocated, none runs before it is overdue.
+        for count in range(OVERDUE):
+            pending.count = count
+            clock.now += 0.1
             collector.input()
             garbage = [[i] for i in range(20_000)]  # young objects, many collections
             del garbage
-            assert not collector.tick(), second
+            assert not collector.tick(), count
         assert 2 not in full_collections
         assert 0 in full_collections  # the young generation is collected as always
-        # A pause: one full collection, then none for EVERY_SECONDS however idle.
-        clock.now += IDLE_SECONDS
-        assert collector.tick()
+        pending.count = OVERDUE
+        assert collector.tick()  # overdue: it runs while the agent types
         assert full_collections.count(2) == 1
-        clock.now += EVERY_SECONDS - 1
+        # A pause with little pending: none.  With enough pending: one.
+        pending.count = SOON - 1
+        clock.now += PAUSE_SECONDS * 10
         assert not collector.tick()
-        clock.now += 1
+        pending.count = SOON
+        collector.input()
+        clock.now += PAUSE_SECONDS / 2
+        assert not collector.tick()  # not yet a pause
+        clock.now += PAUSE_SECONDS
         assert collector.tick()
-        # Typing without a pause for OVERDUE_SECONDS: one runs anyway.
-        type_for_a_minute(clock, collector)
-        assert collector.tick()
+        assert full_collections.count(2) == 2
+    finally:
+        collector.stop()
+
+
+@one_pause_only
+def test_what_is_pending_is_what_reached_the_old_generation_since_the_last_full_one() -> None:
+    clock = Clock()
+    collector = Collector(clock)
+    try:
+        clock.now += IDLE_SECONDS
+        assert collector.tick()  # the freeze, after a full collection
+        assert promoted() == 0
+        collector.input()  # the agent types
+        kept = [[i] for i in range(200_000)]  # survivors, promoted through the generations
+        assert promoted() >= OVERDUE
+        assert collector.tick()  # overdue: collected even though the agent just typed
+        assert promoted() == 0
+        del kept
     finally:
         collector.stop()
 

@@ -8,7 +8,13 @@ Its keys are also bound to its compactness (``data_bind``), and the footer keeps
 key in its watcher list until its compactness changes, which it never does here: every
 rebuild (most cursor moves, since the keys follow the ticket) left its keys alive, about
 1,100 objects a press, and every full garbage collection walked them all day.  So this
-footer sets its keys' compactness itself, when they are built and when it changes.
+footer sets its keys' compactness itself, when they are built and when it changes.  And
+when other keys are offered it shows them on the keys it has (``relabel``), mounting or
+removing only the difference.
+
+Two of Textual 8's internals are used for that: a key's pending binding
+(``_reactive_connect``) and ``FooterKey._disabled``; ``tests/test_ticket_screen.py``
+fails if either stops meaning what it does.
 """
 
 from __future__ import annotations

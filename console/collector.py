@@ -23,7 +23,7 @@ the tests):
 
 Left for a minute of typing (as before), one full collection took 600-1,000 ms: the busy
 benchmark's cursor max while the worker sent mail was 612-757 ms.  Collected this way its
-max was 26-62 ms in four runs.
+max was 29-62 ms in four runs.
 """
 
 from __future__ import annotations

@@ -70,10 +70,14 @@ class KeyFooter(Footer):
             # rebuild costs (6-13 ms for the queue's 11 keys at 160 columns), and would
             # keep it alive after it is removed (see the module's note).
             key._reactive_connect = None
-            key.set_reactive(FooterKey.compact, self.compact)
-            key.set_class(self.compact, "-compact", update=False)
+            self._born_compact(key)
         self._offered = self.offered() if shown else None
         yield from shown
+
+    def _born_compact(self, key: FooterKey) -> None:
+        """A key not yet mounted takes the footer's compactness without restyling."""
+        key.set_reactive(FooterKey.compact, self.compact)
+        key.set_class(self.compact, "-compact", update=False)
 
     def watch_compact(self, compact: bool) -> None:
         for key in self._bound_keys(self.query(FooterKey)):
@@ -118,10 +122,8 @@ class KeyFooter(Footer):
         ):
             return False
         keys = list(self._bound_keys(self.children))
-        if not keys or len(keys) != len(self.children) - len(
-            self.query_children(".-command-palette")
-        ):
-            return False
+        if not keys or not all(isinstance(child, FooterKey) for child in self.children):
+            return False  # a group's label or box is shown
         first: dict[object, tuple[object, ...]] = {}
         for entry in offered:  # one key per action, its first binding, as Footer shows
             first.setdefault(entry[3], entry)
@@ -140,8 +142,7 @@ class KeyFooter(Footer):
 
     def _new_key(self, entry: tuple[object, ...]) -> FooterKey:
         key = FooterKey("", "", "", "")
-        key.set_reactive(FooterKey.compact, self.compact)
-        key.set_class(self.compact, "-compact", update=False)
+        self._born_compact(key)
         relabel(key, entry)
         return key
 
@@ -150,11 +151,10 @@ def relabel(key: FooterKey, entry: tuple[object, ...]) -> None:
     """Show one offered key (see ``KeyFooter.offered``) on a footer key."""
     binding_key, display, description, action, enabled, tooltip, _group = entry
     shown = (str(binding_key), str(display), str(description), str(action), not enabled)
-    if (key.key, key.key_display, key.description, key.action, key._disabled) == shown:
-        if key.tooltip == (tooltip or None):
-            return
-    else:
+    if (key.key, key.key_display, key.description, key.action, key._disabled) != shown:
         key.key, key.key_display, key.description, key.action, key._disabled = shown
         key.set_class(not enabled, "-disabled")
         key.refresh(layout=True)
-    key.tooltip = str(tooltip) if tooltip else None
+    told = str(tooltip) if tooltip else None
+    if key.tooltip != told:
+        key.tooltip = told
